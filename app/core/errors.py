@@ -1,0 +1,118 @@
+"""Typed errors, each carrying a one-line message a person can act on.
+
+`exit_code` is what `asi-chat ask` exits with when the error ends a turn.
+"""
+
+from __future__ import annotations
+
+from app.core.events import Completion
+
+
+class AsiChatError(Exception):
+    """Base of every error asi-chat reports to a user (never shown as a traceback)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(AsiChatError):
+    """Settings are missing or invalid (no key, bad config file, unknown model)."""
+
+    exit_code = 2
+
+
+class ApiError(AsiChatError):
+    """Talking to the ASI:One API failed."""
+
+    exit_code = 4
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(ApiError):
+    """401/403: the key was rejected."""
+
+    exit_code = 3
+
+
+class BadRequestError(ApiError):
+    """400 and other 4xx the server will not accept again as it is."""
+
+
+class RateLimitedError(ApiError):
+    """429: too many requests; `retry_after` is the server's advice in seconds."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """408, 409 or 5xx: the server or something in front of it failed."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ConnectionFailed(ApiError):
+    """The server could not be reached at all."""
+
+    retryable = True
+
+
+class RequestTimedOut(ApiError):
+    """No reply (or no further reply bytes) within the read timeout."""
+
+    retryable = True
+
+
+class StreamCutOff(ApiError):
+    """The reply stopped before it was complete; `partial` keeps what arrived."""
+
+    def __init__(self, message: str, partial: Completion | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial or Completion()
+
+
+class StreamErrorEvent(ApiError):
+    """The server sent an error event in the middle of a 200 stream."""
+
+    def __init__(self, message: str, partial: Completion | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial or Completion()
+
+
+class ProtocolError(ApiError):
+    """The server's reply could not be understood."""
+
+
+class AgentWaitExhausted(AsiChatError):
+    """The agent did not answer within the poll budget; the wait can be resumed later."""
+
+    exit_code = 5
+
+
+class StoreError(AsiChatError):
+    """The history database cannot be opened or written."""
+
+    exit_code = 1
+
+
+class ConversationNotFound(AsiChatError):
+    """No conversation with that id."""
+
+    exit_code = 1

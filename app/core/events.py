@@ -1,0 +1,137 @@
+"""Typed events: what a reply stream carries, and what a turn reports to a front end.
+
+Stream events come out of the protocol parser (server bytes -> events); turn events come
+out of the turn engine. Both are small frozen dataclasses consumed with `match`.
+All text in them is already sanitised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# --- stream events (protocol parser output) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDelta:
+    """A piece of the answer."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts reported by the server."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The server said the reply is complete (`finish_reason`)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamError:
+    """An error the server delivered inside a 200 stream."""
+
+    message: str
+    code: str | None = None
+
+
+StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError
+
+
+@dataclass(slots=True)
+class Completion:
+    """A whole reply, gathered from a stream or read from a non-streaming body."""
+
+    content: str = ""
+    reasoning: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+
+    def apply(self, event: StreamEvent) -> None:
+        """Fold one stream event into this reply."""
+        match event:
+            case ContentDelta(text):
+                self.content += text
+            case ReasoningDelta(text):
+                self.reasoning += text
+            case Usage():
+                self.usage = event
+            case Finish(reason):
+                self.finish_reason = reason
+            case StreamError():
+                pass
+
+
+# --- turn events (turn engine output) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TurnReasoning:
+    """Reasoning text arrived for the running turn."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnContent:
+    """Answer text arrived for the running turn."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentWaiting:
+    """The model handed the task to an Agentverse agent; we are polling for its result.
+
+    `attempt` is 0 when the wait starts and n after the n-th poll came back unchanged.
+    """
+
+    acknowledgement: str
+    attempt: int
+    attempts: int
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinal:
+    """The turn is complete. `deferred` is true when the content came from an agent poll."""
+
+    content: str
+    reasoning: str
+    usage: Usage | None = None
+    deferred: bool = False
+    acknowledgement: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFailed:
+    """The turn ended in an error; whatever arrived before it is kept in `partial`."""
+
+    error: Exception
+    partial: Completion = field(default_factory=Completion)
+
+
+TurnEvent = TurnReasoning | TurnContent | AgentWaiting | TurnFinal | TurnFailed
