@@ -75,9 +75,11 @@ class ConnectionFailed(ApiError):
 
 
 class RequestTimedOut(ApiError):
-    """No reply (or no further reply bytes) within the read timeout."""
+    """No reply (or no further reply bytes) within the read timeout.
 
-    retryable = True
+    Not retried: the server may still be working on the request, and sending it again
+    could start the same agent task twice.
+    """
 
 
 class StreamCutOff(ApiError):

@@ -58,6 +58,16 @@ class StreamError:
     code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """The client is about to retry a request that failed before any reply arrived."""
+
+    attempt: int
+    retries: int
+    delay: float
+    reason: str
+
+
 StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError
 
 
@@ -81,7 +91,7 @@ class Completion:
                 self.usage = event
             case Finish(reason):
                 self.finish_reason = reason
-            case StreamError():
+            case _:
                 pass
 
 
@@ -113,6 +123,17 @@ class AgentWaiting:
     attempt: int
     attempts: int
     elapsed: float
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRetrying:
+    """A request of the turn failed before any reply and will be retried after `delay` s."""
+
+    attempt: int
+    retries: int
+    delay: float
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,4 +155,4 @@ class TurnFailed:
     partial: Completion = field(default_factory=Completion)
 
 
-TurnEvent = TurnReasoning | TurnContent | AgentWaiting | TurnFinal | TurnFailed
+TurnEvent = TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | TurnFinal | TurnFailed

@@ -1,0 +1,167 @@
+"""Settings: defaults < TOML config file < environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from app.core.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
+DEFAULT_MODEL = "asi1-fast-agentic"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One of ASI:One's agentic models, as the docs describe it."""
+
+    name: str
+    purpose: str
+    latency: str
+    context_tokens: int
+
+
+MODELS: dict[str, ModelInfo] = {
+    m.name: m
+    for m in (
+        ModelInfo("asi1-agentic", "General orchestration & prototyping", "medium", 32_000),
+        ModelInfo("asi1-fast-agentic", "Real-time agent coordination", "ultra-fast", 24_000),
+        ModelInfo("asi1-extended-agentic", "Complex multi-stage workflows", "slower", 64_000),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything asi-chat can be configured with. The key is never persisted by the app."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    model: str = DEFAULT_MODEL
+    poll_interval: float = 5.0
+    poll_attempts: int = 24
+    db: Path | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    theme: str | None = None
+    config_file: Path | None = None
+
+    def with_overrides(self, **values: Any) -> "Settings":
+        """A copy with the non-None values replaced (flags given on the command line)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+# (setting, environment variable, converter)
+_ENV: tuple[tuple[str, str], ...] = (
+    ("api_key", "ASI_ONE_API_KEY"),
+    ("base_url", "ASI_ONE_BASE_URL"),
+    ("model", "ASI_CHAT_MODEL"),
+    ("poll_interval", "ASI_CHAT_POLL_INTERVAL"),
+    ("poll_attempts", "ASI_CHAT_POLL_ATTEMPTS"),
+    ("db", "ASI_CHAT_DB"),
+)
+_FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The TOML config file: `ASI_CHAT_CONFIG`, else the platform's user config dir."""
+    env = os.environ if env is None else env
+    if env.get("ASI_CHAT_CONFIG"):
+        return Path(env["ASI_CHAT_CONFIG"]).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("asi-chat") / "config.toml"
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    try:
+        match name:
+            case "poll_interval" | "connect_timeout" | "read_timeout":
+                number = float(value)
+                if not number > 0:
+                    raise ValueError
+                return number
+            case "poll_attempts":
+                number = int(value)
+                if number < 1:
+                    raise ValueError
+                return number
+            case "db":
+                return Path(str(value)).expanduser()
+            case _:
+                if not isinstance(value, str):
+                    raise ValueError
+                return value
+    except (TypeError, ValueError):
+        raise ConfigError(f"Invalid value for {name} in {source}: {value!r}.") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings in a TOML file; a syntax error names the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc}.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from None
+    unknown = sorted(set(data) - _FILE_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown setting {unknown[0]!r} in config file {path}.")
+    return {k: _convert(k, v, f"config file {path}") for k, v in data.items()}
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve settings from defaults, the config file, the environment and flags."""
+    env = os.environ if env is None else env
+    path = config_file or config_path(env)
+    values: dict[str, Any] = read_config_file(path)
+    for name, var in _ENV:
+        if env.get(var):
+            values[name] = _convert(name, env[var], f"${var}")
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = _convert(name, value, f"--{name.replace('_', '-')}")
+    settings = Settings(config_file=path, **values)
+    if settings.model not in MODELS:
+        raise ConfigError(
+            f"Unknown model {settings.model!r}; choose one of {', '.join(MODELS)}."
+        )
+    return settings
+
+
+def require_key(settings: Settings) -> str:
+    """The API key, or a one-line ConfigError saying how to set it."""
+    if not settings.api_key:
+        raise ConfigError(
+            "No API key: set ASI_ONE_API_KEY (or api_key in "
+            f"{settings.config_file}), or try the simulator with --demo."
+        )
+    return settings.api_key
+
+
+def save_setting(path: Path, name: str, value: str | float | int) -> None:
+    """Set one top-level key in the TOML config file, keeping the others."""
+    if name not in _FILE_KEYS or name == "api_key":
+        raise ValueError(f"not a savable setting: {name}")
+    current = read_config_file(path)
+    current[name] = value
+    lines = []
+    for key, val in current.items():
+        if isinstance(val, (int, float)) and not isinstance(val, bool):
+            lines.append(f"{key} = {val}")
+        else:
+            escaped = str(val).replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'{key} = "{escaped}"')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

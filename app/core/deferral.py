@@ -1,0 +1,36 @@
+"""Recognise the short acknowledgement an agentic model sends when an agent will answer later."""
+
+from __future__ import annotations
+
+import re
+
+# The transient poll message. It is sent, never stored as part of the conversation.
+ANY_UPDATE: dict[str, str] = {"role": "user", "content": "Any update?"}
+
+_MAX_LENGTH = 200
+_ACK = re.compile(
+    r"""^I\s?(?:'|’|‘|`)?\s?ve\s+sent\s+(?:the|your|a)\s+(?:message|request)
+        (?:\s+to\s+(?:[^\n:;.!?…]|\.(?=\S)){1,80}?)?                      # "... to Image Generation HiDream-I1"
+        (?:\s*[,;.–—-]?\s*(?:and\s+)?(?:I(?:'|’)m\s+|I\s+am\s+|am\s+)?(?:now\s+)?
+            (?:waiting|awaiting)\s+(?:for\s+)?(?:the\s+|a\s+)?(?:result|response|reply|answer)s?)?
+        \s*(?:\.\.\.|…|\.|!)?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def is_acknowledgement(text: str) -> bool:
+    """True when `text` is only a deferral acknowledgement ("I've sent the message", ...).
+
+    Only short one-line replies count: an answer that merely mentions having sent
+    something and goes on to say more is a real answer.
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > _MAX_LENGTH or "\n" in stripped:
+        return False
+    return _ACK.match(stripped) is not None
+
+
+def agent_finished(reply: str, acknowledgement: str) -> bool:
+    """True when a poll reply is the agent's result rather than the same wait again."""
+    stripped = reply.strip()
+    return bool(stripped) and stripped != acknowledgement.strip() and not is_acknowledgement(stripped)

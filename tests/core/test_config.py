@@ -1,0 +1,75 @@
+"""Settings resolution: defaults < config file < environment < flags."""
+
+from pathlib import Path
+
+import pytest
+
+from app.core.config import DEFAULT_BASE_URL, load_settings, require_key, save_setting
+from app.core.errors import ConfigError
+
+
+def test_defaults_without_file_or_env(tmp_path: Path) -> None:
+    settings = load_settings({}, env={}, config_file=tmp_path / "none.toml")
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.model == "asi1-fast-agentic"
+    assert settings.poll_interval == 5.0
+    assert settings.poll_attempts == 24
+    assert settings.api_key is None
+
+
+def test_file_then_env_then_flags(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('model = "asi1-agentic"\npoll_interval = 2.5\nbase_url = "http://file"\n')
+    env = {"ASI_ONE_BASE_URL": "http://env", "ASI_CHAT_POLL_ATTEMPTS": "7", "ASI_ONE_API_KEY": "sk-env"}
+    settings = load_settings({"base_url": "http://flag"}, env=env, config_file=cfg)
+    assert settings.model == "asi1-agentic"          # file
+    assert settings.poll_interval == 2.5              # file
+    assert settings.poll_attempts == 7                # env
+    assert settings.base_url == "http://flag"         # flag beats env
+    assert settings.api_key == "sk-env"
+
+
+def test_db_from_env_is_a_path(tmp_path: Path) -> None:
+    settings = load_settings({}, env={"ASI_CHAT_DB": str(tmp_path / "h.db")}, config_file=tmp_path / "x")
+    assert settings.db == tmp_path / "h.db"
+
+
+def test_toml_error_names_file_and_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('model = "asi1-agentic"\npoll_interval = = 3\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, env={}, config_file=cfg)
+    assert str(cfg) in str(info.value)
+    assert "line 2" in str(info.value)
+
+
+def test_unknown_model_in_config_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('model = "gpt-9"\n')
+    with pytest.raises(ConfigError, match="Unknown model 'gpt-9'"):
+        load_settings({}, env={}, config_file=cfg)
+
+
+@pytest.mark.parametrize("var,value", [("ASI_CHAT_POLL_INTERVAL", "soon"), ("ASI_CHAT_POLL_ATTEMPTS", "0")])
+def test_bad_numbers_are_named(tmp_path: Path, var: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=var):
+        load_settings({}, env={var: value}, config_file=tmp_path / "x")
+
+
+def test_missing_key_says_how_to_set_it(tmp_path: Path) -> None:
+    settings = load_settings({}, env={}, config_file=tmp_path / "x")
+    with pytest.raises(ConfigError) as info:
+        require_key(settings)
+    message = str(info.value)
+    assert "ASI_ONE_API_KEY" in message and "--demo" in message and "\n" not in message
+
+
+def test_save_setting_keeps_other_keys_and_refuses_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "sub" / "config.toml"
+    save_setting(cfg, "model", "asi1-agentic")
+    save_setting(cfg, "theme", 'nord "x"')
+    settings = load_settings({}, env={}, config_file=cfg)
+    assert settings.model == "asi1-agentic" and settings.theme == 'nord "x"'
+    with pytest.raises(ValueError):
+        save_setting(cfg, "api_key", "sk-secret")
+    assert "sk-secret" not in cfg.read_text()
