@@ -1,0 +1,52 @@
+"""Shared fixtures: a real simulator on 127.0.0.1, real clients, real SQLite files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.client import AsiOneClient
+from app.simulator import Simulator
+
+TEST_KEY = "sk-test-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's config or history."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    for var in ("ASI_ONE_API_KEY", "ASI_ONE_BASE_URL", "ASI_CHAT_MODEL", "ASI_CHAT_DB",
+                "ASI_CHAT_POLL_INTERVAL", "ASI_CHAT_POLL_ATTEMPTS", "ASI_CHAT_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with Simulator(api_key=TEST_KEY) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def client(sim: Simulator) -> AsyncIterator[AsiOneClient]:
+    async with AsiOneClient(api_key=TEST_KEY, base_url=sim.base_url, backoff_base=0.01, read_timeout=5) as c:
+        yield c
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "history.db"
+
+
+@pytest.fixture
+def sim_env(sim: Simulator, db_path: Path) -> dict[str, str]:
+    """Environment for running the real `asi-chat` against the simulator."""
+    env = dict(os.environ)
+    env.update(ASI_ONE_API_KEY=TEST_KEY, ASI_ONE_BASE_URL=sim.base_url, ASI_CHAT_DB=str(db_path),
+               ASI_CHAT_POLL_INTERVAL="0.05")
+    return env
