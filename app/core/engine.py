@@ -1,0 +1,136 @@
+"""The turn engine: send history -> stream the reply -> detect a deferral -> poll the agent.
+
+It knows nothing of storage or widgets: it turns a client's stream events into turn
+events (`app.core.events`) that any front end consumes with `match`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from app.core.client import AsiOneClient
+from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement
+from app.core.errors import AgentWaitExhausted, ApiError, AuthenticationError
+from app.core.events import (
+    AgentWaiting,
+    Completion,
+    ContentDelta,
+    ReasoningDelta,
+    Retrying,
+    TurnContent,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnReasoning,
+    TurnRetrying,
+)
+
+Message = dict[str, str]
+
+
+class TurnEngine:
+    """Runs turns and agent waits against one client."""
+
+    def __init__(
+        self,
+        client: AsiOneClient,
+        *,
+        poll_interval: float = 5.0,
+        poll_attempts: int = 24,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.poll_interval = poll_interval
+        self.poll_attempts = poll_attempts
+        self._sleep = sleep
+        self._clock = clock
+
+    async def run(self, history: list[Message], *, model: str, session_id: str) -> AsyncIterator[TurnEvent]:
+        """Stream one reply to `history`; if it is a deferral, wait for the agent's result."""
+        completion = Completion()
+        try:
+            async for event in self.client.chat(history, model=model, session_id=session_id):
+                match event:
+                    case ContentDelta(text):
+                        completion.content += text
+                        yield TurnContent(text)
+                    case ReasoningDelta(text):
+                        completion.reasoning += text
+                        yield TurnReasoning(text)
+                    case Retrying(attempt, retries, delay, reason):
+                        yield TurnRetrying(attempt, retries, delay, reason)
+                    case _:
+                        completion.apply(event)
+        except ApiError as err:
+            if hasattr(err, "partial"):
+                err.partial = completion
+            yield TurnFailed(err, completion)
+            return
+        if not is_acknowledgement(completion.content):
+            yield TurnFinal(completion.content, completion.reasoning, completion.usage)
+            return
+        acknowledgement = completion.content.strip()
+        yield AgentWaiting(acknowledgement, 0, self.poll_attempts, 0.0)
+        waited = [*history, {"role": "assistant", "content": acknowledgement}]
+        async for event in self.wait_for_agent(
+            waited, model=model, session_id=session_id, reasoning=completion.reasoning
+        ):
+            yield event
+
+    async def wait_for_agent(
+        self,
+        history: list[Message],
+        *,
+        model: str,
+        session_id: str,
+        attempts_made: int = 0,
+        attempts: int | None = None,
+        started_at: float | None = None,
+        reasoning: str = "",
+    ) -> AsyncIterator[TurnEvent]:
+        """Poll with a transient "Any update?" until the reply differs from the acknowledgement.
+
+        `history` ends with the assistant's acknowledgement. Resuming a wait left by an
+        earlier run passes the attempts already made and the original start time.
+        A failed poll is reported and counted, and the wait goes on; only a rejected key
+        ends it early.
+        """
+        acknowledgement = history[-1]["content"]
+        total = attempts or self.poll_attempts
+        started = self._clock() if started_at is None else started_at
+        last_error: str | None = None
+        for attempt in range(attempts_made + 1, total + 1):
+            await self._sleep(self.poll_interval)
+            try:
+                reply = await self.client.complete(
+                    [*history, dict(ANY_UPDATE)], model=model, session_id=session_id
+                )
+            except AuthenticationError as err:
+                yield TurnFailed(err, Completion(acknowledgement, reasoning))
+                return
+            except ApiError as err:
+                last_error = err.message
+                yield AgentWaiting(acknowledgement, attempt, total, self._clock() - started, last_error)
+                continue
+            if agent_finished(reply.content, acknowledgement):
+                yield TurnFinal(
+                    reply.content,
+                    reasoning + reply.reasoning,
+                    reply.usage,
+                    deferred=True,
+                    acknowledgement=acknowledgement,
+                )
+                return
+            last_error = None
+            yield AgentWaiting(acknowledgement, attempt, total, self._clock() - started)
+        minutes = (self._clock() - started) / 60
+        yield TurnFailed(
+            AgentWaitExhausted(
+                f"The agent has not answered after {total} polls ({minutes:.1f} min); "
+                "the wait is kept and can be resumed later."
+            ),
+            Completion(acknowledgement, reasoning),
+        )
