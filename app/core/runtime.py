@@ -1,0 +1,48 @@
+"""Assemble the working parts from settings: store, client, engine, chat service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.chat import ChatService
+from app.core.client import AsiOneClient
+from app.core.config import Settings, require_key
+from app.core.engine import TurnEngine
+from app.core.store import Store, default_db_path
+
+
+def db_path(settings: Settings) -> Path:
+    """The history file these settings use."""
+    return settings.db or default_db_path()
+
+
+def open_store(settings: Settings) -> Store:
+    """Open (creating and migrating if needed) the history database."""
+    return Store(db_path(settings))
+
+
+@dataclass
+class Runtime:
+    """A client, engine and chat service sharing one store."""
+
+    settings: Settings
+    store: Store
+    client: AsiOneClient
+    engine: TurnEngine
+    chat: ChatService
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def make_runtime(settings: Settings, store: Store) -> Runtime:
+    """Everything needed to run turns; raises ConfigError when there is no key."""
+    client = AsiOneClient(
+        api_key=require_key(settings),
+        base_url=settings.base_url,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+    engine = TurnEngine(client, poll_interval=settings.poll_interval, poll_attempts=settings.poll_attempts)
+    return Runtime(settings, store, client, engine, ChatService(store, engine))
