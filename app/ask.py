@@ -1,0 +1,103 @@
+"""`asi-chat ask` and `asi-chat resume`: turn events printed for a shell."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import AsyncIterator
+
+from app.cli_output import TurnPrinter
+from app.core.errors import AsiChatError
+from app.core.events import (
+    AgentWaiting,
+    TurnContent,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnReasoning,
+    TurnRetrying,
+)
+from app.core.records import AgentWait
+from app.core.runtime import Runtime
+
+
+async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict) -> int:
+    """Print one turn's events; fill `result`; return the exit code."""
+    code = 0
+    async for event in events:
+        match event:
+            case TurnReasoning(text):
+                result["reasoning"] += text
+                printer.reasoning(text)
+            case TurnContent(text):
+                result["content"] += text
+                printer.content(text)
+            case TurnRetrying(attempt, retries, delay, reason):
+                printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
+            case AgentWaiting(ack, 0, attempts, _):
+                printer.end_of_reply()
+                result["acknowledgement"] = ack
+                printer.status(f"{ack} — waiting for the agent (up to {attempts} polls)…")
+            case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
+                note = f" — last poll failed: {last_error}" if last_error else ""
+                printer.status(f"Waiting for the agent: poll {attempt}/{attempts}, {elapsed:.0f} s{note}")
+            case TurnFinal(content, reasoning, usage, deferred):
+                result.update(content=content, reasoning=reasoning, status="complete",
+                              usage=usage.as_dict() if usage else None)
+                if deferred:
+                    printer.final(content)
+                else:
+                    printer.end_of_reply()
+            case TurnFailed(error, partial):
+                printer.end_of_reply()
+                printer.finish()
+                result.update(content=partial.content, reasoning=partial.reasoning,
+                              status="error", error=str(error))
+                print(f"asi-chat: {error}", file=sys.stderr)
+                code = getattr(error, "exit_code", 1)
+    printer.finish()
+    return code
+
+
+def _printer(as_json: bool, show_reasoning: bool) -> TurnPrinter:
+    if as_json:  # only progress on stderr; the JSON object is printed at the end
+        return TurnPrinter(show_reasoning=False, out=io.StringIO())
+    return TurnPrinter(show_reasoning=show_reasoning)
+
+
+async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
+                  as_json: bool = False, show_reasoning: bool = True) -> int:
+    """Send `prompt` in a stored conversation, print the reply; return the exit code."""
+    conversation = runtime.store.get_conversation(conversation_id)
+    result = {"conversation_id": conversation.id, "session_id": conversation.session_id,
+              "model": conversation.model, "content": "", "reasoning": "", "usage": None,
+              "status": "streaming"}
+    try:
+        code = await _print_turn(runtime.chat.send(conversation.id, prompt), _printer(as_json, show_reasoning), result)
+    finally:
+        await runtime.aclose()
+    if as_json:
+        result["images"] = [i.url for i in runtime.store.images(conversation.id)]
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return code
+
+
+async def run_resume(runtime: Runtime, waits: list[AgentWait]) -> int:
+    """Resume each pending wait with a fresh poll budget; print each result."""
+    worst = 0
+    try:
+        for wait in waits:
+            conversation = runtime.store.get_conversation(wait.conversation_id)
+            print(f"Conversation {conversation.id} ({conversation.title or 'untitled'}):", file=sys.stderr)
+            result = {"content": "", "reasoning": ""}
+            events = runtime.chat.resume(wait, fresh_budget=True)
+            try:
+                code = await _print_turn(events, TurnPrinter(), result)
+            except AsiChatError as exc:
+                print(f"asi-chat: {exc}", file=sys.stderr)
+                code = exc.exit_code
+            worst = worst or code
+    finally:
+        await runtime.aclose()
+    return worst

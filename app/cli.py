@@ -1,0 +1,272 @@
+"""The `asi-chat` command: the full-screen app, and shell commands over the same history."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.core.config import MODELS, Settings, load_settings
+from app.core.errors import AsiChatError
+
+_SETTING_OPTIONS = (
+    click.option("--api-key", help="ASI:One API key (prefer $ASI_ONE_API_KEY: flags show in `ps`)."),
+    click.option("--base-url", help="API base URL [$ASI_ONE_BASE_URL; default https://api.asi1.ai/v1]."),
+    click.option("--model", type=click.Choice(list(MODELS)), help="Model for new conversations [$ASI_CHAT_MODEL]."),
+    click.option("--poll-interval", type=float, help="Seconds between agent polls [$ASI_CHAT_POLL_INTERVAL; 5]."),
+    click.option("--poll-attempts", type=int, help="Polls before giving up on an agent [$ASI_CHAT_POLL_ATTEMPTS; 24]."),
+    click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database [$ASI_CHAT_DB]."),
+    click.option("--demo", is_flag=True, default=None, help="Use the embedded simulator and a separate demo database."),
+)
+_SETTING_NAMES = ("api_key", "base_url", "model", "poll_interval", "poll_attempts", "db", "demo")
+
+
+def setting_options(func):
+    """Accept the settings flags both before and after the subcommand."""
+    for option in reversed(_SETTING_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _settings(ctx: click.Context, flags: dict[str, Any]) -> Settings:
+    """Settings from file, env and flags; with --demo, the simulator is started too."""
+    merged = dict((ctx.find_root().obj or {}).get("flags", {}))
+    merged.update({k: v for k, v in flags.items() if k in _SETTING_NAMES and v is not None})
+    demo = merged.pop("demo", False)
+    explicit_db = merged.get("db")
+    settings = load_settings(merged)
+    if demo:
+        from app.demo import start_demo
+
+        simulator, settings = start_demo(settings, db=explicit_db)
+        ctx.call_on_close(simulator.stop)
+    return settings
+
+
+def _store(settings: Settings):
+    from app.core.runtime import open_store
+
+    return open_store(settings)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@setting_options
+@click.version_option(package_name="asi-chat")
+@click.pass_context
+def cli(ctx: click.Context, **flags: Any) -> None:
+    """Chat with ASI:One's agentic models. Without a command, opens the full-screen app."""
+    ctx.obj = {"flags": {k: v for k, v in flags.items() if v is not None}}
+    if ctx.invoked_subcommand is None:
+        settings = _settings(ctx, {})
+        from app.ui.app import run_app
+
+        run_app(settings, demo=bool(flags.get("demo")))
+
+
+@cli.command()
+@click.argument("prompt", nargs=-1, required=True)
+@click.option("-c", "--continue", "continue_", is_flag=True, help="Continue the most recent conversation.")
+@click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
+@click.option("--no-reasoning", is_flag=True, help="Do not print the model's reasoning.")
+@setting_options
+@click.pass_context
+def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
+        as_json: bool, no_reasoning: bool, **flags: Any) -> None:
+    """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
+    text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
+    if not text.strip():
+        raise click.UsageError("Nothing to send: the prompt is empty.")
+    settings = _settings(ctx, flags)
+    from app.ask import run_ask
+    from app.core.runtime import make_runtime
+
+    store = _store(settings)
+    runtime = make_runtime(settings, store)
+    if conversation is not None:
+        conv = store.get_conversation(conversation)
+    elif continue_ and (latest := store.latest_conversation()) is not None:
+        conv = latest
+    else:
+        conv = store.create_conversation(settings.model)
+    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning))
+    ctx.exit(code)
+
+
+@cli.command(name="list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+@setting_options
+@click.pass_context
+def list_(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
+    """Conversations, newest first (⏳ marks a pending agent wait)."""
+    from app.cli_output import iso, print_json
+
+    store = _store(_settings(ctx, flags))
+    rows = store.list_conversations(limit=limit)
+    if as_json:
+        print_json([{"id": c.id, "title": c.title, "model": c.model, "session_id": c.session_id,
+                     "updated_at": iso(c.updated_at), "waiting": c.waiting} for c in rows])
+        return
+    for c in rows:
+        mark = "⏳" if c.waiting else "  "
+        click.echo(f"{c.id:>6} {mark} {iso(c.updated_at)}  {c.model:<22} {c.title or '(untitled)'}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+@setting_options
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: Any) -> None:
+    """Full-text search over messages and titles, best match first."""
+    from app.cli_output import print_json
+
+    hits = _store(_settings(ctx, flags)).search_messages(query, limit=limit)
+    if as_json:
+        print_json([{"conversation_id": h.conversation_id, "title": h.conversation_title,
+                     "message_id": h.message_id, "role": h.role, "snippet": h.snippet,
+                     "rank": h.rank} for h in hits])
+        return
+    if not hits:
+        click.echo("No matches.", err=True)
+    for h in hits:
+        where = h.role or "title"
+        click.echo(f"{h.conversation_id:>6}  {h.conversation_title or '(untitled)'}  [{where}]")
+        click.echo(f"        {' '.join(h.snippet.split())}")
+
+
+@cli.command()
+@click.argument("conversation_id", type=int)
+@setting_options
+@click.pass_context
+def show(ctx: click.Context, conversation_id: int, **flags: Any) -> None:
+    """Print a whole conversation with its reasoning."""
+    from app.export import to_markdown
+
+    store = _store(_settings(ctx, flags))
+    click.echo(to_markdown(store.export_conversation(conversation_id)), nl=False)
+
+
+@cli.command()
+@click.argument("conversation_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@setting_options
+@click.pass_context
+def export(ctx: click.Context, conversation_id: int, fmt: str, output: Path | None, **flags: Any) -> None:
+    """Export a conversation as Markdown or JSON (everything but the key)."""
+    import json
+
+    from app.export import to_markdown
+
+    data = _store(_settings(ctx, flags)).export_conversation(conversation_id)
+    text = to_markdown(data) if fmt == "md" else json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AsiChatError(f"Cannot write {output}: {exc.strerror or exc}.") from None
+    click.echo(f"Exported conversation {conversation_id} to {output}.", err=True)
+
+
+@cli.command()
+@click.argument("conversation_id", type=int, required=False)
+@setting_options
+@click.pass_context
+def resume(ctx: click.Context, conversation_id: int | None, **flags: Any) -> None:
+    """Resume pending agent waits (all, or one conversation's) and print the results."""
+    from app.ask import run_resume
+    from app.core.runtime import make_runtime
+
+    settings = _settings(ctx, flags)
+    store = _store(settings)
+    if conversation_id is not None:
+        store.get_conversation(conversation_id)
+    waits = store.pending_waits(conversation_id)
+    if not waits:
+        click.echo("No pending agent waits.", err=True)
+        return
+    ctx.exit(asyncio.run(run_resume(make_runtime(settings, store), waits)))
+
+
+@cli.command()
+@click.argument("conversation_id", type=int)
+@click.argument("title", nargs=-1, required=True)
+@setting_options
+@click.pass_context
+def rename(ctx: click.Context, conversation_id: int, title: tuple[str, ...], **flags: Any) -> None:
+    """Give a conversation a new title."""
+    new_title = " ".join(" ".join(title).split())
+    if not new_title:
+        raise click.UsageError("The title is empty.")
+    store = _store(_settings(ctx, flags))
+    store.rename_conversation(conversation_id, new_title)
+    click.echo(f"Renamed {conversation_id} to {new_title!r}.", err=True)
+
+
+@cli.command()
+@click.argument("conversation_id", type=int)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@setting_options
+@click.pass_context
+def delete(ctx: click.Context, conversation_id: int, yes: bool, **flags: Any) -> None:
+    """Delete a conversation and everything in it."""
+    store = _store(_settings(ctx, flags))
+    conv = store.get_conversation(conversation_id)
+    if not yes:
+        click.confirm(f"Delete conversation {conv.id} ({conv.title or 'untitled'})?", abort=True, err=True)
+    store.delete_conversation(conv.id)
+    click.echo(f"Deleted conversation {conv.id}.", err=True)
+
+
+@cli.command()
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--api-key", "key", default="sk-sim-demo", show_default=True, help="Key the simulator accepts.")
+@click.option("--chunk-delay", default=0.02, show_default=True, type=float, help="Seconds between stream events.")
+def simulator(port: int, key: str, chunk_delay: float) -> None:
+    """Run the embedded ASI:One simulator on 127.0.0.1 until Ctrl-C."""
+    from app.simulator import Simulator
+
+    sim = Simulator(api_key=key, port=port, chunk_delay=chunk_delay).start()
+    click.echo(f"ASI:One simulator on {sim.base_url}  (key: {key})", err=True)
+    click.echo(f"Try: ASI_ONE_BASE_URL={sim.base_url} ASI_ONE_API_KEY={key} asi-chat", err=True)
+    try:
+        sim.wait_forever()
+    finally:
+        sim.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; errors become one line on stderr and an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="asi-chat", standalone_mode=False)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C in Abort
+            click.echo("Interrupted; what arrived so far is kept.", err=True)
+            code = 130
+        else:
+            click.echo("Aborted.", err=True)
+            code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted; what arrived so far is kept.", err=True)
+        code = 130
+    except AsiChatError as exc:
+        click.echo(f"asi-chat: {exc.message}", err=True)
+        code = exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - no traceback ever reaches a user
+        click.echo(f"asi-chat: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,117 @@
+"""How the shell commands print: the answer on stdout, reasoning and progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from app.core.deferral import is_acknowledgement
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+_ACK_PREFIXES = ("i've sent the ", "i’ve sent the ")
+
+
+class TurnPrinter:
+    """Streams one turn to the terminal.
+
+    The answer goes to stdout as it arrives, except a reply that may still turn out to be
+    a deferral acknowledgement: that is held back, so a script reading stdout gets only
+    the real answer; the acknowledgement is shown on stderr as a status instead.
+    """
+
+    def __init__(self, *, show_reasoning: bool = True, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.show_reasoning = show_reasoning
+        self.dim = self.err.isatty()
+        self._in_reasoning = False
+        self._held = ""
+        self._answer_started = False
+        self._status_line = False
+
+    # reasoning ----------------------------------------------------------------------
+    def reasoning(self, text: str) -> None:
+        if not self.show_reasoning or not text:
+            return
+        self._clear_status()
+        if not self._in_reasoning:
+            self._in_reasoning = True
+            if self.dim:
+                self.err.write(DIM)
+        self.err.write(text)
+        self.err.flush()
+
+    def _end_reasoning(self) -> None:
+        if self._in_reasoning:
+            self._in_reasoning = False
+            self.err.write(RESET + "\n" if self.dim else "\n")
+            self.err.flush()
+
+    # answer -------------------------------------------------------------------------
+    def content(self, text: str) -> None:
+        self._end_reasoning()
+        if not self._answer_started:
+            self._held += text
+            probe = self._held.lstrip().lower()
+            could_be_ack = len(probe) < 200 and "\n" not in probe and (
+                any(p.startswith(probe) or probe.startswith(p) for p in _ACK_PREFIXES)
+            )
+            if could_be_ack:
+                return
+            self._answer_started = True
+            text, self._held = self._held, ""
+        self.out.write(text)
+        self.out.flush()
+
+    def end_of_reply(self) -> str | None:
+        """Called when a streamed reply is over; returns the held acknowledgement, if it was one."""
+        self._end_reasoning()
+        held, self._held = self._held, ""
+        if held and is_acknowledgement(held):
+            return held.strip()
+        if held:
+            self.out.write(held)
+            self._answer_started = True
+        return None
+
+    def final(self, text: str) -> None:
+        """The agent's result after a wait."""
+        self._clear_status()
+        self.out.write(text)
+        self._answer_started = True
+
+    def finish(self) -> None:
+        self._end_reasoning()
+        self._clear_status()
+        if self._answer_started:
+            self.out.write("\n")
+        self.out.flush()
+
+    # status -------------------------------------------------------------------------
+    def status(self, text: str) -> None:
+        """A progress line on stderr, rewritten in place on a terminal."""
+        self._end_reasoning()
+        if self.err.isatty():
+            self.err.write("\r\x1b[2K" + (DIM + text + RESET))
+            self._status_line = True
+        else:
+            self.err.write(text + "\n")
+        self.err.flush()
+
+    def _clear_status(self) -> None:
+        if self._status_line:
+            self.err.write("\r\x1b[2K")
+            self._status_line = False
+
+
+def iso(timestamp: float | None) -> str | None:
+    """A unix time as local ISO 8601 (seconds)."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
