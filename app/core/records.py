@@ -1,0 +1,203 @@
+"""Plain, immutable records the history store hands out.
+
+They hold values only (no connection, no lazy loading), so any thread or widget
+can keep them as long as it likes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class MessageStatus:
+    """Every value `messages.status` can take."""
+
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+    AWAITING_AGENT = "awaiting-agent"
+
+    ALL = (COMPLETE, STREAMING, INTERRUPTED, ERROR, AWAITING_AGENT)
+    # A message in one of these states will not change by itself any more, so its
+    # text is final enough to index and to harvest image links from.
+    SETTLED = (COMPLETE, INTERRUPTED, ERROR, AWAITING_AGENT)
+
+
+class Role:
+    """The chat roles asi-chat writes (the store accepts any string)."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One conversation; `session_id` is the uuid4 sent to ASI:One as x-session-id."""
+
+    id: int
+    title: str | None
+    model: str
+    session_id: str
+    created_at: float
+    updated_at: float
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """A conversation as listed in the sidebar; `waiting` means an agent reply is pending."""
+
+    id: int
+    title: str | None
+    model: str
+    session_id: str
+    created_at: float
+    updated_at: float
+    archived: bool
+    waiting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message; `usage` is the token counts dict, or None when unknown."""
+
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    reasoning: str
+    status: str
+    model: str | None
+    usage: dict | None
+    error: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentWait:
+    """A pending agent reply the app keeps polling for.
+
+    `message_id` is the assistant message holding the acknowledgement; `claimed_by`
+    and `claimed_until` form the lease that keeps two processes from polling at once.
+    """
+
+    id: int
+    conversation_id: int
+    message_id: int | None
+    acknowledgement: str
+    attempts_made: int
+    attempts_total: int
+    started_at: float
+    next_poll_at: float
+    deadline: float | None
+    last_error: str | None
+    claimed_by: str | None
+    claimed_until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLink:
+    """An http(s) image URL found in a settled message."""
+
+    id: int
+    conversation_id: int
+    message_id: int
+    url: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result; `message_id` and `role` are None when the title matched.
+
+    `snippet` is plain text with the matched words between « and »; `rank` is the
+    bm25 score (lower is better).
+    """
+
+    conversation_id: int
+    conversation_title: str | None
+    message_id: int | None
+    role: str | None
+    snippet: str
+    rank: float
+
+
+def title_from_text(text: str, limit: int = 60) -> str:
+    """A conversation title: the first non-empty line, whitespace collapsed, cut at a word."""
+    line = next((" ".join(ln.split()) for ln in text.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if line[limit - 1] != " " and " " in cut:  # else the cut already falls between words
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+# -- rows to records -----------------------------------------------------------
+# The store selects these columns in this order and maps rows by position
+# (no sqlite3.Row factory: the connection is shared with sqlite-utils).
+
+CONVERSATION_COLUMNS = "c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived"
+MESSAGE_COLUMNS = ("id, conversation_id, role, content, reasoning, status, model, prompt_tokens,"
+                   " completion_tokens, total_tokens, error, created_at, updated_at")
+WAIT_COLUMNS = ("id, conversation_id, message_id, acknowledgement, attempts_made, attempts_total,"
+                " started_at, next_poll_at, deadline, last_error, claimed_by, claimed_until")
+IMAGE_COLUMNS = "id, conversation_id, message_id, url, created_at"
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def conversation_from_row(row: tuple) -> Conversation:
+    """A Conversation from a row of CONVERSATION_COLUMNS."""
+    return Conversation(*row[:6], archived=bool(row[6]))
+
+
+def summary_from_row(row: tuple) -> ConversationSummary:
+    """A ConversationSummary from CONVERSATION_COLUMNS plus the waiting flag."""
+    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[7]))
+
+
+def message_from_row(row: tuple) -> Message:
+    """A Message from a row of MESSAGE_COLUMNS; usage is None when no count is known."""
+    tokens = row[7:10]
+    usage = None if all(t is None for t in tokens) else dict(zip(USAGE_KEYS, tokens))
+    return Message(*row[:7], usage=usage, error=row[10], created_at=row[11], updated_at=row[12])
+
+
+# -- the JSON export format ------------------------------------------------------
+
+EXPORT_FORMAT = "asi-chat-conversation"
+
+
+def export_data(conversation: Conversation, messages: list[Message], images: list[ImageLink],
+                waits: list[AgentWait]) -> dict:
+    """A conversation and everything in it as JSON-ready data."""
+    parts = {"messages": messages, "images": images, "waits": waits}
+    return {"format": EXPORT_FORMAT, "version": 1, "conversation": asdict(conversation),
+            **{name: [asdict(item) for item in items] for name, items in parts.items()}}
+
+
+def import_rows(data: dict) -> tuple[tuple, list, list, list]:
+    """The values `export_data` output re-creates, keyed by the old message ids.
+
+    Returns the conversation's (title, model, session_id, created_at, updated_at,
+    archived); [(old id, message columns after conversation_id)]; [(old message id,
+    url, created_at)]; [(old message id, wait columns after message_id)]. Raises
+    KeyError, TypeError or ValueError when `data` is not such an export.
+    """
+    if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
+        raise ValueError("not an asi-chat conversation export")
+    c = data["conversation"]
+    conversation = (c["title"], c["model"], str(c["session_id"]), float(c["created_at"]),
+                    float(c["updated_at"]), int(bool(c.get("archived"))))
+    if any(m["status"] not in MessageStatus.ALL for m in data["messages"]):
+        raise ValueError("unknown message status")
+    messages = [(m["id"], (m["role"], m["content"], m.get("reasoning", ""), m["status"], m.get("model"),
+                           *((m.get("usage") or {}).get(key) for key in USAGE_KEYS), m.get("error"),
+                           m["created_at"], m["updated_at"])) for m in data["messages"]]
+    images = [(i["message_id"], i["url"], i["created_at"]) for i in data.get("images", [])]
+    waits = [(w["message_id"], tuple(w[key] for key in WAIT_COLUMNS.split(", ")[3:]))
+             for w in data.get("waits", [])]
+    return conversation, messages, images, waits

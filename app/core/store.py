@@ -1,0 +1,398 @@
+"""The history store: conversations, messages, agent waits and image links in SQLite.
+
+A `Store` may be shared by threads: each gets its own connection, as SQLite objects
+must not cross threads. Processes share the file through WAL mode, a busy timeout
+and `BEGIN IMMEDIATE` writes. Every failure reaches the caller as a one-line StoreError.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import platformdirs
+from sqlite_utils import Database
+
+from app.core.errors import ConversationNotFound, StoreError
+from app.core.links import image_links
+# fts_query and title_from_text are part of this module's API.
+from app.core.migrations import connect, describe, fts_query, prepare_file, ranked_matches  # noqa: F401
+from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUMNS, USAGE_KEYS,
+                              WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
+                              Message, MessageStatus, SearchHit, conversation_from_row, export_data,
+                              import_rows, message_from_row, summary_from_row, title_from_text)
+
+_WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id)"
+
+
+def default_db_path() -> Path:
+    """Where the history lives unless the user says otherwise."""
+    return platformdirs.user_data_path("asi-chat") / "history.db"
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class Store:
+    """The history database at `path`: created private, checked, and migrated on open."""
+
+    #: Ranking looks at the newest this-many matches of a query: bm25 over every
+    #: message containing a common word would walk its whole posting list.
+    SEARCH_CANDIDATES = 5000
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        prepare_file(self.path)
+        self._local.db = connect(self.path, busy_timeout, first=True)
+
+    def _db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.path, self.busy_timeout)
+        return db
+
+    # Every statement runs through _q, _write or _snapshot, which turn any SQLite
+    # failure into a one-line StoreError.
+
+    def _q(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        try:
+            return self._db().conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise describe(exc, self.path, self.busy_timeout) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction; IMMEDIATE so it queues for the lock up front
+        rather than failing later when a read would have to become a write."""
+        conn = self._db().conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise describe(exc, self.path, self.busy_timeout) from exc
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction, so several SELECTs see one state."""
+        conn = self._db().conn
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise describe(exc, self.path, self.busy_timeout) from exc
+
+    def close(self) -> None:
+        """Close this thread's connection (using the store again reopens it)."""
+        db, self._local.db = getattr(self._local, "db", None), None
+        if db is not None:
+            db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def create_conversation(self, model: str, title: str | None = None) -> Conversation:
+        """Start a conversation with a fresh uuid4 session id."""
+        now, session_id, title = time.time(), str(uuid.uuid4()), title or None
+        with self._write() as conn:
+            new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
+                                  " updated_at) VALUES (?, ?, ?, ?, ?)",
+                                  (title, model, session_id, now, now)).lastrowid
+        return Conversation(new_id, title, model, session_id, now, now, False)
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        """The conversation, or ConversationNotFound."""
+        rows = self._q(f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?",
+                       (conversation_id,))
+        if not rows:
+            raise ConversationNotFound(f"No conversation with id {conversation_id}.")
+        return conversation_from_row(rows[0])
+
+    def latest_conversation(self) -> Conversation | None:
+        """The most recently updated conversation, if any."""
+        rows = self._q(f"SELECT {CONVERSATION_COLUMNS} FROM conversations c"
+                       " ORDER BY c.updated_at DESC, c.id DESC LIMIT 1")
+        return conversation_from_row(rows[0]) if rows else None
+
+    def list_conversations(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
+        """A page of conversations, most recently updated first."""
+        # The inner query pages on the updated_at index alone, so only the page's
+        # own rows are read and checked for a pending wait.
+        rows = self._q(f"SELECT {CONVERSATION_COLUMNS}, {_WAITING} FROM conversations c WHERE c.id IN"
+                       " (SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?)"
+                       " ORDER BY c.updated_at DESC, c.id DESC", (limit, offset))
+        return [summary_from_row(row) for row in rows]
+
+    def count_conversations(self) -> int:
+        """How many conversations exist."""
+        return self._q("SELECT count(*) FROM conversations")[0][0]
+
+    def _change_conversation(self, conversation_id: int, sql: str, *params: object) -> None:
+        with self._write() as conn:
+            if conn.execute(sql, (*params, conversation_id)).rowcount == 0:
+                raise ConversationNotFound(f"No conversation with id {conversation_id}.")
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Set the title (blank clears it); the title search index follows by trigger."""
+        self._change_conversation(conversation_id, "UPDATE conversations SET title = ? WHERE id = ?",
+                                  " ".join(title.split()) or None)
+
+    def set_conversation_model(self, conversation_id: int, model: str) -> None:
+        """Remember which model the conversation continues with."""
+        self._change_conversation(conversation_id, "UPDATE conversations SET model = ? WHERE id = ?", model)
+
+    def touch_conversation(self, conversation_id: int) -> None:
+        """Move the conversation to the top of the list."""
+        self._change_conversation(conversation_id, "UPDATE conversations SET updated_at = ? WHERE id = ?",
+                                  time.time())
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete the conversation and, by cascade, its messages, waits and images."""
+        self._change_conversation(conversation_id, "DELETE FROM conversations WHERE id = ?")
+
+    @staticmethod
+    def _record_images(conn: sqlite3.Connection, conversation_id: int, message_id: int,
+                       content: str, now: float) -> None:
+        conn.executemany("INSERT OR IGNORE INTO images (conversation_id, message_id, url, created_at)"
+                         " VALUES (?, ?, ?, ?)",
+                         [(conversation_id, message_id, url, now) for url in image_links(content)])
+
+    def add_message(self, conversation_id: int, role: str, content: str = "", *, reasoning: str = "",
+                    status: str = MessageStatus.COMPLETE, model: str | None = None) -> Message:
+        """Append a message; touches the conversation and titles it from the first user message."""
+        if status not in MessageStatus.ALL:
+            raise ValueError(f"Unknown message status {status!r}.")
+        now = time.time()
+        with self._write() as conn:
+            row = conn.execute("SELECT title FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            if row is None:
+                raise ConversationNotFound(f"No conversation with id {conversation_id}.")
+            title = (title_from_text(content) or None) if role == "user" and not row[0] else None
+            conn.execute("UPDATE conversations SET updated_at = ?, title = coalesce(?, title) WHERE id = ?",
+                         (now, title, conversation_id))
+            message_id = conn.execute(
+                "INSERT INTO messages (conversation_id, role, content, reasoning, status, model, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, reasoning, status, model, now, now)).lastrowid
+            if status in MessageStatus.SETTLED:
+                self._record_images(conn, conversation_id, message_id, content, now)
+        return Message(message_id, conversation_id, role, content, reasoning, status, model,
+                       None, None, now, now)
+
+    def update_message(self, message_id: int, *, content: str | None = None, reasoning: str | None = None,
+                       status: str | None = None, usage: dict | None = None, error: str | None = None) -> None:
+        """Change the given fields in one UPDATE; settling a message records its image links."""
+        if status is not None and status not in MessageStatus.ALL:
+            raise ValueError(f"Unknown message status {status!r}.")
+        now = time.time()
+        changes = {k: v for k, v in (("content", content), ("reasoning", reasoning), ("status", status),
+                                     ("error", error)) if v is not None}
+        if usage is not None:
+            changes.update({key: usage.get(key) for key in USAGE_KEYS})
+        sets = ", ".join(f"{column} = ?" for column in ("updated_at", *changes))
+        with self._write() as conn:
+            rows = conn.execute(f"UPDATE messages SET {sets} WHERE id = ? RETURNING conversation_id, content",
+                                (now, *changes.values(), message_id)).fetchall()
+            if not rows:
+                raise StoreError(f"No message with id {message_id}.")
+            if status in MessageStatus.SETTLED:
+                self._record_images(conn, rows[0][0], message_id, rows[0][1], now)
+
+    def get_message(self, message_id: int) -> Message:
+        """The message, or StoreError if there is none."""
+        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise StoreError(f"No message with id {message_id}.")
+        return message_from_row(rows[0])
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """All messages of the conversation, oldest first."""
+        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
+                       (conversation_id,))
+        return [message_from_row(row) for row in rows]
+
+    def messages_page(self, conversation_id: int, before_id: int | None = None,
+                      limit: int = 50) -> list[Message]:
+        """The `limit` messages just before `before_id` (default: the newest), oldest first."""
+        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id < ?"
+                       " ORDER BY id DESC LIMIT ?", (conversation_id, before_id or 2**63 - 1, limit))
+        return [message_from_row(row) for row in reversed(rows)]
+
+    def message_count(self, conversation_id: int) -> int:
+        """How many messages the conversation has."""
+        return self._q("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
+
+    def recover_interrupted(self, stale_after: float = 30.0) -> int:
+        """Mark streaming messages untouched for `stale_after` s (their writer died) interrupted."""
+        now = time.time()
+        with self._write() as conn:
+            rows = conn.execute("UPDATE messages SET status = 'interrupted', updated_at = ?"
+                                " WHERE status = 'streaming' AND updated_at <= ?"
+                                " RETURNING id, conversation_id, content", (now, now - stale_after)).fetchall()
+            for message_id, conversation_id, content in rows:
+                self._record_images(conn, conversation_id, message_id, content, now)
+        return len(rows)
+
+    def images(self, conversation_id: int) -> list[ImageLink]:
+        """Image links of the conversation, oldest first."""
+        return [ImageLink(*row) for row in self._q(
+            f"SELECT {IMAGE_COLUMNS} FROM images WHERE conversation_id = ? ORDER BY id", (conversation_id,))]
+
+    def latest_image(self, conversation_id: int) -> ImageLink | None:
+        """The newest image link of the conversation, if any."""
+        rows = self._q(f"SELECT {IMAGE_COLUMNS} FROM images WHERE conversation_id = ? ORDER BY id DESC LIMIT 1",
+                       (conversation_id,))
+        return ImageLink(*rows[0]) if rows else None
+
+    def add_wait(self, conversation_id: int, message_id: int | None, acknowledgement: str,
+                 attempts_total: int, next_poll_at: float, deadline: float | None = None) -> AgentWait:
+        """Record that an agent reply is pending; `message_id` holds the acknowledgement."""
+        now = time.time()
+        with self._write() as conn:
+            wait_id = conn.execute(
+                "INSERT INTO agent_waits (conversation_id, message_id, acknowledgement, attempts_total,"
+                " started_at, next_poll_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, message_id, acknowledgement, attempts_total, now, next_poll_at,
+                 deadline)).lastrowid
+        return AgentWait(wait_id, conversation_id, message_id, acknowledgement, 0, attempts_total,
+                         now, next_poll_at, deadline, None, None, None)
+
+    def update_wait(self, wait_id: int, *, attempts_made: int | None = None, next_poll_at: float | None = None,
+                    last_error: str | None = None, attempts_total: int | None = None) -> None:
+        """Record polling progress on a wait (None leaves a field as it is)."""
+        changes = {k: v for k, v in (("attempts_made", attempts_made), ("next_poll_at", next_poll_at),
+                                     ("last_error", last_error), ("attempts_total", attempts_total))
+                   if v is not None}
+        if changes:
+            with self._write() as conn:
+                conn.execute(f"UPDATE agent_waits SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                             (*changes.values(), wait_id))
+
+    def clear_wait(self, wait_id: int) -> None:
+        """Forget a wait (the reply arrived, or the user gave up)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM agent_waits WHERE id = ?", (wait_id,))
+
+    def pending_waits(self, conversation_id: int | None = None) -> list[AgentWait]:
+        """Pending waits, of one conversation or all, soonest poll first."""
+        where = "" if conversation_id is None else "WHERE conversation_id = ?"
+        return [AgentWait(*row) for row in self._q(
+            f"SELECT {WAIT_COLUMNS} FROM agent_waits {where} ORDER BY next_poll_at, id",
+            () if conversation_id is None else (conversation_id,))]
+
+    def get_wait(self, wait_id: int) -> AgentWait | None:
+        """The wait, or None once it was cleared."""
+        rows = self._q(f"SELECT {WAIT_COLUMNS} FROM agent_waits WHERE id = ?", (wait_id,))
+        return AgentWait(*rows[0]) if rows else None
+
+    def claim_wait(self, wait_id: int, owner: str, lease_seconds: float) -> bool:
+        """Take or renew the lease on a wait; False while another owner's lease is live."""
+        now = time.time()
+        with self._write() as conn:  # one UPDATE decides, so two processes cannot both win
+            return conn.execute("UPDATE agent_waits SET claimed_by = ?, claimed_until = ? WHERE id = ?"
+                                " AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)",
+                                (owner, now + lease_seconds, wait_id, now, owner)).rowcount == 1
+
+    def release_wait(self, wait_id: int, owner: str) -> None:
+        """Give the lease back, if `owner` holds it."""
+        with self._write() as conn:
+            conn.execute("UPDATE agent_waits SET claimed_by = NULL, claimed_until = NULL"
+                         " WHERE id = ? AND claimed_by = ?", (wait_id, owner))
+
+    def _ranked(self, conn: sqlite3.Connection, table: str, match: str, limit: int,
+                marked: str | None = None) -> list[tuple]:
+        return ranked_matches(conn, table, match, limit, self.SEARCH_CANDIDATES, marked)
+
+    def search_messages(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Messages and titles matching `query`, best bm25 first (see SEARCH_CANDIDATES), «marked»."""
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        with self._snapshot() as conn:
+            found = self._ranked(conn, "messages_fts", match, limit,
+                                 "snippet(messages_fts, 0, '«', '»', '…', 12)")
+            titled = self._ranked(conn, "conversations_fts", match, limit,
+                                  "highlight(conversations_fts, 0, '«', '»')")
+            about = {row[0]: row[1:] for row in conn.execute(
+                "SELECT m.id, m.conversation_id, m.role, c.title FROM messages m JOIN conversations c"
+                f" ON c.id = m.conversation_id WHERE m.id IN ({_marks(len(found))})", [f[0] for f in found])}
+            titles = dict(conn.execute(f"SELECT id, title FROM conversations WHERE id IN"
+                                       f" ({_marks(len(titled))})", [t[0] for t in titled]))
+        hits = [SearchHit(cid, title, mid, role, snippet, rank) for mid, rank, snippet in found
+                for cid, role, title in [about[mid]]]
+        hits += [SearchHit(cid, titles.get(cid), None, None, text, rank) for cid, rank, text in titled]
+        return sorted(hits, key=lambda hit: hit.rank)[:limit]
+
+    def search_conversations(self, query: str, limit: int = 200) -> list[ConversationSummary]:
+        """Distinct conversations matching `query` by title or content, best match first."""
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        with self._snapshot() as conn:
+            best = dict(self._ranked(conn, "conversations_fts", match, limit))
+            ranked, seen = self._ranked(conn, "messages_fts", match, -1), set()
+            # Walk message hits best first until `limit` distinct conversations were seen;
+            # each one's first hit is its best, so nothing later can beat the ones kept.
+            for start in range(0, len(ranked), 500):
+                chunk = ranked[start:start + 500]
+                owner = dict(conn.execute(f"SELECT id, conversation_id FROM messages WHERE id IN"
+                                          f" ({_marks(len(chunk))})", [mid for mid, _ in chunk]))
+                for message_id, rank in chunk:
+                    cid = owner[message_id]
+                    if cid not in seen and len(seen) < limit:
+                        seen.add(cid)
+                        best[cid] = min(best.get(cid, rank), rank)
+                if len(seen) >= limit:
+                    break
+            order = sorted(best, key=best.__getitem__)[:limit]
+            rows = {row[0]: row for row in conn.execute(
+                f"SELECT {CONVERSATION_COLUMNS}, {_WAITING} FROM conversations c"
+                f" WHERE c.id IN ({_marks(len(order))})", order)}
+        return [summary_from_row(rows[cid]) for cid in order if cid in rows]
+
+    def export_conversation(self, conversation_id: int) -> dict:
+        """Everything about a conversation as JSON-ready data (there is never a credential in it)."""
+        with self._snapshot():
+            return export_data(self.get_conversation(conversation_id), self.messages(conversation_id),
+                               self.images(conversation_id), self.pending_waits(conversation_id))
+
+    def import_conversation(self, data: dict) -> Conversation:
+        """Re-create an exported conversation under a new id, keeping its session id."""
+        try:
+            conversation, messages, images, waits = import_rows(data)
+            with self._write() as conn:
+                if conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", conversation[2:3]).fetchone():
+                    raise StoreError(f"A conversation with session id {conversation[2]} already exists;"
+                                     " it was not imported again.")
+                new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
+                                      " updated_at, archived) VALUES (?, ?, ?, ?, ?, ?)", conversation).lastrowid
+                ids = {old: conn.execute(f"INSERT INTO messages ({MESSAGE_COLUMNS[4:]}) VALUES ({_marks(12)})",
+                                         (new_id, *values)).lastrowid for old, values in messages}
+                conn.executemany(f"INSERT OR IGNORE INTO images ({IMAGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?)",
+                                 [(new_id, ids[old], *values) for old, *values in images])
+                conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(11)})",
+                                 [(new_id, ids.get(old), *values) for old, values in waits])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError("That is not a valid asi-chat conversation export.") from exc
+        return self.get_conversation(new_id)
