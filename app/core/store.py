@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.links import image_links
 # fts_query and title_from_text are part of this module's API.
-from app.core.migrations import connect, describe, fts_query, prepare_file, ranked_matches  # noqa: F401
+from app.core.database import connect, describe, fts_query, prepare_file, ranked_matches  # noqa: F401
 from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUMNS, USAGE_KEYS,
                               WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
                               Message, MessageStatus, SearchHit, conversation_from_row, export_data,

@@ -1,0 +1,183 @@
+"""Opening the history file safely, and the full-text query helpers the store uses.
+
+Nothing may write to a file before it is known to be an asi-chat database: the header
+is read by hand, the schema read-only, and only then is WAL switched on.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app.core.errors import StoreError
+from app.core.migrations import MIGRATIONS, migration_names
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def damaged(path: Path) -> StoreError:
+    """The error for a file that is not ours or cannot be read as SQLite."""
+    return StoreError(f"{path} is not an asi-chat history database or is damaged; it was left untouched.")
+
+
+def describe(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
+    """A one-line StoreError a person can act on, for any SQLite failure."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(f"The history database {path} is busy: another asi-chat process "
+                          f"held it for over {busy_timeout:g} s; try again.")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"The history database {path} is read-only; the change was not saved.")
+    if "malformed" in text or "not a database" in text:
+        return damaged(path)
+    if "unable to open" in text:
+        return StoreError(f"Cannot open the history database {path}; check that the file "
+                          "and its folder are readable and writable.")
+    return StoreError(f"History database error in {path}: {' '.join(str(exc).split())}")
+
+
+def prepare_file(path: Path) -> None:
+    """Create the folder (0700) and an empty file (0600) if missing; vet an existing file's header."""
+    parent = path.parent
+    try:
+        for directory in [p for p in (parent, *parent.parents) if not p.exists()][::-1]:
+            os.mkdir(directory, 0o700)  # private: the history is personal
+    except OSError as exc:
+        raise StoreError(f"Cannot create the folder {parent} for the history database "
+                         f"({exc.strerror}).") from exc
+    try:
+        # Made by us before SQLite touches it, so it is never readable by others.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"Cannot create the history database {path}: the folder "
+                         f"{parent} is not writable ({exc.strerror}).") from exc
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise StoreError(f"Cannot read the history database {path} ({exc.strerror}).") from exc
+    # Empty is a file we (or a racing process) just made; anything else must be SQLite.
+    if header and (len(header) < 100 or not header.startswith(_SQLITE_HEADER)):
+        raise damaged(path)
+
+
+def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database:
+    """A configured connection; the `first` of a store also vets the file and upgrades it."""
+    try:
+        # isolation_level=None: the store issues BEGIN IMMEDIATE / COMMIT itself.
+        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise describe(exc, path, busy_timeout) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if first:
+            _check(conn, path)
+        try:  # the one PRAGMA that writes, so only after the check
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):  # a read-only file can still be read
+                raise
+        db = Database(conn, execute_plugins=False)
+        if first:
+            upgrade(db)
+        return db
+    except sqlite3.Error as exc:
+        conn.close()
+        raise describe(exc, path, busy_timeout) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _check(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        state = schema_state(conn)
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise damaged(path) from exc
+    if state == "foreign":
+        raise damaged(path)
+    if state == "newer":
+        raise StoreError(f"{path} was written by a newer asi-chat; upgrade asi-chat to open it.")
+
+
+def schema_state(conn: sqlite3.Connection) -> str:
+    """What a file holds, read without writing: 'new', 'ours', 'foreign' or 'newer'.
+
+    Raises sqlite3.DatabaseError when SQLite cannot read the file at all.
+    """
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables - {"sqlite_sequence"}:
+        return "new"
+    if MIGRATIONS.migrations_table not in tables:
+        return "foreign"
+    applied = {r[0] for r in conn.execute(
+        f"SELECT name FROM {MIGRATIONS.migrations_table} WHERE migration_set = ?", [MIGRATIONS.name])}
+    if not applied:
+        return "foreign"
+    return "newer" if applied - set(migration_names()) else "ours"
+
+
+def upgrade(db: Database) -> None:
+    """Apply pending migrations, holding the write lock for the whole upgrade."""
+    if not MIGRATIONS.pending(db):
+        return
+    # Lock first so two processes opening a new file do not both migrate; apply()
+    # then re-reads what is applied and nests its steps as savepoints.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        MIGRATIONS.apply(db)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+# More words than this add nothing a person means and only make the query slower.
+_MAX_QUERY_WORDS = 32
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 MATCH expression, or None to match nothing.
+
+    Every word becomes a quoted phrase, so FTS5 syntax (AND, NEAR, col:, *, parentheses)
+    is just text; the last word is a prefix so results follow typing.
+    """
+    # NUL ends an FTS5 string early; lone surrogates cannot be encoded.
+    text = text.replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
+    words = [w for w in text.split() if any(ch.isalnum() for ch in w)][:_MAX_QUERY_WORDS]
+    if not words:
+        return None
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words) + "*"
+
+
+def ranked_matches(conn: sqlite3.Connection, table: str, match: str, limit: int, candidates: int,
+                   marked: str | None = None) -> list[tuple]:
+    """(rowid, bm25[, marked text]) of `table` best first, among its newest `candidates` matches.
+
+    `marked` is an FTS5 snippet()/highlight() call, made for the final rows only as
+    it reads their text. `limit` -1 means all candidates.
+    """
+    ranked = conn.execute(f"SELECT rowid, r FROM (SELECT rowid, bm25({table}) AS r FROM {table}"
+                          f" WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY r LIMIT ?",
+                          (match, candidates, limit)).fetchall()
+    if not ranked or marked is None:
+        return ranked
+    # One pass over the rowid range, not `rowid IN (...)`: that re-runs the MATCH per
+    # rowid, and a prefix query rebuilds its whole merged doclist every time.
+    ids = [rowid for rowid, _ in ranked]
+    texts = {rowid: text for rowid, text in conn.execute(
+        f"SELECT rowid, CASE WHEN rowid IN ({', '.join('?' * len(ids))}) THEN {marked} END FROM {table}"
+        f" WHERE {table} MATCH ? AND rowid BETWEEN ? AND ?", (*ids, match, min(ids), max(ids))) if text}
+    # Collapsed to one line: a snippet is shown in a single row of a list.
+    return [(rowid, rank, " ".join(texts.get(rowid, "").split())) for rowid, rank in ranked]
