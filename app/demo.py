@@ -22,7 +22,71 @@ def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float
     from app.simulator import Simulator
 
     simulator = Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay).start()
-    demo_settings = replace(
-        settings, api_key=DEMO_KEY, base_url=simulator.base_url, db=db or demo_db_path()
-    )
+    # The simulated agent answers after two polls: poll faster than the real default
+    # so the demo shows a whole wait in seconds (an explicit setting still wins).
+    poll_interval = 1.5 if settings.poll_interval == 5.0 else settings.poll_interval
+    demo_settings = replace(settings, api_key=DEMO_KEY, base_url=simulator.base_url,
+                            db=db or demo_db_path(), poll_interval=poll_interval)
     return simulator, demo_settings
+
+
+_WELCOME_REPLY = """## Welcome to the asi-chat demo
+
+Everything here runs against a **built-in ASI:One simulator** on 127.0.0.1, with its
+own demo history, so nothing touches your real conversations and no key is needed.
+
+Try these:
+
+- Type a question and press **Enter**: the reasoning streams on the right, the answer here.
+- Ask for *an image of a monkey on a mountain*: the model hands the task to an agent,
+  a **waiting card** counts the polls, and the image link arrives as an image card.
+- **Ctrl+Y** copies the newest image link, **Ctrl+F** searches, **F2** switches model,
+  **Ctrl+P** lists every command.
+"""
+
+_WELCOME_REASONING = (
+    "The user opened the demo. I should explain what the simulator does and suggest "
+    "a few things to try: a plain question, an image request that goes through an agent, "
+    "and the keys for copying links, searching and switching models."
+)
+
+SAMPLE_IMAGE = "https://api.asi1.ai/agentverse/production/storage/d48f5af6-622a-4a45-b86c-54981650fd36"
+
+
+def _giraffes() -> tuple[str, str]:
+    """The recorded real giraffes reply (reasoning, content), parsed by the real parser."""
+    from importlib.resources import files
+
+    from app.core.protocol import StreamParser, gather
+
+    data = files("app.simulator").joinpath("assets/asi1-mini-stream-giraffes.sse").read_bytes()
+    parser = StreamParser()
+    completion = gather([*parser.feed(data), *parser.close()])
+    return completion.reasoning, completion.content
+
+
+def seed_demo(store) -> None:
+    """Give an empty demo database a few sample conversations (never touches a used one)."""
+    if store.count_conversations():
+        return
+    reasoning, content = _giraffes()
+    samples = [
+        ("asi1-mini", "Hi, tell me about giraffes", [(content, reasoning)]),
+        ("asi1-fast-agentic", "use Hi-dream model to generate image of monkey sitting on top of mountain", [
+            ("I've sent the message", "I must generate an image using the Hi-dream model, so I will "
+             "find an image generation agent on Agentverse and send it the request."),
+            (f"![generated-image]({SAMPLE_IMAGE})", ""),
+        ]),
+        ("asi1-agentic", "What can you do?", [(_WELCOME_REPLY, _WELCOME_REASONING)]),
+    ]
+    for model, prompt, replies in samples:
+        conversation = store.create_conversation(model if model in _models() else "asi1-agentic")
+        store.add_message(conversation.id, "user", prompt, model=model)
+        for text, thought in replies:
+            store.add_message(conversation.id, "assistant", text, reasoning=thought, model=model)
+
+
+def _models() -> set[str]:
+    from app.core.config import MODELS
+
+    return set(MODELS)
