@@ -1,0 +1,56 @@
+"""Building the real app against the simulator, and waiting for what a user would see."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.config import load_settings
+from app.core.runtime import make_runtime
+from app.core.store import Store
+from app.simulator import Simulator
+from app.ui.app import AsiChatApp
+from tests.conftest import TEST_KEY
+
+
+def build_app(sim: Simulator | None, db: Path, *, key: str | None = TEST_KEY, resume_waits: bool = True,
+              config_file: Path | None = None, **settings_kw) -> AsiChatApp:
+    flags = {"db": db, "poll_interval": 0.05, **settings_kw}
+    if sim is not None:
+        flags["base_url"] = sim.base_url
+    if key:
+        flags["api_key"] = key
+    settings = load_settings(flags, env={}, config_file=config_file or db.parent / "config.toml")
+    store = Store(db)
+    runtime, error = None, None
+    if key:
+        runtime = make_runtime(settings, store)
+        runtime.client.backoff_base = 0.01
+    else:
+        error = "No API key: set ASI_ONE_API_KEY, or try the simulator with --demo."
+    return AsiChatApp(settings, store, runtime, runtime_error=error, resume_waits=resume_waits)
+
+
+async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` is true (fails the test on timeout)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.02)
+
+
+async def idle(app: AsiChatApp, pilot) -> None:
+    """Wait until no turn or agent wait is running."""
+    await until(pilot, lambda: not app.presenter.live, timeout=15)
+    await pilot.pause(0.1)
+    await asyncio.sleep(0)
+
+
+async def type_and_send(pilot, text: str) -> None:
+    app = pilot.app
+    app.composer.focus()
+    app.composer.text = text
+    await pilot.press("enter")
