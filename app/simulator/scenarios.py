@@ -150,12 +150,17 @@ def generic_reply(prompt: str) -> Reply:
 
 
 def _token_blocks() -> Iterator[str]:
+    # Shaped like a long model answer: mostly paragraphs under headings, a short list
+    # every other section and a code block every fourth.
     for section in itertools.count(1):
-        words = " ".join(_VOCAB[(section + i) % len(_VOCAB)] for i in range(24))
         yield f"## Section {section}\n\n"
-        yield f"Paragraph {section}: {words}.\n\n"
-        yield "".join(f"- item {section}.{i} {_VOCAB[i]}\n" for i in range(1, 4)) + "\n"
-        yield f"```python\nfor step in range({section}):\n    print(step)\n```\n\n"
+        for paragraph in range(2):
+            words = " ".join(_VOCAB[(section + paragraph + i) % len(_VOCAB)] for i in range(40))
+            yield f"Paragraph {section}.{paragraph + 1}: {words}.\n\n"
+        if section % 2 == 0:
+            yield "".join(f"- item {section}.{i} {_VOCAB[i]}\n" for i in range(1, 4)) + "\n"
+        if section % 4 == 0:
+            yield f"```python\nfor step in range({section}):\n    print(step)\n```\n\n"
 
 
 def tokens_reply(n: int) -> Reply:

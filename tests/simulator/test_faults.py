@@ -240,10 +240,10 @@ def test_poll_error_keeps_job_pending() -> None:
 def test_tokens_exact_count_and_fast() -> None:
     with Simulator(api_key=KEY, chunk_delay=0.5) as sim:
         start = time.monotonic()
-        objs = chunks(post(sim, "bench !sim:tokens=300").content)
+        objs = chunks(post(sim, "bench !sim:tokens=600").content)
         assert time.monotonic() - start < 3  # chunk_delay ignored
     pieces = content_pieces(objs)
-    assert len(pieces) == 300 and objs[-2]["usage"]["completion_tokens"] == 300
+    assert len(pieces) == 600 and objs[-2]["usage"]["completion_tokens"] == 600
     text = "".join(pieces)
     assert "## Section 1" in text and "\n- item" in text and "```python" in text
     assert text.count("```") % 2 == 0
