@@ -1,0 +1,117 @@
+"""The live card shown while asi-chat polls for a deferred agent reply."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+TICK = 0.25
+"""Seconds between clock / spinner updates."""
+
+
+def format_elapsed(seconds: float) -> str:
+    """Elapsed time as m:ss (minutes keep counting past an hour)."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class AgentWaitCard(Widget):
+    """Spinner, acknowledgement, poll count, elapsed clock and last poll error.
+
+    Ten of these may be alive at once, so the only periodic work is one timer
+    that rewrites a one-line Static, and it is paused while the card is hidden
+    (scrolled away, not displayed) and stopped when it is removed.
+    """
+
+    acknowledgement: reactive[str] = reactive("", init=False)
+    """The agent's acknowledgement text (server text: shown literally)."""
+
+    def __init__(self, acknowledgement: str, *, attempt: int, attempts: int, started_at: float,
+                 clock: Callable[[], float] = time.time, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        """
+        Args:
+            acknowledgement: What the agent said while it works.
+            attempt: Polls made so far.
+            attempts: Polls that will be made at most.
+            started_at: When the wait began, as a `time.time()` value.
+            clock: Returns the current time; tests pass a fixed one.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self.set_reactive(AgentWaitCard.acknowledgement, acknowledgement)
+        self.attempt = attempt
+        self.attempts = attempts
+        self.last_error: str | None = None
+        self.started_at = started_at
+        self._clock = clock
+        self._timer: Timer | None = None
+
+    @property
+    def _live(self) -> bool:
+        # Mounted and still in the DOM: a view can outlive its place in the pane.
+        return self.is_mounted and self.is_attached
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._status_line(), classes="wait-card--status")
+        yield Static(Text(self.acknowledgement), classes="wait-card--ack")
+        yield Static(self._progress_line(), classes="wait-card--progress")
+        yield Static(Text("esc cancel"), classes="wait-card--hint")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(TICK, self._tick, name="wait-clock", pause=True)
+
+    def on_show(self) -> None:
+        # Shown (mounted, scrolled into view, displayed again): catch up and tick.
+        self._tick()
+        if self._timer is not None:
+            self._timer.resume()
+
+    def on_hide(self) -> None:
+        # Scrolled away, not displayed, or removed: nothing to animate.
+        if self._timer is not None:
+            self._timer.pause()
+
+    def stop_clock(self) -> None:
+        """Freeze the clock (it stays frozen until the card is shown again)."""
+        if self._timer is not None:
+            self._timer.pause()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the wait started."""
+        return self._clock() - self.started_at
+
+    def _status_line(self) -> Text:
+        elapsed = self.elapsed
+        frame = SPINNER[int(elapsed / TICK) % len(SPINNER)]
+        return Text.assemble((frame, "bold"), " waiting for agent · ", format_elapsed(elapsed))
+
+    def _progress_line(self) -> Text:
+        line = Text(f"poll {self.attempt} of {self.attempts}")
+        if self.last_error:
+            line.append(" · last error: ")
+            line.append(self.last_error)
+        return line
+
+    def _tick(self) -> None:
+        if self._live:
+            self.query_one(".wait-card--status", Static).update(self._status_line())
+
+    def update_progress(self, attempt: int, attempts: int, last_error: str | None = None) -> None:
+        """Show a new poll count and the last poll error (None clears it)."""
+        self.attempt, self.attempts, self.last_error = attempt, attempts, last_error
+        self.set_class(bool(last_error), "-error")
+        if self._live:
+            self.query_one(".wait-card--progress", Static).update(self._progress_line())
+
+    def watch_acknowledgement(self, text: str) -> None:
+        if self._live:
+            self.query_one(".wait-card--ack", Static).update(Text(text))

@@ -1,0 +1,77 @@
+"""The message input: Enter sends, Ctrl+J / Shift+Enter add a newline."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+PLACEHOLDER = "Message ASI:One — Enter to send, Ctrl+J for newline"
+
+
+class Composer(TextArea):
+    """A soft-wrapping TextArea that posts `Composer.Submitted` on Enter.
+
+    Empty or whitespace-only text is never sent. Height grows with the text
+    between the CSS `min-height` and `max-height`.
+    """
+
+    class Submitted(Message):
+        """The user sent a message."""
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            """The composer the text came from."""
+            self.text = text
+            """The text, without trailing whitespace."""
+
+        @property
+        def control(self) -> Composer:
+            """Alias of `composer`, for `@on(..., selector)`."""
+            return self.composer
+
+    def __init__(self, text: str = "", *, placeholder: str = PLACEHOLDER, name: str | None = None,
+                 id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
+        """
+        Args:
+            text: Initial text.
+            placeholder: Shown while the composer is empty.
+        """
+        super().__init__(text, soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                         highlight_cursor_line=False, placeholder=placeholder, name=name, id=id,
+                         classes=classes, disabled=disabled)
+
+    def _rewrap_and_refresh_virtual_size(self) -> None:
+        # TextArea re-wraps the whole document on every resize and scrollbar toggle,
+        # even when the wrap width is unchanged; after a 1 MB paste (which grows the
+        # height and shows the scrollbar) that is two extra full re-wraps, ~0.5 s each.
+        # Edits keep the wrapping current, so skip the re-wrap when nothing it depends on changed.
+        wrapped = self.wrapped_document
+        if (wrapped._width == self.wrap_width and wrapped._tab_width == self.indent_width
+                and len(wrapped._line_index_to_offsets) == self.document.line_count):
+            self._line_cache.clear()
+            self._refresh_size()
+            return
+        super()._rewrap_and_refresh_virtual_size()
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Handled before TextArea's own _on_key, which would insert "\n" for Enter.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.submit()
+        elif event.key in ("shift+enter", "ctrl+j"):
+            event.stop()
+            event.prevent_default()
+            if not self.read_only:
+                self.replace("\n", *self.selection, maintain_selection_offset=False)
+
+    def submit(self) -> bool:
+        """Send the current text (as Enter does); returns False when there was nothing to send."""
+        text = self.text.rstrip()
+        if not text.strip():
+            return False
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+        return True

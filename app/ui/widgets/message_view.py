@@ -1,0 +1,273 @@
+"""One chat message: a header line, the body, and a card per delivered image."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.message import Message as TextualMessage
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from app.core.links import image_links
+from app.core.records import Message, MessageStatus, Role
+from app.ui.widgets.image_card import ImageCard
+
+FLUSH_INTERVAL = 0.05
+"""Seconds between renders of streamed text; tokens only ever touch a buffer."""
+
+_ROLE_NAMES = {Role.USER: "You", Role.ASSISTANT: "ASI:One", Role.SYSTEM: "System"}
+_STATUS_MARKS = {
+    MessageStatus.INTERRUPTED: "⚠ interrupted",
+    MessageStatus.ERROR: "✖ error",
+    MessageStatus.AWAITING_AGENT: "⏳ waiting for agent",
+}
+
+
+class MessageView(Widget, can_focus=True):
+    """A message in the chat pane, either stored or streaming in.
+
+    Assistant bodies are `Markdown(open_links=False)`: link clicks bubble up as
+    `Markdown.LinkClicked` for the app to handle. Other roles are plain text. No
+    server text is ever parsed as Textual markup.
+    """
+
+    class Selected(TextualMessage):
+        """The message got focus; the app shows its reasoning."""
+
+        def __init__(self, message_view: MessageView) -> None:
+            super().__init__()
+            self.message_view = message_view
+            """The focused message."""
+
+        @property
+        def control(self) -> MessageView:
+            """Alias of `message_view`, for `@on(..., selector)`."""
+            return self.message_view
+
+    status: reactive[str] = reactive(MessageStatus.COMPLETE, init=False)
+    """One of `MessageStatus`; drives the header marker and a `-<status>` CSS class."""
+
+    error: reactive[str | None] = reactive(None, init=False)
+    """Error text shown after the error marker (server text: rendered literally)."""
+
+    def __init__(self, message: Message | None = None, *, role: str = Role.ASSISTANT,
+                 model: str | None = None, content: str = "", message_id: int | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        """
+        Args:
+            message: A stored message; None for a new one (then `role`, `model`,
+                `content` and `message_id` describe it).
+            role: The role of a new message.
+            model: The model answering a new assistant message.
+            content: Initial text of a new message.
+            message_id: Id of a new message, if it is already stored.
+        """
+        if message is not None:
+            role, model, content, message_id = message.role, message.model, message.content, message.id
+        status = (message.status if message else
+                  MessageStatus.STREAMING if role == Role.ASSISTANT else MessageStatus.COMPLETE)
+        # Classes given to the constructor cost nothing; add_class() would restyle.
+        state_classes = f"-{role} -{status}"
+        super().__init__(name=name, id=id, classes=f"{classes} {state_classes}" if classes else state_classes)
+        self.role = role
+        """The message's role (`Role`)."""
+        self.model = model
+        """The model that wrote an assistant message, if known."""
+        self._message_id = message_id
+        # `_text` is what the body shows; tokens land in `_pending` until the next flush.
+        self._text = content
+        self._pending: list[str] = []
+        self._reasoning: list[str] = [message.reasoning] if message and message.reasoning else []
+        self._stream: MarkdownStream | None = None
+        self._timer: Timer | None = None
+        self._image_urls: list[str] = []
+        self.set_reactive(MessageView.status, status)
+        self.set_reactive(MessageView.error, message.error if message else None)
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def message_id(self) -> int | None:
+        """The stored message's id, once known."""
+        return self._message_id
+
+    @message_id.setter
+    def message_id(self, value: int | None) -> None:
+        self._message_id = value
+
+    @property
+    def content(self) -> str:
+        """The full text so far, including what has not been rendered yet."""
+        return self._text + "".join(self._pending) if self._pending else self._text
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning text so far."""
+        if len(self._reasoning) > 1:
+            self._reasoning[:] = ["".join(self._reasoning)]
+        return self._reasoning[0] if self._reasoning else ""
+
+    @property
+    def image_urls(self) -> list[str]:
+        """URLs of the image cards shown under the body, in order."""
+        return list(self._image_urls)
+
+    @property
+    def _live(self) -> bool:
+        # Mounted and still in the DOM: a view can outlive its place in the pane.
+        return self.is_mounted and self.is_attached
+
+    # -- composing -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), classes="message--header")
+        text = self._text = self.content
+        self._pending.clear()
+        if self.role == Role.ASSISTANT:
+            yield Markdown(text, open_links=False, classes="message--body")
+        else:
+            yield Static(Text(text), classes="message--body")
+        if self.status in MessageStatus.SETTLED and self.role == Role.ASSISTANT:
+            self._image_urls = image_links(text)
+            yield from (ImageCard(url) for url in self._image_urls)
+
+    def on_mount(self) -> None:
+        if self.status == MessageStatus.STREAMING:
+            self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="message-flush")
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self))
+
+    def _header(self) -> Text:
+        name = _ROLE_NAMES.get(self.role, self.role.title())
+        header = Text(name, style="bold")
+        if self.role == Role.ASSISTANT and self.model:
+            header.append(f" · {self.model}", style="dim")
+        if mark := _STATUS_MARKS.get(self.status):
+            header.append("  ")
+            header.append(mark, style="bold")
+            if self.status == MessageStatus.ERROR and self.error:
+                header.append(f": {self.error}")
+        return header
+
+    def _refresh_header(self) -> None:
+        if self._live:
+            self.query_one(".message--header", Static).update(self._header())
+
+    def watch_status(self, old: str, new: str) -> None:
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{new}")
+        self._refresh_header()
+
+    def watch_error(self) -> None:
+        self._refresh_header()
+
+    # -- streaming -------------------------------------------------------------
+
+    def append(self, text: str) -> None:
+        """Add streamed content; cheap, rendered by the next flush."""
+        self._pending.append(text)
+
+    def append_reasoning(self, text: str) -> None:
+        """Add streamed reasoning; cheap, only buffered."""
+        self._reasoning.append(text)
+
+    async def _flush(self) -> None:
+        """Render the content that arrived since the last flush."""
+        if not self._pending:
+            return
+        fragment = "".join(self._pending)
+        self._pending.clear()
+        self._text += fragment
+        # The pane may have dropped this view mid-stream (another conversation was opened).
+        if not fragment or not self._live:
+            return
+        body = self.query_one(".message--body")
+        if isinstance(body, Markdown):
+            if self._stream is None:
+                self._stream = Markdown.get_stream(body)
+            await self._stream.write(fragment)
+        else:
+            body.update(Text(self._text))
+
+    async def _stop_streaming(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        await self._flush()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            if self._live:
+                await stream.stop()
+            else:
+                # Removed mid-stream: its last write has nowhere to go.
+                with suppress(Exception):
+                    await stream.stop()
+
+    async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
+                     content: str | None = None) -> None:
+        """End streaming: render the rest, set the final state, show image cards.
+
+        Args:
+            status: The final `MessageStatus`.
+            message_id: The stored message's id, if known now.
+            error: Error text to show with an error status.
+            content: The final text, when it differs from what streamed.
+        """
+        await self._stop_streaming()
+        if content is not None and content != self.content:
+            self._text = content
+            await self._set_body(content)
+        if message_id is not None:
+            self._message_id = message_id
+        self.error = error
+        self.status = status
+        await self._show_images(self.content)
+
+    def set_message(self, message: Message) -> AwaitComplete:
+        """Show a stored message at once: body, image cards and status (no stream).
+
+        Returns:
+            An optionally awaitable object that completes when everything is mounted.
+        """
+        async def apply() -> None:
+            await self._stop_streaming()
+            self.remove_class(f"-{self.role}").add_class(f"-{message.role}")
+            self.role, self.model, self._message_id = message.role, message.model, message.id
+            self._text = message.content
+            self._reasoning[:] = [message.reasoning] if message.reasoning else []
+            await self._set_body(message.content)
+            self.error = message.error
+            self.status = message.status
+            self._refresh_header()
+            if message.status in MessageStatus.SETTLED:
+                await self._show_images(message.content)
+
+        return AwaitComplete(apply())
+
+    async def _set_body(self, text: str) -> None:
+        if not self._live:
+            return
+        body = self.query_one(".message--body")
+        if isinstance(body, Markdown):
+            await body.update(text)
+        else:
+            body.update(Text(text))
+
+    async def _show_images(self, text: str) -> None:
+        urls = image_links(text) if self.role == Role.ASSISTANT else []
+        if not self._live:
+            self._image_urls = urls
+            return
+        if urls == self._image_urls and len(self.query_children(ImageCard)) == len(urls):
+            return
+        await self.query_children(ImageCard).remove()
+        self._image_urls = urls
+        if urls:
+            await self.mount_all([ImageCard(url) for url in urls])

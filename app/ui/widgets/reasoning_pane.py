@@ -1,0 +1,186 @@
+"""The right-hand pane: the model's reasoning, live or for a selected message."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownStream
+
+from app.core.records import Message
+from app.ui.widgets.message_view import MessageView
+
+FLUSH_INTERVAL = 0.05
+"""Seconds between renders of live reasoning; tokens only ever touch a buffer."""
+
+TITLE = "Reasoning"
+LONG_PARAGRAPH = 1_500
+"""Characters after which a paragraph is split where that is harmless (see ParagraphBreaker)."""
+
+NO_REASONING = "*No reasoning for this message.*"
+_FENCES = ("```", "~~~")
+
+
+class ParagraphBreaker:
+    """Splits over-long paragraphs of streamed Markdown for display.
+
+    `MarkdownStream` re-parses and re-renders the last block on every flush, so
+    reasoning that never leaves one paragraph (no blank line for 20,000 tokens)
+    would cost more on every flush. Past `limit` characters, the next line break
+    or sentence end (". ") outside code fences and tables becomes a blank line
+    (past twice the limit, any space).
+    """
+
+    def __init__(self, limit: int = LONG_PARAGRAPH) -> None:
+        self.limit = limit
+        self._run = 0  # characters since the last blank line
+        self._line = ""  # the start of the current line (enough to spot fences and tables)
+        self._in_fence = False
+
+    def _breakable(self) -> bool:
+        line = self._line.lstrip()
+        return not self._in_fence and not line.startswith(_FENCES) and not line.startswith("|")
+
+    def feed(self, text: str) -> str:
+        """The display form of the next piece of the stream."""
+        out: list[str] = []
+        for part in re.split(r"(\n)", text):
+            if part == "\n":
+                if self._line.lstrip().startswith(_FENCES):
+                    self._in_fence = not self._in_fence
+                if not self._line.strip():
+                    self._run = 0
+                elif self._run > self.limit and self._breakable():
+                    out.append("\n")
+                    self._run = 0
+                self._line = ""
+                out.append(part)
+                continue
+            while part:
+                if len(self._line) < 8:
+                    self._line = (self._line + part)[:8]
+                if self._run + len(part) <= self.limit or not self._breakable():
+                    break
+                start = max(0, self.limit - self._run)
+                cut, keep = part.find(". ", start), 1
+                if cut < 0 and self._run + len(part) > 2 * self.limit:
+                    # No sentence end for a long while: any space will do.
+                    cut, keep = part.find(" ", max(0, 2 * self.limit - self._run)), 0
+                if cut < 0:
+                    break
+                out.append(part[: cut + keep] + "\n\n")
+                part = part[cut + keep + 1:]
+                self._run, self._line = 0, ""
+            self._run += len(part)
+            out.append(part)
+        return "".join(out)
+
+
+class ReasoningPane(VerticalScroll):
+    """Shows reasoning as Markdown (`open_links=False`; links bubble up as `Markdown.LinkClicked`).
+
+    Live reasoning goes through a `MarkdownStream`, which re-parses only the last
+    block on each flush, so long streams stay cheap. The methods that change the
+    document return an optionally awaitable object; they run in call order.
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._pending: list[str] = []
+        self._source: list[str] = []  # the text as received; the document may hold extra breaks
+        self._breaker = ParagraphBreaker()
+        self._following = False
+        self._stream: MarkdownStream | None = None
+        self._timer: Timer | None = None
+        # Document changes are async; the lock keeps them in the order they were asked for.
+        self._lock = asyncio.Lock()
+        self.border_title = TITLE
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(open_links=False, classes="reasoning--body")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="reasoning-flush", pause=True)
+
+    @property
+    def text(self) -> str:
+        """The reasoning shown, as received, including live text not rendered yet."""
+        if len(self._source) > 1:
+            self._source[:] = ["".join(self._source)]
+        return self._source[0] if self._source else ""
+
+    @property
+    def is_live(self) -> bool:
+        """True between `start_live()` and the next `show_message()` / `clear()`."""
+        return self._following
+
+    def _set_source(self, text: str, *, live: bool) -> None:
+        # Done synchronously, so an append() right after start_live() is kept.
+        self._following = live
+        self._pending.clear()
+        self._source[:] = [text] if text else []
+        self._breaker = ParagraphBreaker()
+
+    def _run(self, coroutine) -> AwaitComplete:
+        async def locked() -> None:
+            async with self._lock:
+                await coroutine
+
+        return AwaitComplete(locked())
+
+    async def _replace(self, document: str, title: str, *, live: bool) -> None:
+        if self._timer is not None:
+            self._timer.pause()
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        markdown = self.query_one(Markdown)
+        await markdown.update(document)
+        self.border_title = title
+        self.set_class(live, "-live")
+        if live:
+            self._stream = Markdown.get_stream(markdown)
+            if self._timer is not None:
+                self._timer.resume()
+            self.anchor()
+        else:
+            self.anchor(False)
+            # Anchoring leaves a negative scroll_y when the text was shorter than the pane.
+            self.scroll_target_y = self.scroll_y = 0
+
+    def start_live(self) -> AwaitComplete:
+        """Clear the pane and follow a reply's reasoning as it streams in."""
+        self._set_source("", live=True)
+        return self._run(self._replace("", f"{TITLE} · live", live=True))
+
+    def append(self, text: str) -> None:
+        """Add live reasoning; cheap, rendered by the next flush. Ignored when not live."""
+        if self._following:
+            self._pending.append(text)
+            self._source.append(text)
+
+    def show_message(self, view_or_message: MessageView | Message) -> AwaitComplete:
+        """Show the stored reasoning of a message (a `MessageView` or a `Message`)."""
+        reasoning = getattr(view_or_message, "reasoning", "") or ""
+        self._set_source(reasoning, live=False)
+        document = ParagraphBreaker().feed(reasoning) if reasoning.strip() else NO_REASONING
+        return self._run(self._replace(document, f"{TITLE} · message", live=False))
+
+    def clear(self) -> AwaitComplete:
+        """Empty the pane and stop following live reasoning."""
+        self._set_source("", live=False)
+        return self._run(self._replace("", TITLE, live=False))
+
+    async def _flush(self) -> None:
+        # Skip a tick while the document is being replaced; the text waits in the buffer.
+        if not self._pending or self._stream is None or self._lock.locked():
+            return
+        fragment = self._breaker.feed("".join(self._pending))
+        self._pending.clear()
+        await self._stream.write(fragment)

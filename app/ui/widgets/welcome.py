@@ -1,0 +1,24 @@
+"""What an empty chat pane shows: how to send, and where the commands are."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+WELCOME_LINES = (
+    ("Welcome to asi-chat", "bold"),
+    ("", ""),
+    ("Type a message and press Enter to send; Ctrl+J adds a newline.", ""),
+    ("Ctrl+P lists all commands. F2 (or m) switches the model.", ""),
+    ("", ""),
+    ("No API key yet? `asi-chat --demo` tries everything on a built-in simulator.", "dim"),
+)
+
+
+class Welcome(Static):
+    """A short help text for a new, empty conversation."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        text = Text("\n").join(Text(line, style=style) for line, style in WELCOME_LINES)
+        super().__init__(text, name=name, id=id, classes=classes)
