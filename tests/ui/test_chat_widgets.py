@@ -132,7 +132,8 @@ async def test_finish_with_final_content_status_markers_and_set_message() -> Non
         text = screen_text(app)
         assert "final words" in text and "draft" not in text and "⚠ interrupted" in text
         assert "✖ error: HTTP 502 from upstream" in text and "⏳ waiting for agent" in text
-        assert view.has_class("-error") and not view.has_class("-streaming")
+        header = view.query_one(".message--header")
+        assert header.has_class("-error") and not header.has_class("-streaming")
         assert (stored.message_id, stored.reasoning, stored.image_urls) == (7, "why", ["https://x.example/i"])
 
 

@@ -72,8 +72,10 @@ class MessageView(Widget, can_focus=True):
             role, model, content, message_id = message.role, message.model, message.content, message.id
         status = (message.status if message else
                   MessageStatus.STREAMING if role == Role.ASSISTANT else MessageStatus.COMPLETE)
-        # Classes given to the constructor cost nothing; add_class() would restyle.
-        state_classes = f"-{role} -{status}"
+        # Classes given to the constructor cost nothing; add_class() would restyle the
+        # whole subtree. The status class lives on the one-line header for that reason:
+        # changing it must not restyle the hundreds of blocks of a long reply.
+        state_classes = f"-{role}"
         super().__init__(name=name, id=id, classes=f"{classes} {state_classes}" if classes else state_classes)
         self.role = role
         """The message's role (`Role`)."""
@@ -126,7 +128,7 @@ class MessageView(Widget, can_focus=True):
     # -- composing -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), classes="message--header")
+        yield Static(self._header(), classes=f"message--header -{self.status}")
         text = self._text = self.content
         self._pending.clear()
         if self.role == Role.ASSISTANT:
@@ -161,8 +163,10 @@ class MessageView(Widget, can_focus=True):
             self.query_one(".message--header", Static).update(self._header())
 
     def watch_status(self, old: str, new: str) -> None:
-        self.remove_class(f"-{old}")
-        self.add_class(f"-{new}")
+        if self._live:
+            header = self.query_one(".message--header", Static)
+            header.remove_class(f"-{old}")
+            header.add_class(f"-{new}")
         self._refresh_header()
 
     def watch_error(self) -> None:

@@ -1,0 +1,73 @@
+"""Time an N-token markdown reply, streamed from the simulator as fast as it can send,
+until the real app has it fully rendered in the chat pane.
+
+    python benchmarks/stream_render.py --tokens 1000 3000 20000 --repeat 3
+
+The clock starts when Enter is pressed in the composer and stops when the turn is
+over and the reply's Markdown widget holds the whole text. Prints the median time and
+tokens per second for each N, and the time per 1,000 tokens (linear growth keeps it flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual.widgets import Markdown  # noqa: E402
+
+from app.core.config import load_settings  # noqa: E402
+from app.core.runtime import make_runtime  # noqa: E402
+from app.core.store import Store  # noqa: E402
+from app.simulator import Simulator  # noqa: E402
+from app.ui.app import AsiChatApp  # noqa: E402
+
+KEY = "sk-bench"
+
+
+async def one_run(tokens: int, sim: Simulator, tmp: Path) -> float:
+    db = tmp / f"bench-{tokens}-{time.monotonic_ns()}.db"
+    settings = load_settings({"db": db, "api_key": KEY, "base_url": sim.base_url},
+                             env={}, config_file=tmp / "none.toml")
+    store = Store(db)
+    app = AsiChatApp(settings, store, make_runtime(settings, store), resume_waits=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.composer.text = f"!sim:tokens={tokens} go"
+        started = time.perf_counter()
+        await pilot.press("enter")
+        while True:
+            await asyncio.sleep(0.005)
+            if app.presenter.live:
+                continue
+            reply = app.chat_pane.message_views()[-1]
+            markdown = reply.query_one(Markdown)
+            if reply.status == "complete" and markdown.source.rstrip() == reply.content.rstrip():
+                elapsed = time.perf_counter() - started
+                break
+        stored = store.messages(app.current_id)[-1]
+        assert stored.status == "complete" and stored.content == reply.content
+    return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, nargs="+", default=[1000, 3000, 20000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'tokens':>7} {'median s':>9} {'tokens/s':>9} {'s/1k tok':>9}   runs")
+    with tempfile.TemporaryDirectory() as tmp, Simulator(api_key=KEY) as sim:
+        for n in args.tokens:
+            runs = [await one_run(n, sim, Path(tmp)) for _ in range(args.repeat)]
+            median = statistics.median(runs)
+            print(f"{n:>7} {median:>9.3f} {n / median:>9.0f} {median / n * 1000:>9.3f}   "
+                  + " ".join(f"{r:.3f}" for r in runs), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
