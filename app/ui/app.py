@@ -173,6 +173,7 @@ class AsiChatApp(App[None]):
             return self.store.messages_page(conversation_id, before_id=before_id, limit=PAGE)
 
         await self.chat_pane.show_conversation(messages, load_older=load_older)
+        self.conversation_list.select_conversation(conversation_id)
         await self.reasoning_pane.clear()
         if live is not None:
             await self.presenter.attach(live)

@@ -9,7 +9,7 @@ WELCOME_LINES = (
     ("Welcome to asi-chat", "bold"),
     ("", ""),
     ("Type a message and press Enter to send; Ctrl+J adds a newline.", ""),
-    ("Ctrl+P lists all commands. F2 (or m) switches the model.", ""),
+    ("Ctrl+P lists all commands; F2 switches the model.", ""),
     ("", ""),
     ("No API key yet? `asi-chat --demo` tries everything on a built-in simulator.", "dim"),
 )

@@ -1,0 +1,59 @@
+"""Snapshots pinning the app's main screens (stored history only: no network, fixed dates)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from app.core.config import load_settings
+from app.core.store import Store
+from app.demo import seed_demo
+from app.ui.app import AsiChatApp
+
+SIZE = (130, 36)
+FIXED = 1_709_460_000.0  # 2024-03-03: older than a year, so the list shows a fixed date
+
+
+def _app(tmp_path: Path) -> AsiChatApp:
+    db = tmp_path / "snap.db"
+    store = Store(db)
+    seed_demo(store)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE conversations SET created_at = ? + id * 60, updated_at = ? + id * 60", (FIXED, FIXED))
+        conn.execute("UPDATE messages SET created_at = ?, updated_at = ?", (FIXED, FIXED))
+    conn.close()
+    settings = load_settings({"db": db}, env={}, config_file=tmp_path / "none.toml")
+    return AsiChatApp(settings, store, None, resume_waits=False)
+
+
+def test_main_view_with_image_and_reasoning(snap_compare, tmp_path) -> None:
+    async def open_image_conversation(pilot) -> None:
+        app = pilot.app
+        await app.open_conversation(2)  # the seeded image conversation
+        views = app.chat_pane.message_views()
+        views[1].focus()  # the acknowledgement: its reasoning shows on the right
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=open_image_conversation)
+
+
+def test_welcome_for_a_new_conversation(snap_compare, tmp_path) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE)
+
+
+def test_search_filters_the_list(snap_compare, tmp_path) -> None:
+    async def search(pilot) -> None:
+        await pilot.press("ctrl+f", *"giraf")
+        await pilot.pause(0.4)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=search)
+
+
+def test_delete_confirmation(snap_compare, tmp_path) -> None:
+    async def ask_delete(pilot) -> None:
+        await pilot.app.open_conversation(1)
+        await pilot.press("ctrl+l", "ctrl+d")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=ask_delete)
