@@ -37,6 +37,9 @@ class TurnPrinter:
             return
         self._clear_status()
         if not self._in_reasoning:
+            text = text.lstrip("\n")  # models often open their reasoning with blank lines
+            if not text:
+                return
             self._in_reasoning = True
             if self.dim:
                 self.err.write(DIM)

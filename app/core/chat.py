@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 
 from app.core.engine import TurnEngine
-from app.core.errors import AgentWaitExhausted, RequestTimedOut, StreamCutOff
+from app.core.errors import RequestTimedOut, StreamCutOff
 from app.core.events import (
     AgentWaiting,
     TurnContent,
@@ -150,7 +150,6 @@ class ChatService:
                 recorder.finish(MessageStatus.INTERRUPTED, error="Cancelled before the reply was complete.")
             if wait is not None and self.store.get_wait(wait.id) is not None:
                 self.store.release_wait(wait.id, self.owner)
-            await asyncio.sleep(0)
 
     def _record(self, event: TurnEvent, recorder: _ReplyRecorder, conversation_id: int,
                 model: str, wait: AgentWait | None) -> AgentWait | None:
