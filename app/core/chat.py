@@ -8,7 +8,6 @@ finalised with its status; a deferral becomes a pending wait that survives the p
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import time
