@@ -1,0 +1,76 @@
+"""Regenerate the README's screenshots from the demo: `python screenshots/make_screenshots.py`.
+
+Runs the real app headless against the embedded simulator and a fresh demo database,
+drives it from the keyboard, and saves SVGs next to this script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.core.config import load_settings  # noqa: E402
+from app.core.runtime import make_runtime  # noqa: E402
+from app.core.store import Store  # noqa: E402
+from app.demo import DEMO_KEY, seed_demo  # noqa: E402
+from app.simulator import Simulator  # noqa: E402
+from app.ui.app import AsiChatApp  # noqa: E402
+from app.ui.widgets.agent_wait_card import AgentWaitCard  # noqa: E402
+from app.ui.widgets.image_card import ImageCard  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SIZE = (150, 42)
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(str(condition))
+        await pilot.pause(0.05)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, Simulator(api_key=DEMO_KEY, agent_polls=3) as sim:
+        db = Path(tmp) / "demo.db"
+        settings = load_settings({"db": db, "api_key": DEMO_KEY, "base_url": sim.base_url,
+                                  "poll_interval": 0.6}, env={}, config_file=Path(tmp) / "c.toml")
+        store = Store(db)
+        seed_demo(store)
+        app = AsiChatApp(settings, store, make_runtime(settings, store))
+        async with app.run_test(size=SIZE) as pilot:
+            # 1. main view: a conversation with its reasoning, all three panes
+            await pilot.press("ctrl+n")
+            app.composer.text = "Hi, tell me about giraffes"
+            await pilot.press("enter")
+            await until(pilot, lambda: not app.presenter.live)
+            await pilot.pause(0.5)
+            app.save_screenshot("main.svg", str(HERE))
+            # 2. an agent wait in progress
+            await pilot.press("ctrl+n")
+            app.composer.text = "use Hi-dream model to generate image of monkey sitting on top of mountain"
+            await pilot.press("enter")
+            await until(pilot, lambda: app.query(AgentWaitCard) and app.query_one(AgentWaitCard).attempt >= 1)
+            await pilot.pause(0.3)
+            app.save_screenshot("agent-wait.svg", str(HERE))
+            # 3. the image delivered
+            await until(pilot, lambda: app.query(ImageCard))
+            await pilot.pause(0.5)
+            await pilot.press("ctrl+y")
+            await pilot.pause(0.3)
+            app.save_screenshot("image.svg", str(HERE))
+            # 4. search as you type
+            await pilot.press("ctrl+f", *"giraf")
+            await pilot.pause(0.6)
+            app.save_screenshot("search.svg", str(HERE))
+    for name in ("main", "agent-wait", "image", "search"):
+        print(HERE / f"{name}.svg")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
