@@ -225,3 +225,20 @@ async def test_only_http_links_are_opened_or_copied(sim, db_path) -> None:
         assert not copy_link(app, "javascript:alert(1)")
         assert not open_link(app, "file:///etc/passwd")
         assert app.clipboard == ""
+
+
+async def test_every_action_is_in_the_command_palette(sim, db_path) -> None:
+    from app.ui.app import KEYS
+
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for key, _action, label, _help, _shown in KEYS:
+            assert f"{label} ({key})" in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"Reasoning (ctrl")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not app.reasoning_pane.display
