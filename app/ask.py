@@ -60,6 +60,13 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
     return code
 
 
+async def _noting_empty(events: AsyncIterator[TurnEvent], result: dict) -> AsyncIterator[TurnEvent]:
+    """Pass `events` on, setting result["any"] once one arrived."""
+    async for event in events:
+        result["any"] = True
+        yield event
+
+
 def _printer(as_json: bool, show_reasoning: bool) -> TurnPrinter:
     if as_json:  # only progress on stderr; the JSON object is printed at the end
         return TurnPrinter(show_reasoning=False, out=io.StringIO())
@@ -93,7 +100,10 @@ async def run_resume(runtime: Runtime, waits: list[AgentWait]) -> int:
             result = {"content": "", "reasoning": ""}
             events = runtime.chat.resume(wait, fresh_budget=True)
             try:
-                code = await _print_turn(events, TurnPrinter(), result)
+                code = await _print_turn(_noting_empty(events, result), TurnPrinter(), result)
+                if not result.get("any"):  # the service yields nothing for a wait claimed elsewhere
+                    print("asi-chat: another running asi-chat is already waiting for this agent.",
+                          file=sys.stderr)
             except AsiChatError as exc:
                 print(f"asi-chat: {exc}", file=sys.stderr)
                 code = exc.exit_code

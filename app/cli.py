@@ -47,9 +47,16 @@ def _settings(ctx: click.Context, flags: dict[str, Any]) -> Settings:
 
 
 def _store(settings: Settings):
+    from app.core.errors import StoreError
     from app.core.runtime import open_store
 
-    return open_store(settings)
+    store = open_store(settings)
+    try:
+        # Replies left "streaming" by a killed asi-chat become "interrupted" at the next start.
+        store.recover_interrupted()
+    except StoreError:
+        pass  # best effort: a read-only history can still be listed and shown
+    return store
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -36,6 +36,20 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def owner_gone(owner: str) -> bool:
+    """True when `owner` (a `process_owner()`) is a process of this host that has ended."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease can tell
+    try:
+        os.kill(int(pid), 0)  # signal 0: existence check only
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, but belongs to someone else
+    return False
+
+
 class _ReplyRecorder:
     """Writes one assistant reply to the store, throttled while it streams."""
 
@@ -68,7 +82,10 @@ class _ReplyRecorder:
         if first:
             return
         self._unflushed += len(content) + len(reasoning)
-        if self._unflushed >= FLUSH_BYTES or time.monotonic() - self._flushed_at >= FLUSH_SECONDS:
+        # Each write stores the whole text, so a fixed byte step made a 5 MB reply write
+        # ~190 MB; a step growing with the text keeps that linear (time still bounds loss).
+        step = max(FLUSH_BYTES, (len(self.content) + len(self.reasoning)) // 4)
+        if self._unflushed >= step or time.monotonic() - self._flushed_at >= FLUSH_SECONDS:
             self.store.update_message(self.message.id, content=self.content, reasoning=self.reasoning)
             self._flushed_at = time.monotonic()
             self._unflushed = 0
@@ -112,6 +129,10 @@ class ChatService:
 
         Yields nothing when another running process holds the wait.
         """
+        claimed_by = (self.store.get_wait(wait.id) or wait).claimed_by
+        if claimed_by and claimed_by != self.owner and owner_gone(claimed_by):
+            # Its poller was killed (kill -9, a crash) before its lease ran out: take over now.
+            self.store.release_wait(wait.id, claimed_by)
         if not self.store.claim_wait(wait.id, self.owner, self._lease()):
             return
         conversation = self.store.get_conversation(wait.conversation_id)

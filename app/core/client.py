@@ -132,10 +132,10 @@ class AsiOneClient:
                 f"No reply from {self.base_url} within {self.read_timeout:g} s."
             ) from None
         except httpx.ConnectError as exc:
-            raise ConnectionFailed(f"Could not connect to {self.base_url} ({_reason(exc)}).") from None
+            raise ConnectionFailed(f"Could not connect to {self.base_url} ({self._reason(exc)}).") from None
         except httpx.HTTPError as exc:
             raise ConnectionFailed(
-                f"The connection to {self.base_url} failed before a reply ({_reason(exc)})."
+                f"The connection to {self.base_url} failed before a reply ({self._reason(exc)})."
             ) from None
         if response.status_code == 200:
             return response
@@ -174,6 +174,9 @@ class AsiOneClient:
         if not parser.done and not finished:
             raise StreamCutOff("The reply ended before it was complete; the partial answer was kept.")
 
+    def _reason(self, exc: Exception) -> str:
+        return _reason(exc, self._api_key)
+
     def _checked(self, event: StreamEvent) -> StreamEvent:
         if isinstance(event, StreamError):
             raise StreamErrorEvent(
@@ -183,7 +186,7 @@ class AsiOneClient:
 
     def _status_error(self, response: httpx.Response, body: bytes) -> ApiError:
         status = response.status_code
-        detail = redact(_error_detail(body) or response.reason_phrase or "no details", self._api_key)
+        detail = _error_detail(body, self._api_key) or response.reason_phrase or "no details"
         retry_after = _retry_after(response.headers.get("retry-after"))
         if status in (401, 403):
             return AuthenticationError(
@@ -215,12 +218,14 @@ class AsiOneClient:
         return base * random.uniform(0.5, 1.5)
 
 
-def _reason(exc: Exception) -> str:
-    text = clean(str(exc)).strip().splitlines()
+def _reason(exc: Exception, secret: str | None = None) -> str:
+    # Redacted before it is cut short: httpx quotes a header it refuses to send, and the
+    # Authorization header holds the key.
+    text = redact(clean(str(exc)), secret).strip().splitlines()
     return (text[-1] if text else type(exc).__name__)[:160]
 
 
-def _error_detail(body: bytes) -> str:
+def _error_detail(body: bytes, secret: str | None = None) -> str:
     """The human part of an error body: `{"message":…}`, `{"error":{"message":…}}` or text."""
     text = body.decode("utf-8", errors="replace")
     message: Any = None
@@ -237,7 +242,8 @@ def _error_detail(body: bytes) -> str:
         message = message or data.get("message") or data.get("detail")
     if not isinstance(message, str):
         message = text
-    return " ".join(clean(message).split())[:300]
+    # Redacted before it is cut short, so no prefix of the key survives the cut.
+    return " ".join(redact(clean(message), secret).split())[:300]
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -91,12 +91,17 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return number
             case "db":
                 return Path(str(value)).expanduser()
+            case "api_key" if isinstance(value, str):
+                # A key pasted with a trailing newline or space would be sent in the
+                # Authorization header, and the HTTP library's error quotes the header.
+                return value.strip()
             case _:
                 if not isinstance(value, str):
                     raise ValueError
                 return value
     except (TypeError, ValueError):
-        raise ConfigError(f"Invalid value for {name} in {source}: {value!r}.") from None
+        shown = "(not shown)" if name == "api_key" else repr(value)  # never echo a key
+        raise ConfigError(f"Invalid value for {name} in {source}: {shown}.") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -147,6 +152,10 @@ def require_key(settings: Settings) -> str:
             "No API key: set ASI_ONE_API_KEY (or api_key in "
             f"{settings.config_file}), or try the simulator with --demo."
         )
+    if not settings.api_key.isascii() or not settings.api_key.isprintable() or " " in settings.api_key:
+        # It could not go into an HTTP header; say so without repeating the key.
+        raise ConfigError("The API key contains spaces, control or non-ASCII characters; "
+                          "check ASI_ONE_API_KEY (or api_key in the config file).")
     return settings.api_key
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlite_utils import Database
 
@@ -18,13 +22,18 @@ from app.core.migrations import MIGRATIONS, migration_names
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
+try:
+    import fcntl
+except ImportError:  # Windows: no presence lock, recovery falls back to the age rule
+    fcntl = None  # type: ignore[assignment]
+
 
 def damaged(path: Path) -> StoreError:
     """The error for a file that is not ours or cannot be read as SQLite."""
     return StoreError(f"{path} is not an asi-chat history database or is damaged; it was left untouched.")
 
 
-def describe(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
+def describe(exc: sqlite3.Error, path: Path, busy_timeout: float, *, opening: bool = False) -> StoreError:
     """A one-line StoreError a person can act on, for any SQLite failure."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -33,7 +42,12 @@ def describe(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
     if "readonly" in text or "read-only" in text:
         return StoreError(f"The history database {path} is read-only; the change was not saved.")
     if "malformed" in text or "not a database" in text:
-        return damaged(path)
+        if opening:
+            return damaged(path)
+        # Damage found after opening: this run may already have written to the file (to
+        # pages that were fine), so promise only what holds: it is never repaired or replaced.
+        return StoreError(f"The history database {path} is damaged ({' '.join(str(exc).split())}); "
+                          "asi-chat will not repair or replace it: keep a copy.")
     if "unable to open" in text:
         return StoreError(f"Cannot open the history database {path}; check that the file "
                           "and its folder are readable and writable.")
@@ -67,13 +81,57 @@ def prepare_file(path: Path) -> None:
         raise damaged(path)
 
 
+def presence_lock(path: Path, wait: float) -> BinaryIO | None:
+    """An open `<db>.lock` holding a shared lock for as long as it stays open.
+
+    Every process using the history holds one. The kernel drops it when the process
+    dies, even by `kill -9`, so whoever can turn it into an exclusive lock knows that no
+    other asi-chat process is alive to write (see `sole_user`). None when unavailable.
+    """
+    if fcntl is None:
+        return None
+    try:
+        handle = open(os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
+    except OSError:
+        return None  # e.g. a read-only folder: then nobody is ever sure to be alone
+    deadline = time.monotonic() + wait
+    while True:  # a recovering process holds it exclusively for a moment only
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return handle
+        except OSError:
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            time.sleep(0.02)
+
+
+@contextmanager
+def sole_user(handle: BinaryIO | None) -> Iterator[bool]:
+    """True inside when no other process holds a presence lock on the same database;
+    new processes then wait (in `presence_lock`) until the block is left."""
+    if handle is None or fcntl is None:
+        yield False
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fcntl.flock(handle, fcntl.LOCK_SH)  # a failed upgrade can drop the lock held (flock(2))
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+
+
 def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database:
     """A configured connection; the `first` of a store also vets the file and upgrades it."""
     try:
         # isolation_level=None: the store issues BEGIN IMMEDIATE / COMMIT itself.
         conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     except sqlite3.Error as exc:
-        raise describe(exc, path, busy_timeout) from exc
+        raise describe(exc, path, busy_timeout, opening=True) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -91,7 +149,7 @@ def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database
         return db
     except sqlite3.Error as exc:
         conn.close()
-        raise describe(exc, path, busy_timeout) from exc
+        raise describe(exc, path, busy_timeout, opening=True) from exc
     except BaseException:
         conn.close()
         raise

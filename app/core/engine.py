@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from app.core.client import AsiOneClient
 from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement
-from app.core.errors import AgentWaitExhausted, ApiError, AuthenticationError
+from app.core.errors import AgentWaitExhausted, ApiError, AuthenticationError, EmptyReply
 from app.core.events import (
     AgentWaiting,
     Completion,
@@ -68,6 +68,11 @@ class TurnEngine:
             if hasattr(err, "partial"):
                 err.partial = completion
             yield TurnFailed(err, completion)
+            return
+        if not completion.content.strip():
+            # Nothing to show as an answer: say so rather than store a silent blank reply.
+            detail = "reasoning but no answer" if completion.reasoning.strip() else "an empty reply"
+            yield TurnFailed(EmptyReply(f"The server sent {detail}; try again."), completion)
             return
         if not is_acknowledgement(completion.content):
             yield TurnFinal(completion.content, completion.reasoning, completion.usage)

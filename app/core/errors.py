@@ -98,6 +98,10 @@ class StreamErrorEvent(ApiError):
         self.partial = partial or Completion()
 
 
+class EmptyReply(ApiError):
+    """The reply finished without any answer text (its reasoning, if any, is kept)."""
+
+
 class ProtocolError(ApiError):
     """The server's reply could not be understood."""
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.core.chat import ChatService
-from app.core.client import AsiOneClient
 from app.core.config import Settings, require_key
-from app.core.engine import TurnEngine
 from app.core.store import Store, default_db_path
+
+if TYPE_CHECKING:
+    from app.core.chat import ChatService
+    from app.core.client import AsiOneClient
+    from app.core.engine import TurnEngine
 
 
 def db_path(settings: Settings) -> Path:
@@ -38,6 +41,12 @@ class Runtime:
 
 def make_runtime(settings: Settings, store: Store) -> Runtime:
     """Everything needed to run turns; raises ConfigError when there is no key."""
+    # Imported here, not above: the client pulls in httpx (~50 ms), and the app builds
+    # its runtime only after its first frame is on screen.
+    from app.core.chat import ChatService
+    from app.core.client import AsiOneClient
+    from app.core.engine import TurnEngine
+
     client = AsiOneClient(
         api_key=require_key(settings),
         base_url=settings.base_url,

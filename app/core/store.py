@@ -21,8 +21,9 @@ from sqlite_utils import Database
 
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.links import image_links
-# fts_query and title_from_text are part of this module's API.
+# fts_query and title_from_text are part of this module's API; presence: see recover_interrupted.
 from app.core.database import connect, describe, fts_query, prepare_file, ranked_matches  # noqa: F401
+from app.core.database import presence_lock, sole_user
 from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUMNS, USAGE_KEYS,
                               WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
                               Message, MessageStatus, SearchHit, conversation_from_row, export_data,
@@ -53,6 +54,7 @@ class Store:
         self._local = threading.local()
         prepare_file(self.path)
         self._local.db = connect(self.path, busy_timeout, first=True)
+        self._presence = presence_lock(self.path, busy_timeout)  # closed with the store
 
     def _db(self) -> Database:
         db = getattr(self._local, "db", None)
@@ -116,15 +118,13 @@ class Store:
         """Start a conversation with a fresh uuid4 session id."""
         now, session_id, title = time.time(), str(uuid.uuid4()), title or None
         with self._write() as conn:
-            new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
-                                  " updated_at) VALUES (?, ?, ?, ?, ?)",
-                                  (title, model, session_id, now, now)).lastrowid
+            new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at, updated_at)"
+                                  " VALUES (?, ?, ?, ?, ?)", (title, model, session_id, now, now)).lastrowid
         return Conversation(new_id, title, model, session_id, now, now, False)
 
     def get_conversation(self, conversation_id: int) -> Conversation:
         """The conversation, or ConversationNotFound."""
-        rows = self._q(f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?",
-                       (conversation_id,))
+        rows = self._q(f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conversation_id,))
         if not rows:
             raise ConversationNotFound(f"No conversation with id {conversation_id}.")
         return conversation_from_row(rows[0])
@@ -243,13 +243,14 @@ class Store:
         """How many messages the conversation has."""
         return self._q("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
 
-    def recover_interrupted(self, stale_after: float = 30.0) -> int:
-        """Mark streaming messages untouched for `stale_after` s (their writer died) interrupted."""
-        now = time.time()
-        with self._write() as conn:
-            rows = conn.execute("UPDATE messages SET status = 'interrupted', updated_at = ?"
-                                " WHERE status = 'streaming' AND updated_at <= ?"
-                                " RETURNING id, conversation_id, content", (now, now - stale_after)).fetchall()
+    def recover_interrupted(self, stale_after: float | None = None) -> int:
+        """Mark interrupted the streaming messages untouched for `stale_after` s; by default all when no
+        other process has the history open (call before this one streams), else those idle for 30 s."""
+        now, idle = time.time(), 30.0 if stale_after is None else stale_after
+        with sole_user(self._presence if stale_after is None else None) as alone, self._write() as conn:
+            rows = conn.execute("UPDATE messages SET status = 'interrupted', updated_at = ? WHERE status ="
+                                " 'streaming' AND updated_at <= ? RETURNING id, conversation_id, content",
+                                (now, now - (0.0 if alone else idle))).fetchall()
             for message_id, conversation_id, content in rows:
                 self._record_images(conn, conversation_id, message_id, content, now)
         return len(rows)
