@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,7 +16,6 @@ from textual.widgets import Footer, Header, Markdown
 from app.core.config import MODELS, Settings, save_setting
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
-from app.core.runtime import Runtime
 from app.core.store import Store, title_from_text
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.resources import style_files
@@ -27,9 +28,13 @@ from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
 from app.ui.widgets.conversation_list import ConversationList
 from app.ui.widgets.image_card import ImageCard
+from app.ui.widgets.main_screen import GcTuning, MainScreen
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
 from app.ui.widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from app.core.runtime import Runtime
 
 PAGE = 40  # messages mounted when a conversation opens; older ones load on scroll
 
@@ -64,17 +69,32 @@ class AsiChatApp(App[None]):
     ]
 
     def __init__(self, settings: Settings, store: Store, runtime: Runtime | None, *,
-                 runtime_error: str | None = None, resume_waits: bool = True) -> None:
+                 runtime_error: str | None = None, resume_waits: bool = True,
+                 runtime_factory: Callable[[], Runtime] | None = None) -> None:
+        """`runtime_factory` (with `runtime` None) builds the runtime after the first frame."""
         super().__init__()
         self.settings = settings
         self.store = store
         self.runtime = runtime
         self.runtime_error = runtime_error
         self.resume_waits = resume_waits
+        self._runtime_factory = runtime_factory
         self.current_id: int | None = None
         self.new_model = settings.model
         self.presenter = TurnPresenter(self)
         self._turn_workers: dict[int, object] = {}
+        self._gc = GcTuning()
+        self.last_key_at = 0.0
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key != "enter":
+            # While the user types, a reply renders in short steps and lets each key's echo
+            # go first (MessageView). Enter sends: the reply should then come at full speed.
+            self.last_key_at = time.perf_counter()
+        await super().on_event(event)
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,6 +127,7 @@ class AsiChatApp(App[None]):
         return self.query_one(Composer)
 
     async def on_mount(self) -> None:
+        self._gc.start()
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -115,8 +136,34 @@ class AsiChatApp(App[None]):
         await self._show_new_conversation()
         if self.runtime_error:
             self.notify(self.runtime_error, title="Cannot send yet", severity="warning", markup=False, timeout=10)
-        if self.resume_waits:
-            self.call_after_refresh(self._resume_pending_waits)
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        if self.runtime is None and self._runtime_factory is not None:
+            # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
+            self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
+        elif self.resume_waits:
+            self._resume_pending_waits()
+
+    def _import_runtime(self) -> None:
+        import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
+
+        self.call_from_thread(self._runtime_ready)
+
+    def _runtime_ready(self) -> None:
+        if self._ensure_runtime() is not None and self.resume_waits:
+            self._resume_pending_waits()
+
+    def _ensure_runtime(self) -> Runtime | None:
+        """The runtime, built now if it was left to `runtime_factory` and not built yet."""
+        if self.runtime is None and self._runtime_factory is not None:
+            factory, self._runtime_factory = self._runtime_factory, None
+            try:
+                self.runtime = factory()
+            except AsiChatError as exc:
+                self.runtime_error = exc.message
+                self.notify(exc.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
+        return self.runtime
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.config_file is None:
@@ -192,7 +239,7 @@ class AsiChatApp(App[None]):
 
     async def send(self, text: str) -> None:
         """Send `text` in the open conversation (creating one if needed)."""
-        if self.runtime is None:
+        if self._ensure_runtime() is None:
             self.composer.text = text
             self.notify(self.runtime_error or "Cannot send.", severity="error", markup=False)
             return
@@ -229,7 +276,7 @@ class AsiChatApp(App[None]):
             self._update_context()
 
     def _resume_pending_waits(self) -> None:
-        if self.runtime is None:
+        if self._ensure_runtime() is None:
             return
         self.store.recover_interrupted()
         for wait in self.store.pending_waits():
@@ -399,12 +446,13 @@ class AsiChatApp(App[None]):
             yield SystemCommand(f"{label} ({key})", help_text, lambda a=action: self.run_action(a))
 
     async def on_unmount(self) -> None:
+        self._gc.stop()
         if self.runtime is not None:
             await self.runtime.aclose()
 
 
 def run_app(settings: Settings, *, demo: bool = False) -> None:
-    """Open the store, build the runtime, and run the app until the user quits."""
+    """Open the store and run the app until the user quits (the runtime is built after its first frame)."""
     from app.core.runtime import make_runtime, open_store
 
     store = open_store(settings)
@@ -412,9 +460,4 @@ def run_app(settings: Settings, *, demo: bool = False) -> None:
         from app.demo import seed_demo
 
         seed_demo(store)
-    runtime, error = None, None
-    try:
-        runtime = make_runtime(settings, store)
-    except AsiChatError as exc:
-        error = exc.message
-    AsiChatApp(settings, store, runtime, runtime_error=error).run()
+    AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store)).run()

@@ -23,6 +23,17 @@ def format_elapsed(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def _replace_line(static: Static, text: Text) -> None:
+    """Show `text` in `static`, re-laying out the screen only if its length changed.
+
+    The spinner ticks four times a second: a layout of the whole screen per tick was most
+    of the CPU an idle wait used. Same length means same height, so a repaint suffices.
+    """
+    old = static.content
+    same = isinstance(old, Text) and old.cell_len == text.cell_len
+    static.update(text, layout=not same)
+
+
 class AgentWaitCard(Widget):
     """Spinner, acknowledgement, poll count, elapsed clock and last poll error.
 
@@ -103,14 +114,14 @@ class AgentWaitCard(Widget):
 
     def _tick(self) -> None:
         if self._live:
-            self.query_one(".wait-card--status", Static).update(self._status_line())
+            _replace_line(self.query_one(".wait-card--status", Static), self._status_line())
 
     def update_progress(self, attempt: int, attempts: int, last_error: str | None = None) -> None:
         """Show a new poll count and the last poll error (None clears it)."""
         self.attempt, self.attempts, self.last_error = attempt, attempts, last_error
         self.set_class(bool(last_error), "-error")
         if self._live:
-            self.query_one(".wait-card--progress", Static).update(self._progress_line())
+            _replace_line(self.query_one(".wait-card--progress", Static), self._progress_line())
 
     def watch_acknowledgement(self, text: str) -> None:
         if self._live:

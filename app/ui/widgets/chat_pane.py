@@ -166,6 +166,11 @@ class ChatPane(VerticalScroll):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        following = self.is_anchored and not self._anchor_released  # the user has not scrolled away
+        if not following and new_value < self.max_scroll_y:
+            # The user scrolls back: what a streamed reply parked above the end is drawn again.
+            for view in self.message_views():
+                view.unpark()
         if new_value <= LOAD_MARGIN and self._load_older is not None and not self._loading:
             self.call_later(self._load_previous_page)
 

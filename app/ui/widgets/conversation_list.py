@@ -5,10 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import ClassVar
 
 from textual import on
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -38,6 +44,42 @@ def conversation_prompt(summary: ConversationSummary, now: float) -> Content:
     return Content.assemble(badge, heading, "\n", (details, "dim"))
 
 
+class ConversationPrompt(Visual):
+    """`conversation_prompt`, built when first drawn: the End key adds thousands of options
+    at once, and only the few on screen are ever drawn."""
+
+    def __init__(self, summary: ConversationSummary, now: float) -> None:
+        self._summary = summary
+        self._now = now
+        self._content: Content | None = None
+
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            self._content = conversation_prompt(self._summary, self._now)
+        return self._content
+
+    @property
+    def plain(self) -> str:
+        return self.content.plain
+
+    def __str__(self) -> str:
+        return self.content.plain
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        # Two single-line rows (styles/sidebar.tcss: nowrap); OptionList asks this of every option.
+        return 2
+
+
 class ConversationList(OptionList):
     """Conversations from a `Store`, newest first, or the matches of a search.
 
@@ -50,6 +92,10 @@ class ConversationList(OptionList):
     """
 
     BORDER_TITLE = "Conversations"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+end", "oldest", "Oldest conversation", show=False),
+    ]
 
     #: Read the next page when the highlight is this close to the end of the loaded options.
     LOAD_AHEAD = 10
@@ -99,6 +145,7 @@ class ConversationList(OptionList):
         self._loading = False
         self._search_worker: Worker[list[ConversationSummary]] | None = None
         self._select_after_search: int | None = None
+        self._rest_worker: Worker[tuple[list[ConversationSummary], list[Option]]] | None = None
 
     # -- public API --------------------------------------------------------------
 
@@ -147,6 +194,7 @@ class ConversationList(OptionList):
             self.notify(str(exc), severity="error")
             return
         self._total, self._offset, self._exhausted = total, len(rows), len(rows) < limit
+        self._rest_worker = None  # a read of "the rest" started before this is stale
         self._show(rows, target, fallback=self.highlighted or 0)
 
     def set_filter(self, query: str) -> None:
@@ -173,7 +221,7 @@ class ConversationList(OptionList):
         if summary is None or summary.waiting == waiting:
             return
         self._summaries[conversation_id] = summary = replace(summary, waiting=waiting)
-        self.replace_option_prompt(str(conversation_id), conversation_prompt(summary, self._now()))
+        self.replace_option_prompt(str(conversation_id), ConversationPrompt(summary, self._now()))
 
     # -- loading -----------------------------------------------------------------
 
@@ -187,7 +235,7 @@ class ConversationList(OptionList):
 
     def _options_for(self, summaries: Iterable[ConversationSummary]) -> list[Option]:
         now = self._now()
-        return [Option(conversation_prompt(s, now), id=str(s.id)) for s in summaries]
+        return [Option(ConversationPrompt(s, now), id=str(s.id)) for s in summaries]
 
     def _show(self, rows: list[ConversationSummary], target: int | None, fallback: int) -> None:
         """Replace the options with `rows`, highlighting `target` or the `fallback` index."""
@@ -215,15 +263,55 @@ class ConversationList(OptionList):
         finally:
             self._loading = False
 
-    def _append(self, rows: list[ConversationSummary]) -> None:
+    def _append(self, rows: list[ConversationSummary], options: list[Option] | None = None) -> None:
         self._offset += len(rows)
         self._exhausted = len(rows) < self._page_size
         # A conversation touched since the first page shifts the OFFSET by one;
         # skip the row that shift repeats rather than show it twice.
-        fresh = [row for row in rows if row.id not in self._summaries]
-        self._summaries.update((row.id, row) for row in fresh)
-        self.add_options(self._options_for(fresh))
+        pairs = zip(rows, options if options is not None else self._options_for(rows))
+        fresh = [(row, option) for row, option in pairs if row.id not in self._summaries]
+        self._summaries.update((row.id, row) for row, _ in fresh)
+        self.add_options([option for _, option in fresh])
         self._update_titles()
+
+    def action_oldest(self) -> None:
+        """Ctrl+End: the oldest conversation of all, not the last of the pages read so far.
+
+        End reads one more page per press (100 presses for 10,000 conversations); this
+        reads the rest in one go in a thread, adds it at once and highlights the last.
+        """
+        self.action_last()
+        if self._query or self._exhausted or self._rest_worker is not None:
+            return
+        offset = self._offset
+
+        def read() -> tuple[list[ConversationSummary], list[Option]]:
+            rows = self._read(lambda: self._store.list_conversations(-1, offset))
+            return rows, self._options_for(rows)  # plain objects: built off the UI thread too
+
+        self._rest_worker = self.run_worker(read, name="rest of the list", group="conversation-rest",
+                                            description=str(offset), thread=True, exit_on_error=False)
+
+    def _read(self, query: Callable[[], list[ConversationSummary]]) -> list[ConversationSummary]:
+        try:
+            return query()
+        finally:
+            # Each worker thread is used once: close its connection now, not at GC.
+            self._store.close()
+
+    def _rest_done(self, worker: Worker[tuple[list[ConversationSummary], list[Option]]]) -> None:
+        self._rest_worker = None
+        if worker.state != WorkerState.SUCCESS:
+            if worker.error is not None:
+                self.notify(str(worker.error), severity="error")
+            return
+        if self._query or worker.description != str(self._offset):
+            return  # a search or a reload came in between
+        rows, options = worker.result
+        self._append(rows, options)
+        self._exhausted = True
+        self._update_titles()
+        self.highlighted = self.option_count - 1
 
     def _near_end(self, index: int) -> bool:
         return index >= self.option_count - self.LOAD_AHEAD
@@ -250,17 +338,10 @@ class ConversationList(OptionList):
 
     # -- searching ---------------------------------------------------------------
 
-    def _search(self, query: str) -> list[ConversationSummary]:
-        try:
-            return self._store.search_conversations(query)
-        finally:
-            # Each worker thread is used once: close its connection now, not at GC.
-            self._store.close()
-
     def _start_search(self) -> None:
         query = self._query
         self._search_worker = self.run_worker(
-            lambda: self._search(query), name="conversation search", group="conversation-search",
+            lambda: self._read(lambda: self._store.search_conversations(query)), name="conversation search", group="conversation-search",
             description=query, thread=True, exclusive=True, exit_on_error=False)
         self._update_titles()
 
@@ -270,8 +351,13 @@ class ConversationList(OptionList):
 
     @on(Worker.StateChanged)
     def _search_done(self, event: Worker.StateChanged) -> None:
+        if event.state not in _FINISHED:
+            return
+        if event.worker is self._rest_worker:
+            self._rest_done(event.worker)
+            return
         # An older search finishing late is ignored: only the latest one is shown.
-        if event.worker is not self._search_worker or event.state not in _FINISHED:
+        if event.worker is not self._search_worker:
             return
         self._search_worker = None
         if event.state == WorkerState.SUCCESS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from contextlib import suppress
 
 from rich.text import Text
@@ -10,16 +12,39 @@ from textual.await_complete import AwaitComplete
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
 
 from app.core.links import image_links
 from app.core.records import Message, MessageStatus, Role
+from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard
 
 FLUSH_INTERVAL = 0.05
 """Seconds between renders of streamed text; tokens only ever touch a buffer."""
+
+SLOW_FRAME = 0.02
+"""A frame after a step slower than this halves the render rate (to 10 per second): each
+frame re-lays out and repaints the whole pane, which costs more as the reply grows, and
+the time goes to reading the stream and rendering it instead."""
+
+STEP_SECONDS = 0.04
+"""Aim of one rendering step. A fast model outruns the screen: what has arrived is then
+rendered in steps of about this long, one per frame, so keys and frames get in between
+(one Markdown append of a whole backlog blocked the app for seconds). The frame after
+a step lays out what it added, so it takes about as long again."""
+
+TYPING_STEP_SECONDS = 0.012
+"""The aim while the user types (a key in the last `TYPING_WINDOW` seconds): the echo
+of a key waits for at most the step under way and its frame."""
+TYPING_WINDOW = 1.0
+
+KEY_PRIORITY = 0.03
+"""Seconds after a key during which no rendering step starts (see `_key_waiting`)."""
+
+FIRST_STEP = 4096
+"""Characters rendered by the first step; later steps scale with the time steps take."""
+STEP_RANGE = (512, 262_144)
 
 _ROLE_NAMES = {Role.USER: "You", Role.ASSISTANT: "ASI:One", Role.SYSTEM: "System"}
 _STATUS_MARKS = {
@@ -86,7 +111,11 @@ class MessageView(Widget, can_focus=True):
         self._text = content
         self._pending: list[str] = []
         self._reasoning: list[str] = [message.reasoning] if message and message.reasoning else []
-        self._stream: MarkdownStream | None = None
+        self._step = FIRST_STEP
+        self._step_due = False  # a step is scheduled to run after the next frame
+        self._frame_cost = 0.0  # seconds the frame after the last step took
+        self._last_flush = 0.0
+        self._steps = asyncio.Lock()  # one rendering step at a time
         self._timer: Timer | None = None
         self._image_urls: list[str] = []
         self.set_reactive(MessageView.status, status)
@@ -132,7 +161,9 @@ class MessageView(Widget, can_focus=True):
         text = self._text = self.content
         self._pending.clear()
         if self.role == Role.ASSISTANT:
-            yield Markdown(text, open_links=False, classes="message--body")
+            body = ChatMarkdown(text, open_links=False, classes="message--body")
+            body.parking = self.status == MessageStatus.STREAMING
+            yield body
         else:
             yield Static(Text(text), classes="message--body")
         if self.status in MessageStatus.SETTLED and self.role == Role.ASSISTANT:
@@ -141,9 +172,17 @@ class MessageView(Widget, can_focus=True):
 
     def on_mount(self) -> None:
         if self.status == MessageStatus.STREAMING:
-            self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="message-flush")
+            self._timer = self.set_interval(FLUSH_INTERVAL, self._tick, name="message-flush")
+
+    def unpark(self) -> None:
+        """Bring back into layout what streaming parked (the user scrolls up to read it)."""
+        if self._live:
+            body = self.query_one(".message--body")
+            if isinstance(body, ChatMarkdown):
+                body.unpark_all()
 
     def on_focus(self) -> None:
+        self.unpark()  # it scrolls into view
         self.post_message(self.Selected(self))
 
     def _header(self) -> Text:
@@ -182,37 +221,97 @@ class MessageView(Widget, can_focus=True):
         """Add streamed reasoning; cheap, only buffered."""
         self._reasoning.append(text)
 
-    async def _flush(self) -> None:
-        """Render the content that arrived since the last flush."""
-        if not self._pending:
+    async def _tick(self) -> None:
+        if self._step_due:
             return
-        fragment = "".join(self._pending)
+        if self._frame_cost > SLOW_FRAME and time.perf_counter() - self._last_flush < 2 * FLUSH_INTERVAL:
+            return
+        await self._flush()
+
+    def _frame_done(self, started: float) -> None:
+        self._frame_cost = time.perf_counter() - started
+
+    def _step_after_frame(self) -> None:
+        self._step_due = True
+        self.call_after_refresh(self._flush)
+
+    async def _flush(self) -> None:
+        """Render (a step of) the content that arrived since the last flush."""
+        self._step_due = False
+        if not self._pending or self._steps.locked():
+            return
+        if self._key_waiting():
+            self._step_after_frame()
+            return
+        self._last_flush = time.perf_counter()
+        async with self._steps:
+            await self._render_step()
+        self.call_after_refresh(self._frame_done, time.perf_counter())
+        if self._pending and self._timer is not None:
+            # A backlog: the next step goes right after the next frame, not a tick later.
+            self._step_after_frame()
+
+    async def _render_step(self) -> None:
+        text = "".join(self._pending)
         self._pending.clear()
+        live = self._live  # the pane may have dropped this view (another conversation was opened)
+        fragment = text[:self._step] if live else text
+        if len(fragment) < len(text):
+            self._pending.append(text[len(fragment):])
         self._text += fragment
-        # The pane may have dropped this view mid-stream (another conversation was opened).
-        if not fragment or not self._live:
+        if not fragment or not live:
             return
         body = self.query_one(".message--body")
-        if isinstance(body, Markdown):
-            if self._stream is None:
-                self._stream = Markdown.get_stream(body)
-            await self._stream.write(fragment)
-        else:
+        if not isinstance(body, Markdown):
             body.update(Text(self._text))
+            return
+        started = time.perf_counter()
+        try:
+            await body.append(fragment)
+        except MountError:
+            if self._live:
+                raise  # else: dropped mid-append; its text is kept in `_text`
+        if len(fragment) == self._step:
+            # Full steps tell how fast text renders now; aim the next one.
+            aim = TYPING_STEP_SECONDS if self._typing() else STEP_SECONDS
+            scale = aim / max(time.perf_counter() - started, 0.001)
+            low, high = STEP_RANGE
+            self._step = int(min(max(self._step * min(max(scale, 0.5), 4.0), low), high))
 
-    async def _stop_streaming(self) -> None:
+    async def _stop_streaming(self, *, render_rest: bool = True) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        await self._flush()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            if self._live:
-                await stream.stop()
-            else:
-                # Removed mid-stream: its last write has nowhere to go.
-                with suppress(Exception):
-                    await stream.stop()
+        async with self._steps:
+            while self._pending:
+                if not render_rest:
+                    self._text, self._pending[:] = self.content, []
+                    break
+                while self._key_waiting():
+                    await self._next_frame()
+                await self._render_step()
+                if self._pending:
+                    # As while streaming: a frame per step while the user types, else keys
+                    # and frames when due.
+                    await (self._next_frame() if self._typing() else asyncio.sleep(0))
+
+    def _typing(self) -> bool:
+        return time.perf_counter() - getattr(self.app, "last_key_at", 0.0) < TYPING_WINDOW
+
+    def _key_waiting(self) -> bool:
+        """A key came in just now: its echo should not wait for a rendering step.
+
+        The app stamps `last_key_at` when a key reaches it; the focused widget gets the
+        key, and the screen draws the change, a few tasks later. A step started in
+        between (about a frame long) would delay the echo by that much.
+        """
+        return time.perf_counter() - getattr(self.app, "last_key_at", 0.0) < KEY_PRIORITY
+
+    async def _next_frame(self) -> None:
+        shown = asyncio.Event()
+        self.call_after_refresh(shown.set)
+        with suppress(asyncio.TimeoutError):  # no frame comes if nothing changed
+            await asyncio.wait_for(shown.wait(), 0.5)
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
                      content: str | None = None) -> None:
@@ -225,6 +324,8 @@ class MessageView(Widget, can_focus=True):
             content: The final text, when it differs from what streamed.
         """
         await self._stop_streaming()
+        if self._live and isinstance(body := self.query_one(".message--body"), ChatMarkdown):
+            body.parking = False  # what is parked stays so until the user scrolls up
         if content is not None and content != self.content:
             self._text = content
             await self._set_body(content)
@@ -241,7 +342,7 @@ class MessageView(Widget, can_focus=True):
             An optionally awaitable object that completes when everything is mounted.
         """
         async def apply() -> None:
-            await self._stop_streaming()
+            await self._stop_streaming(render_rest=False)  # the body is replaced below
             self.remove_class(f"-{self.role}").add_class(f"-{message.role}")
             self.role, self.model, self._message_id = message.role, message.model, message.id
             self._text = message.content

@@ -164,6 +164,8 @@ class ReasoningPane(VerticalScroll):
         if self._following:
             self._pending.append(text)
             self._source.append(text)
+            if self._timer is not None and self._stream is not None:
+                self._timer.resume()
 
     def show_message(self, view_or_message: MessageView | Message) -> AwaitComplete:
         """Show the stored reasoning of a message (a `MessageView` or a `Message`)."""
@@ -179,7 +181,13 @@ class ReasoningPane(VerticalScroll):
 
     async def _flush(self) -> None:
         # Skip a tick while the document is being replaced; the text waits in the buffer.
-        if not self._pending or self._stream is None or self._lock.locked():
+        if self._stream is None or self._lock.locked():
+            return
+        if not self._pending:
+            # Idle (the reply is over, or an agent is being waited on): stop ticking
+            # twenty times a second until append() brings text again.
+            if self._timer is not None:
+                self._timer.pause()
             return
         fragment = self._breaker.feed("".join(self._pending))
         self._pending.clear()

@@ -1,0 +1,107 @@
+"""4. The conversation list at 10,000 conversations: scroll to the end (Ctrl+End in the
+list: the oldest conversation; End itself moves one page of 100 per press, also timed)
+and search as you type (ctrl+f, then "giraffe" one letter at a time, 120 ms apart).
+
+The real app runs headless (`run_test`) on the seeded database; each time runs from the
+key press until the frame showing the result has been composed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+import time
+
+import common
+from common import PaintClock, build_app, median, percentile, row, seeded_db, until
+from ptyapp import SimulatorProcess
+
+QUERY = "giraffe"
+
+
+def oldest_id(db) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT id FROM conversations ORDER BY updated_at, id LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def to_end(app, pilot, clock: PaintClock, last: int) -> tuple[float, list[float]]:
+    """Seconds from Ctrl+End until the oldest conversation is highlighted and drawn,
+    and the milliseconds of each of the first End presses (one page each)."""
+    conversations = app.conversation_list
+    conversations.focus()
+    await pilot.press("home")
+    await pilot.pause(0.2)
+    pages = []
+    for _ in range(5):
+        index = conversations.option_count - 1
+        frame = clock.expect(lambda: conversations.highlighted == index)
+        started = time.perf_counter()
+        await pilot.press("end")
+        pages.append((await frame - started) * 1000)
+    frame = clock.expect(lambda: conversations.highlighted_conversation_id == last)
+    started = time.perf_counter()
+    await pilot.press("ctrl+end")
+    return await frame - started, pages
+
+
+async def search(app, pilot, clock: PaintClock) -> list[float]:
+    """Latency (ms) of each keystroke of QUERY, from the key to the frame with its matches."""
+    conversations = app.conversation_list
+    await pilot.press("ctrl+f")
+    await pilot.pause(0.2)
+    latencies = []
+    for end in range(1, len(QUERY) + 1):
+        typed = QUERY[:end]
+        frame = clock.expect(lambda: conversations.filter_query == typed and conversations._search_worker
+                             is None and "searching" not in str(conversations.border_subtitle))
+        started = time.perf_counter()
+        await pilot.press(QUERY[end - 1])
+        latencies.append((await frame - started) * 1000)
+        await asyncio.sleep(0.12)
+    await pilot.press("escape")
+    await until(lambda: conversations.filter_query == "")
+    await pilot.pause(0.2)
+    return latencies
+
+
+async def measure(quick: bool) -> list[dict]:
+    repeat = 2 if quick else 5
+    db = seeded_db("history-10k")
+    last = oldest_id(db)
+    end_runs, pages, keys = [], [], []
+    with SimulatorProcess() as sim:
+        for _ in range(repeat):
+            app = build_app(db, sim.base_url)
+            async with app.run_test(size=common.SIZE) as pilot:
+                clock = PaintClock(app)
+                await until(lambda: app.conversation_list.option_count > 0)
+                await pilot.pause(0.3)
+                keys += await search(app, pilot, clock)
+                seconds, presses = await to_end(app, pilot, clock, last)
+                end_runs.append(seconds * 1000)
+                pages += presses
+                listed = app.conversation_list.option_count
+                print(f"  list: ctrl+end {seconds * 1000:.0f} ms; end " + " ".join(f"{p:.0f}" for p in presses)
+                      + " ms; search keys " + " ".join(f"{k:.0f}" for k in keys[-len(QUERY):]) + " ms",
+                      file=sys.stderr, flush=True)
+    return [
+        row("4 conversation list (10k)", "Ctrl+End → oldest conversation shown", median(end_runs), "ms", 50,
+            note=f"{listed:,} listed after it"),
+        row("4 conversation list (10k)", "End (next page of 100), per press", median(pages), "ms", 50),
+        row("4 conversation list (10k)", "search as you type, per key p50", percentile(keys, 50), "ms", 50,
+            note=f"'{QUERY}' typed {repeat}× ({len(keys)} keys)"),
+        row("4 conversation list (10k)", "search as you type, per key p95", percentile(keys, 95), "ms", 50,
+            note="the first key, 'g': Store.search_conversations('g') alone takes ~80 ms"),
+    ]
+
+
+def run(quick: bool) -> list[dict]:
+    return asyncio.run(measure(quick))
+
+
+if __name__ == "__main__":
+    common.main(run, __doc__)

@@ -1,0 +1,81 @@
+"""7. CPU used while 10 conversations wait on agents (poll interval 5 s): the real app
+on a pseudo-terminal. Ten image requests that the simulator's agent never finishes
+(`!sim:never`) are typed, each in a new conversation; the last one stays open, so its
+wait card (spinner and clock) is on screen. Then the app's own CPU time (user + system,
+from /proc) is read over 60 s (15 s with --quick) and given as a share of one core.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common
+from common import child_env, row
+from ptyapp import PtyApp, SimulatorProcess, app_argv
+
+WAITS = 10
+PROMPT = "draw a picture of a lighthouse !sim:never"
+
+
+def pending_waits(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM agent_waits").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def polls_made(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT coalesce(sum(attempts_made), 0) FROM agent_waits").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def run(quick: bool) -> list[dict]:
+    seconds = 15.0 if quick else 60.0
+    with tempfile.TemporaryDirectory() as name, SimulatorProcess() as sim:
+        tmp = Path(name)
+        db = common.fresh_db(tmp)
+        argv = app_argv(db, sim.base_url, "--poll-interval", "5")
+        with PtyApp(argv, child_env(tmp, ASI_ONE_API_KEY=common.KEY)) as app:
+            app.wait_for("Message ASI:One", timeout=20)
+            for index in range(WAITS):
+                app.send("\x0e")  # ctrl+n: a new conversation
+                time.sleep(0.3)
+                app.send(PROMPT)
+                time.sleep(0.2)
+                app.send("\r")
+                deadline = time.monotonic() + 15
+                while pending_waits(db) <= index:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"wait {index + 1} did not start: {app.tail()!r}")
+                    time.sleep(0.1)
+            app.wait_for("waiting for agent", since=time.monotonic() - 1)
+            time.sleep(2.0)
+            polls_before, cpu_before, sim_before = polls_made(db), app.cpu_seconds(), sim.cpu_seconds()
+            started = time.monotonic()
+            time.sleep(seconds)
+            elapsed = time.monotonic() - started
+            cpu = app.cpu_seconds() - cpu_before
+            sim_cpu = sim.cpu_seconds() - sim_before
+            polls = polls_made(db) - polls_before
+            rss = app.rss_mb()
+            still = pending_waits(db)
+    share = cpu / elapsed * 100
+    note = (f"{cpu:.2f} s CPU in {elapsed:.0f} s; {still} waits, {polls} polls; simulator "
+            f"{sim_cpu / elapsed * 100:.2f} %; app RSS {rss:.0f} MB")
+    print(f"  waiting CPU: {share:.2f} % ({note})", file=sys.stderr, flush=True)
+    return [row("7 CPU while 10 agents wait", f"app process, share of one core over {elapsed:.0f} s",
+                share, "%", 1.0, note=note)]
+
+
+if __name__ == "__main__":
+    common.main(run, __doc__)
