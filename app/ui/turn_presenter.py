@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.core.errors import AgentWaitExhausted, RequestTimedOut, StreamCutOff
+from app.core.errors import AgentWaitExhausted, AsiChatError, RequestTimedOut, StreamCutOff
 from app.core.events import (
     AgentWaiting,
     TurnContent,
@@ -78,6 +78,11 @@ class TurnPresenter:
         try:
             async for event in events:
                 await self._apply(turn, event)
+        except AsiChatError as exc:
+            # The history could not be written (read-only, damaged, busy): say so.
+            self.app.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
+            if turn.view is not None and self.is_open(turn):
+                await turn.view.finish(MessageStatus.ERROR, error=str(exc))
         except BaseException:
             # Cancelled (Esc or quit) or a crash: the service has stored the partial reply.
             if turn.view is not None and self.is_open(turn):

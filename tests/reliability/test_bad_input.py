@@ -164,9 +164,6 @@ def test_read_only_history_file_with_ask(sim, db_path, read_only) -> None:
     assert db_path.read_bytes() == before
 
 
-@pytest.mark.xfail(reason="UI bug: with a read-only history file the app crashes at launch with a "
-                          "traceback (recover_interrupted() raises StoreError in _resume_pending_waits)",
-                   strict=True)
 def test_read_only_history_file_with_the_app(sim, db_path, read_only) -> None:
     env = app_env(sim.base_url, db_path)
     assert asi(env, "ask", "hello").returncode == 0
@@ -253,8 +250,6 @@ def test_damage_found_later_is_reported_and_nothing_is_cut(sim, db_path, how) ->
         assert len(after) >= len(damaged) and after[:page] == damaged[:page]
 
 
-@pytest.mark.xfail(reason="UI bug: a StoreError during a turn (here: a damaged history file) is "
-                          "swallowed; the reply shows 'Cancelled' and no notification says why", strict=True)
 async def test_damage_found_while_the_app_runs_is_reported(sim, db_path) -> None:
     db_path.parent.mkdir(parents=True)
     data = _history(db_path)

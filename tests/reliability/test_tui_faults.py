@@ -175,9 +175,6 @@ async def test_a_poll_that_fails_mid_wait_does_not_end_the_wait(db_path) -> None
             assert not notices(app, "Reply failed")
 
 
-@pytest.mark.xfail(reason="UI bug: a wait that used up its poll budget keeps its ⏳ but the app never polls it "
-                          "again: _resume_pending_waits skips waits with attempts_made >= attempts_total and "
-                          "no key resumes one (only `asi-chat resume` can)", strict=True)
 async def test_an_exhausted_wait_is_resumed_on_the_next_launch(sim, db_path) -> None:
     first = build_app(sim, db_path, poll_attempts=2)
     async with first.run_test(size=SIZE) as pilot:
