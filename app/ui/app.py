@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from textual import events, on
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
-from app.core.config import MODELS, Settings, save_setting
+from app.core.config import Settings, save_setting
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
 from app.core.store import Store, title_from_text
+from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.resources import style_files
-from app.ui.screens.confirm import ConfirmScreen
-from app.ui.screens.model_picker import ModelPickerScreen
-from app.ui.screens.rename import RenameScreen
 from app.ui.turn_presenter import LiveTurn, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
 from app.ui.widgets.conversation_list import ConversationList
 from app.ui.widgets.image_card import ImageCard
-from app.ui.widgets.main_screen import GcTuning, MainScreen
+from app.ui.widgets.main_screen import GcTuning, QuickStart
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
 from app.ui.widgets.search_bar import SearchBar
@@ -56,7 +53,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
-class AsiChatApp(App[None]):
+class AsiChatApp(QuickStart, ConversationActions, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -84,17 +81,6 @@ class AsiChatApp(App[None]):
         self.presenter = TurnPresenter(self)
         self._turn_workers: dict[int, object] = {}
         self._gc = GcTuning()
-        self.last_key_at = 0.0
-
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and event.key != "enter":
-            # While the user types, a reply renders in short steps and lets each key's echo
-            # go first (MessageView). Enter sends: the reply should then come at full speed.
-            self.last_key_at = time.perf_counter()
-        await super().on_event(event)
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -137,33 +123,6 @@ class AsiChatApp(App[None]):
         if self.runtime_error:
             self.notify(self.runtime_error, title="Cannot send yet", severity="warning", markup=False, timeout=10)
         self.call_after_refresh(self._after_first_frame)
-
-    def _after_first_frame(self) -> None:
-        if self.runtime is None and self._runtime_factory is not None:
-            # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
-            self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
-        elif self.resume_waits:
-            self._resume_pending_waits()
-
-    def _import_runtime(self) -> None:
-        import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
-
-        self.call_from_thread(self._runtime_ready)
-
-    def _runtime_ready(self) -> None:
-        if self._ensure_runtime() is not None and self.resume_waits:
-            self._resume_pending_waits()
-
-    def _ensure_runtime(self) -> Runtime | None:
-        """The runtime, built now if it was left to `runtime_factory` and not built yet."""
-        if self.runtime is None and self._runtime_factory is not None:
-            factory, self._runtime_factory = self._runtime_factory, None
-            try:
-                self.runtime = factory()
-            except AsiChatError as exc:
-                self.runtime_error = exc.message
-                self.notify(exc.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
-        return self.runtime
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.config_file is None:
@@ -391,55 +350,6 @@ class AsiChatApp(App[None]):
         self.query_one(SearchBar).add_class("-hidden")
         self.conversation_list.set_filter("")
         self.conversation_list.focus()
-
-    def action_switch_model(self) -> None:
-        def chosen(model: str | None) -> None:
-            if model is None or model not in MODELS:
-                return
-            if self.current_id is None:
-                self.new_model = model
-            else:
-                self.store.set_conversation_model(self.current_id, model)
-                self.conversation_list.reload(select=self.current_id)
-            self._update_title()
-            self._update_context()
-            self.notify(f"Model: {model}", markup=False)
-
-        self.push_screen(ModelPickerScreen(self.current_model()), chosen)
-
-    def action_rename(self) -> None:
-        conversation_id = self.current_id
-        if conversation_id is None:
-            self.notify("Open a conversation to rename it.", markup=False)
-            return
-
-        def renamed(title: str | None) -> None:
-            if title:
-                self.store.rename_conversation(conversation_id, title)
-                self.conversation_list.reload(select=conversation_id)
-                self._update_title()
-
-        self.push_screen(RenameScreen(self.title_of(conversation_id)), renamed)
-
-    def action_delete(self) -> None:
-        conversation_id = self.current_id
-        if conversation_id is None:
-            self.notify("Open a conversation to delete it.", markup=False)
-            return
-
-        async def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            worker = self._turn_workers.get(conversation_id)
-            if worker is not None:
-                worker.cancel()
-            self.store.delete_conversation(conversation_id)
-            self.conversation_list.reload()
-            await self._show_new_conversation()
-            self.notify("Conversation deleted.", markup=False)
-
-        question = f"Delete “{self.title_of(conversation_id)}” and all its messages?"
-        self.push_screen(ConfirmScreen(question), confirmed)
 
     def action_toggle_reasoning(self) -> None:
         pane = self.reasoning_pane

@@ -117,7 +117,8 @@ class TurnPresenter:
                         await turn.view.finish(MessageStatus.AWAITING_AGENT, content=ack)
                     turn.ack_view, turn.view, turn.content = turn.view, None, ""
                 turn.attempt, turn.attempts, turn.last_error = attempt, attempts, last_error
-                if open_now:
+                # Asked again: the user may have opened another conversation during finish().
+                if self.is_open(turn):
                     await app.chat_pane.show_wait(ack, attempt=attempt, attempts=attempts,
                                                   started_at=turn.started_at, last_error=last_error)
             case TurnFinal(content, _reasoning, _usage, deferred):
@@ -127,8 +128,9 @@ class TurnPresenter:
                         await app.chat_pane.clear_wait()
                         if turn.ack_view is not None:
                             turn.ack_view.status = MessageStatus.COMPLETE
-                        view = await app.chat_pane.add_reply(turn.model)
-                        await view.finish(MessageStatus.COMPLETE, content=content)
+                        if self.is_open(turn):  # still, after the await
+                            view = await app.chat_pane.add_reply(turn.model)
+                            await view.finish(MessageStatus.COMPLETE, content=content)
                     else:
                         app.notify(f"An agent replied in “{app.title_of(turn.conversation_id)}”.",
                                    title="Agent reply", markup=False)

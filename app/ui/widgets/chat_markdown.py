@@ -18,13 +18,15 @@ the same as without sections.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.content import Content, Span
-from textual.events import Mount, Resize
 from textual.css.styles import RulesMap
+from textual.events import Mount, Resize
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
@@ -175,7 +177,7 @@ class _ChatList:
 
 class ChatBulletList(_HeightCache, _ChatList, MarkdownBulletList):
     # Textual reads COMPONENT_CLASSES and DEFAULT_CSS from widget classes only, not mixins.
-    COMPONENT_CLASSES = {BULLET_CLASS}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {BULLET_CLASS}
     DEFAULT_CSS = f"""
     ChatBulletList > .{BULLET_CLASS} {{ color: $text-primary; }}
     ChatBulletList:light > .{BULLET_CLASS} {{ color: $text-secondary; }}
@@ -183,7 +185,7 @@ class ChatBulletList(_HeightCache, _ChatList, MarkdownBulletList):
 
 
 class ChatOrderedList(_HeightCache, _ChatList, MarkdownOrderedList):
-    COMPONENT_CLASSES = {BULLET_CLASS}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {BULLET_CLASS}
     DEFAULT_CSS = f"""
     ChatOrderedList > .{BULLET_CLASS} {{ color: $text-primary; }}
     ChatOrderedList:light > .{BULLET_CLASS} {{ color: $text-secondary; }}
@@ -260,7 +262,8 @@ def _starts_section(block: MarkdownBlock) -> bool:
 class ChatMarkdown(_HeightCache, Markdown):
     """`Markdown` with cheaper lists and, for long documents, sections (see the module docstring)."""
 
-    BLOCKS = {**Markdown.BLOCKS, "bullet_list_open": ChatBulletList, "ordered_list_open": ChatOrderedList}
+    BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {
+        **Markdown.BLOCKS, "bullet_list_open": ChatBulletList, "ordered_list_open": ChatOrderedList}
 
     parking = False
     """Park sections that stream out of view above (see `MarkdownSection`)."""

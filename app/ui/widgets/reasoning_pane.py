@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import suppress
 
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
@@ -107,6 +108,14 @@ class ReasoningPane(VerticalScroll):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="reasoning-flush", pause=True)
+
+    async def on_unmount(self) -> None:
+        # A live stream's task would be destroyed pending when the app exits (a warning
+        # on every run); what it still holds has nowhere to go.
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with suppress(Exception):
+                await stream.stop()
 
     @property
     def text(self) -> str:
