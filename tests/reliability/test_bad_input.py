@@ -67,8 +67,6 @@ async def test_a_one_megabyte_paste_is_sent_kept_and_shown(sim, db_path) -> None
         assert app.is_running
 
 
-@pytest.mark.xfail(reason="UI bug: sending a 1 MB message freezes the UI for ~2 s (the user MessageView's "
-                          "Static re-wraps all 11,000 lines on every layout pass)", strict=True)
 async def test_a_one_megabyte_paste_does_not_freeze_the_app(sim, db_path) -> None:
     app = build_app(sim, db_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import suppress
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,32 +18,22 @@ from app.core.links import image_links
 from app.core.records import Message, MessageStatus, Role
 from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard
+from app.ui.widgets.plain_text import PlainText
+from app.ui.widgets.render_pacing import (
+    FIRST_STEP,
+    FLUSH_INTERVAL,
+    SLOW_FRAME,
+    key_waiting,
+    next_frame,
+    next_step,
+    user_typing,
+)
 
-FLUSH_INTERVAL = 0.05
-"""Seconds between renders of streamed text; tokens only ever touch a buffer."""
-
-SLOW_FRAME = 0.02
-"""A frame after a step slower than this halves the render rate (to 10 per second): each
-frame re-lays out and repaints the whole pane, which costs more as the reply grows, and
-the time goes to reading the stream and rendering it instead."""
-
-STEP_SECONDS = 0.04
-"""Aim of one rendering step. A fast model outruns the screen: what has arrived is then
-rendered in steps of about this long, one per frame, so keys and frames get in between
-(one Markdown append of a whole backlog blocked the app for seconds). The frame after
-a step lays out what it added, so it takes about as long again."""
-
-TYPING_STEP_SECONDS = 0.012
-"""The aim while the user types (a key in the last `TYPING_WINDOW` seconds): the echo
-of a key waits for at most the step under way and its frame."""
-TYPING_WINDOW = 1.0
-
-KEY_PRIORITY = 0.03
-"""Seconds after a key during which no rendering step starts (see `_key_waiting`)."""
-
-FIRST_STEP = 4096
-"""Characters rendered by the first step; later steps scale with the time steps take."""
-STEP_RANGE = (512, 262_144)
+MARKDOWN_LIMIT = 200_000
+"""Characters beyond which a reply is shown as plain text. Textual's Markdown renders
+about 25 KB a second here and keeps a widget per block: a 5 MB reply would take minutes
+and the layout of its blocks would slow every frame after. Plain text of any length is
+wrapped once and drawn a line at a time (`PlainText`); the reply is stored as received."""
 
 _ROLE_NAMES = {Role.USER: "You", Role.ASSISTANT: "ASI:One", Role.SYSTEM: "System"}
 _STATUS_MARKS = {
@@ -160,12 +149,10 @@ class MessageView(Widget, can_focus=True):
         yield Static(self._header(), classes=f"message--header -{self.status}")
         text = self._text = self.content
         self._pending.clear()
-        if self.role == Role.ASSISTANT:
-            body = ChatMarkdown(text, open_links=False, classes="message--body")
+        body = self._body_for(text)
+        if isinstance(body, ChatMarkdown):
             body.parking = self.status == MessageStatus.STREAMING
-            yield body
-        else:
-            yield Static(Text(text), classes="message--body")
+        yield body
         if self.status in MessageStatus.SETTLED and self.role == Role.ASSISTANT:
             self._image_urls = image_links(text)
             yield from (ImageCard(url) for url in self._image_urls)
@@ -185,11 +172,26 @@ class MessageView(Widget, can_focus=True):
         self.unpark()  # it scrolls into view
         self.post_message(self.Selected(self))
 
+    def _plain(self, text: str) -> bool:
+        return self.role != Role.ASSISTANT or len(text) > MARKDOWN_LIMIT
+
+    def _body_for(self, text: str) -> ChatMarkdown | PlainText:
+        if self._plain(text):
+            return PlainText(text, classes="message--body")
+        return ChatMarkdown(text, open_links=False, classes="message--body")
+
+    @property
+    def shown_as_plain_text(self) -> bool:
+        """An assistant reply too long for Markdown (see `MARKDOWN_LIMIT`)."""
+        return self.role == Role.ASSISTANT and len(self.content) > MARKDOWN_LIMIT
+
     def _header(self) -> Text:
         name = _ROLE_NAMES.get(self.role, self.role.title())
         header = Text(name, style="bold")
         if self.role == Role.ASSISTANT and self.model:
             header.append(f" · {self.model}", style="dim")
+        if self.shown_as_plain_text:
+            header.append("  long reply: plain text", style="dim")
         if mark := _STATUS_MARKS.get(self.status):
             header.append("  ")
             header.append(mark, style="bold")
@@ -240,7 +242,7 @@ class MessageView(Widget, can_focus=True):
         self._step_due = False
         if not self._pending or self._steps.locked():
             return
-        if self._key_waiting():
+        if key_waiting(self.app):
             self._step_after_frame()
             return
         self._last_flush = time.perf_counter()
@@ -255,15 +257,22 @@ class MessageView(Widget, can_focus=True):
         text = "".join(self._pending)
         self._pending.clear()
         live = self._live  # the pane may have dropped this view (another conversation was opened)
-        fragment = text[:self._step] if live else text
+        body = self.query_one(".message--body") if live else None
+        if isinstance(body, ChatMarkdown) and len(self._text) + len(text) > MARKDOWN_LIMIT:
+            # Too long for Markdown: the whole reply as plain text, from now on.
+            self._text += text
+            await self._replace_body(self._text)
+            self._refresh_header()
+            return
+        if isinstance(body, PlainText):  # cheap at any length: all of it, now
+            self._text += text
+            body.append(text)
+            return
+        fragment = text if body is None else text[:self._step]
         if len(fragment) < len(text):
             self._pending.append(text[len(fragment):])
         self._text += fragment
-        if not fragment or not live:
-            return
-        body = self.query_one(".message--body")
-        if not isinstance(body, Markdown):
-            body.update(Text(self._text))
+        if not fragment or body is None:
             return
         started = time.perf_counter()
         try:
@@ -273,10 +282,7 @@ class MessageView(Widget, can_focus=True):
                 raise  # else: dropped mid-append; its text is kept in `_text`
         if len(fragment) == self._step:
             # Full steps tell how fast text renders now; aim the next one.
-            aim = TYPING_STEP_SECONDS if self._typing() else STEP_SECONDS
-            scale = aim / max(time.perf_counter() - started, 0.001)
-            low, high = STEP_RANGE
-            self._step = int(min(max(self._step * min(max(scale, 0.5), 4.0), low), high))
+            self._step = next_step(self._step, time.perf_counter() - started, typing=user_typing(self.app))
 
     async def _stop_streaming(self, *, render_rest: bool = True) -> None:
         if self._timer is not None:
@@ -287,31 +293,13 @@ class MessageView(Widget, can_focus=True):
                 if not render_rest:
                     self._text, self._pending[:] = self.content, []
                     break
-                while self._key_waiting():
-                    await self._next_frame()
+                while key_waiting(self.app):
+                    await next_frame(self)
                 await self._render_step()
                 if self._pending:
                     # As while streaming: a frame per step while the user types, else keys
                     # and frames when due.
-                    await (self._next_frame() if self._typing() else asyncio.sleep(0))
-
-    def _typing(self) -> bool:
-        return time.perf_counter() - getattr(self.app, "last_key_at", 0.0) < TYPING_WINDOW
-
-    def _key_waiting(self) -> bool:
-        """A key came in just now: its echo should not wait for a rendering step.
-
-        The app stamps `last_key_at` when a key reaches it; the focused widget gets the
-        key, and the screen draws the change, a few tasks later. A step started in
-        between (about a frame long) would delay the echo by that much.
-        """
-        return time.perf_counter() - getattr(self.app, "last_key_at", 0.0) < KEY_PRIORITY
-
-    async def _next_frame(self) -> None:
-        shown = asyncio.Event()
-        self.call_after_refresh(shown.set)
-        with suppress(asyncio.TimeoutError):  # no frame comes if nothing changed
-            await asyncio.wait_for(shown.wait(), 0.5)
+                    await (next_frame(self) if user_typing(self.app) else asyncio.sleep(0))
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
                      content: str | None = None) -> None:
@@ -360,10 +348,18 @@ class MessageView(Widget, can_focus=True):
         if not self._live:
             return
         body = self.query_one(".message--body")
-        if isinstance(body, Markdown):
+        if isinstance(body, PlainText) != self._plain(text):
+            await self._replace_body(text)
+        elif isinstance(body, Markdown):
             await body.update(text)
         else:
-            body.update(Text(text))
+            body.update(text)
+
+    async def _replace_body(self, text: str) -> None:
+        """Show `text` in a body of the kind it needs (Markdown or plain), replacing the old one."""
+        old = self.query_one(".message--body")
+        await old.remove()
+        await self.mount(self._body_for(text), after=self.query_one(".message--header"))
 
     async def _show_images(self, text: str) -> None:
         urls = image_links(text) if self.role == Role.ASSISTANT else []
