@@ -90,6 +90,8 @@ class TurnPresenter:
             raise
         finally:
             self.live.pop(turn.conversation_id, None)
+            if self.is_open(turn) and turn.view is not None:
+                self.app.reasoning_pane.end_live()  # runs in order after what is queued
             self.app.turn_ended(turn.conversation_id)
 
     async def _apply(self, turn: LiveTurn, event: TurnEvent) -> None:

@@ -36,6 +36,7 @@ async def test_send_streams_answer_and_reasoning(sim, db_path) -> None:
         assert [v.role for v in views] == ["user", "assistant"]
         assert views[-1].content.startswith("## Hello") and views[-1].status == "complete"
         assert "The user is asking" in app.reasoning_pane.text
+        assert app.reasoning_pane.border_title == "Reasoning · message"  # no longer "· live"
         assert app.composer.text == ""
         (conv,) = app.store.list_conversations()
         assert conv.title == "hello"
@@ -178,6 +179,7 @@ async def test_errors_are_shown_without_a_crash(sim, db_path) -> None:
         reply = app.chat_pane.message_views()[-1]
         assert reply.status == "error" and "failed to authenticate user" in (reply.error or "")
         assert any("rejected the API key" in n.message for n in app._notifications)
+        assert app.reasoning_pane.border_title == "Reasoning · message" and not app.reasoning_pane.is_live
         # the app keeps working
         await type_and_send(pilot, "hello again")
         await idle(app, pilot)

@@ -183,6 +183,27 @@ class ReasoningPane(VerticalScroll):
         document = ParagraphBreaker().feed(reasoning) if reasoning.strip() else NO_REASONING
         return self._run(self._replace(document, f"{TITLE} · message", live=False))
 
+    def end_live(self) -> AwaitComplete:
+        """The reply is over (or failed): its reasoning stays on show, no longer live."""
+        async def end() -> None:
+            if not self._following:
+                return  # the user picked another message or conversation meanwhile
+            self._following = False
+            if self._timer is not None:
+                self._timer.pause()
+            if self._stream is not None:
+                if self._pending:  # what is still buffered
+                    await self._stream.write(self._breaker.feed("".join(self._pending)))
+                    self._pending.clear()
+                await self._stream.stop()
+                self._stream = None
+            self.border_title = f"{TITLE} · message"
+            self.set_class(False, "-live")
+            if not self._source:
+                await self.query_one(Markdown).update(NO_REASONING)
+
+        return self._run(end())
+
     def clear(self) -> AwaitComplete:
         """Empty the pane and stop following live reasoning."""
         self._set_source("", live=False)
