@@ -94,7 +94,8 @@ class ConversationList(OptionList):
     BORDER_TITLE = "Conversations"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+end", "oldest", "Oldest conversation", show=False),
+        # End means the end of the whole history, not of the pages read so far.
+        Binding("end,ctrl+end", "oldest", "Oldest conversation", show=False),
     ]
 
     #: Read the next page when the highlight is this close to the end of the loaded options.
@@ -275,10 +276,10 @@ class ConversationList(OptionList):
         self._update_titles()
 
     def action_oldest(self) -> None:
-        """Ctrl+End: the oldest conversation of all, not the last of the pages read so far.
+        """End: the oldest conversation of all, not the last of the pages read so far.
 
-        End reads one more page per press (100 presses for 10,000 conversations); this
-        reads the rest in one go in a thread, adds it at once and highlights the last.
+        Reads the rest of the list in one go in a thread, adds it at once and highlights
+        the last (10,000 conversations would otherwise take 100 pages).
         """
         self.action_last()
         if self._query or self._exhausted or self._rest_worker is not None:
