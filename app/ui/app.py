@@ -18,6 +18,7 @@ from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
+from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
 from app.ui.turn_presenter import LiveTurn, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane
@@ -25,7 +26,7 @@ from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
 from app.ui.widgets.conversation_list import ConversationList
 from app.ui.widgets.image_card import ImageCard
-from app.ui.widgets.main_screen import GcTuning, QuickStart
+from app.ui.widgets.main_screen import GcTuning
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
 from app.ui.widgets.search_bar import SearchBar

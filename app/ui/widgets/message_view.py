@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import suppress
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,8 +24,9 @@ from app.ui.widgets.render_pacing import (
     FIRST_STEP,
     FLUSH_INTERVAL,
     SLOW_FRAME,
+    TYPING_INTERVAL,
+    TYPING_MAX_GAP,
     key_waiting,
-    next_frame,
     next_step,
     user_typing,
 )
@@ -105,6 +107,7 @@ class MessageView(Widget, can_focus=True):
         self._frame_cost = 0.0  # seconds the frame after the last step took
         self._last_flush = 0.0
         self._steps = asyncio.Lock()  # one rendering step at a time
+        self._key_echoed = asyncio.Event()  # set when a typed key has been drawn
         self._timer: Timer | None = None
         self._image_urls: list[str] = []
         self.set_reactive(MessageView.status, status)
@@ -160,6 +163,8 @@ class MessageView(Widget, can_focus=True):
     def on_mount(self) -> None:
         if self.status == MessageStatus.STREAMING:
             self._timer = self.set_interval(FLUSH_INTERVAL, self._tick, name="message-flush")
+            if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
+                key_echoed.subscribe(self, self._on_key_echo, immediate=True)
 
     def unpark(self) -> None:
         """Bring back into layout what streaming parked (the user scrolls up to read it)."""
@@ -226,9 +231,20 @@ class MessageView(Widget, can_focus=True):
     async def _tick(self) -> None:
         if self._step_due:
             return
-        if self._frame_cost > SLOW_FRAME and time.perf_counter() - self._last_flush < 2 * FLUSH_INTERVAL:
+        since = time.perf_counter() - self._last_flush
+        if user_typing(self.app):
+            if since < TYPING_MAX_GAP:
+                return  # keys pace the steps now (`_on_key_echo`); this only keeps it going
+        elif self._frame_cost > SLOW_FRAME and since < 2 * FLUSH_INTERVAL:
             return
         await self._flush()
+
+    def _on_key_echo(self, _: object) -> None:
+        """A typed key is on screen: the next key is furthest away, the time for a step."""
+        self._key_echoed.set()
+        if (self._timer is not None and self._pending and not self._step_due
+                and time.perf_counter() - self._last_flush >= TYPING_INTERVAL):
+            self.call_next(self._flush, after_key=True)
 
     def _frame_done(self, started: float) -> None:
         self._frame_cost = time.perf_counter() - started
@@ -237,21 +253,32 @@ class MessageView(Widget, can_focus=True):
         self._step_due = True
         self.call_after_refresh(self._flush)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, after_key: bool = False) -> None:
         """Render (a step of) the content that arrived since the last flush."""
         self._step_due = False
         if not self._pending or self._steps.locked():
             return
-        if key_waiting(self.app):
+        if key_waiting(self.app) and not after_key:
             self._step_after_frame()
             return
         self._last_flush = time.perf_counter()
         async with self._steps:
             await self._render_step()
         self.call_after_refresh(self._frame_done, time.perf_counter())
-        if self._pending and self._timer is not None:
+        if self._pending and self._timer is not None and not user_typing(self.app):
             # A backlog: the next step goes right after the next frame, not a tick later.
             self._step_after_frame()
+
+    async def _typing_pause(self) -> None:
+        """While the user types, wait for a key's echo (`TYPING_INTERVAL` after the last
+        step at least), or `TYPING_MAX_GAP` at most."""
+        deadline = self._last_flush + TYPING_MAX_GAP
+        while user_typing(self.app) and (left := deadline - time.perf_counter()) > 0:
+            self._key_echoed.clear()
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._key_echoed.wait(), left)
+            if self._key_echoed.is_set() and time.perf_counter() - self._last_flush >= TYPING_INTERVAL:
+                return
 
     async def _render_step(self) -> None:
         text = "".join(self._pending)
@@ -293,13 +320,11 @@ class MessageView(Widget, can_focus=True):
                 if not render_rest:
                     self._text, self._pending[:] = self.content, []
                     break
-                while key_waiting(self.app):
-                    await next_frame(self)
+                if user_typing(self.app):  # paced by keys, as while streaming
+                    await self._typing_pause()
+                self._last_flush = time.perf_counter()
                 await self._render_step()
-                if self._pending:
-                    # As while streaming: a frame per step while the user types, else keys
-                    # and frames when due.
-                    await (next_frame(self) if user_typing(self.app) else asyncio.sleep(0))
+                await asyncio.sleep(0)  # keys, and frames when due, between steps
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
                      content: str | None = None) -> None:

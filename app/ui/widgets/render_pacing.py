@@ -33,6 +33,12 @@ TYPING_STEP_SECONDS = 0.012
 of a key waits for at most the step under way and its frame."""
 TYPING_WINDOW = 1.0
 
+TYPING_INTERVAL = 0.2
+"""While the user types, a step starts right after a key's echo has been drawn (the next
+key is then furthest away), and no sooner than this after the last step ..."""
+TYPING_MAX_GAP = 0.5
+"""... and no later than this: the reply keeps coming in while the user types."""
+
 KEY_PRIORITY = 0.03
 """Seconds after a key during which no rendering step starts (see `_key_waiting`)."""
 

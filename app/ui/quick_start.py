@@ -1,0 +1,80 @@
+"""`QuickStart`, the part of `AsiChatApp` that keeps it quick: the default screen, the
+runtime built after the first frame, and the key timing a streaming reply is paced by."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.screen import Screen
+from textual.signal import Signal
+
+from app.core.errors import AsiChatError
+from app.ui.widgets.main_screen import MainScreen
+
+if TYPE_CHECKING:
+    from app.core.runtime import Runtime
+
+
+class QuickStart:
+    """Mixin of `AsiChatApp`: the default screen, key times, and the runtime built late.
+
+    Uses the app's `runtime`, `_runtime_factory`, `runtime_error`, `resume_waits` and
+    `_resume_pending_waits`.
+    """
+
+    last_key_at = 0.0
+    """When the last key (other than Enter) reached the app (see MessageView's pacing)."""
+
+    _key_echoed: Signal[None] | None = None
+
+    @property
+    def key_echoed(self) -> Signal[None]:
+        """Published once a typed key (other than Enter) is on screen: a streaming reply
+        renders its next step then, while the user types."""
+        if self._key_echoed is None:
+            self._key_echoed = Signal(self, "key-echoed")
+        return self._key_echoed
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key != "enter":
+            # While the user types, a reply renders in short steps and lets each key's echo
+            # go first (MessageView). Enter sends: the reply should then come at full speed.
+            self.last_key_at = time.perf_counter()
+            self.call_after_refresh(self._key_reached_widget)
+        await super().on_event(event)
+
+    def _key_reached_widget(self) -> None:
+        # The focused widget has handled the key by now; the frame after shows it.
+        self.call_after_refresh(self.key_echoed.publish, None)
+
+    def _after_first_frame(self) -> None:
+        if self.runtime is None and self._runtime_factory is not None:
+            # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
+            self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
+        elif self.resume_waits:
+            self._resume_pending_waits()
+
+    def _import_runtime(self) -> None:
+        import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
+
+        self.call_from_thread(self._runtime_ready)
+
+    def _runtime_ready(self) -> None:
+        if self._ensure_runtime() is not None and self.resume_waits:
+            self._resume_pending_waits()
+
+    def _ensure_runtime(self) -> Runtime | None:
+        """The runtime, built now if it was left to `runtime_factory` and not built yet."""
+        if self.runtime is None and self._runtime_factory is not None:
+            factory, self._runtime_factory = self._runtime_factory, None
+            try:
+                self.runtime = factory()
+            except AsiChatError as exc:
+                self.runtime_error = exc.message
+                self.notify(exc.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
+        return self.runtime

@@ -1,0 +1,62 @@
+"""Typing while a long reply streams in: the keys go first, the reply still arrives whole.
+
+A fast model outruns the screen, and rendering the backlog back to back left each key
+waiting for a rendering step and the frame after it. While the user types, a step
+starts only after a key's echo has been drawn, and no more often than TYPING_INTERVAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual import events
+from textual.widgets import Markdown
+
+from app.ui.widgets.render_pacing import TYPING_INTERVAL, TYPING_MAX_GAP
+from tests.ui.helpers import build_app, idle
+
+TYPED = "whatcomesnextafterthis"
+
+
+def type_key(app, letter: str) -> None:
+    app.post_message(events.Key(letter, letter))
+
+
+async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.composer.text = "!sim:tokens=12000 go"
+        app.post_message(events.Key("enter", None))  # (Pilot's press would wait for the whole reply)
+        while not (len(app.chat_pane.message_views()) == 2
+                   and app.chat_pane.message_views()[-1].query_one(Markdown).source):
+            await asyncio.sleep(0.005)
+        view = app.chat_pane.message_views()[-1]
+        steps: list[float] = []
+        render_step = view._render_step
+
+        async def counted() -> None:
+            steps.append(time.perf_counter())
+            await render_step()
+
+        type_key(app, TYPED[0])
+        view._render_step = counted
+        started = time.perf_counter()
+        for letter in TYPED[1:]:
+            await asyncio.sleep(0.04)  # a fast typist, as the terminal delivers the keys
+            type_key(app, letter)
+        await asyncio.sleep(0.04)
+        typing = time.perf_counter() - started
+        assert view.status == "streaming" or steps, "the reply was still coming in"
+        assert app.composer.text == TYPED  # every key arrived, in order
+        during = [t for t in steps if t <= started + typing]
+        gaps = [later - earlier for earlier, later in zip(during, during[1:])]
+        assert during, "the reply kept coming in while the user typed"
+        assert all(gap >= TYPING_INTERVAL * 0.9 for gap in gaps), gaps
+        assert len(during) <= typing / TYPING_INTERVAL + 1
+        await idle(app, pilot)  # and once the user stops, the rest comes at full speed
+        assert view.status == "complete"
+        assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
+        assert app.store.messages(app.current_id)[-1].content == view.content
+        assert TYPING_MAX_GAP > TYPING_INTERVAL
