@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual.app import App, ComposeResult  # noqa: E402
-from textual.containers import VerticalScroll  # noqa: E402
-from textual.widgets import Header, Input, Markdown  # noqa: E402
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Header, Input, Markdown
 
-from app.simulator.scenarios import tokens_reply  # noqa: E402
+from app.simulator.scenarios import tokens_reply
 
 
 class Bare(App[None]):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual.app import App  # noqa: E402  (needed before any frame in every app)
+from textual.app import App
 
 
 def _report(app: App) -> None:

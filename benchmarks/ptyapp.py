@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from common import KEY, PYTHON, ROOT, SIZE
 
@@ -50,7 +51,7 @@ class SimulatorProcess:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> SimulatorProcess:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -161,7 +162,7 @@ class PtyApp:
         self._reader.join(2)
         os.close(self.master)
 
-    def __enter__(self) -> PtyApp:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

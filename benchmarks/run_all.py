@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import PYTHON, ROOT, fmt_value, print_rows  # noqa: E402
+from common import PYTHON, ROOT, fmt_value, print_rows
 
 BENCHMARKS = ["launch", "streaming", "key_echo", "conversation_list", "open_conversation", "memory", "wait_cpu"]
 
@@ -36,10 +36,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import textual.version
+    from importlib.metadata import version
 
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"Textual {textual.version.version}, {platform.system()} {platform.release()}")
+            f"Textual {version('textual')}, {platform.system()} {platform.release()}")
 
 
 def load() -> str:
@@ -53,7 +53,7 @@ def run_one(name: str, quick: bool) -> list[dict]:
     argv = [PYTHON, str(HERE / f"{name}.py"), "--json", *(["--quick"] if quick else [])]
     started = time.monotonic()
     print(f"[{name}] running ({load()})...", file=sys.stderr, flush=True)
-    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     print(f"[{name}] {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     if done.returncode != 0:
         return [{"bench": name, "case": "FAILED (see stderr)", "value": float("nan"), "unit": "",

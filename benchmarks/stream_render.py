@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual.widgets import Markdown  # noqa: E402
+from textual.widgets import Markdown
 
-from app.core.config import load_settings  # noqa: E402
-from app.core.runtime import make_runtime  # noqa: E402
-from app.core.store import Store  # noqa: E402
-from app.simulator import Simulator  # noqa: E402
-from app.ui.app import AsiChatApp  # noqa: E402
+from app.core.config import load_settings
+from app.core.runtime import make_runtime
+from app.core.store import Store
+from app.simulator import Simulator
+from app.ui.app import AsiChatApp
 
 KEY = "sk-bench"
 
