@@ -18,6 +18,7 @@ from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
+from app.ui.component_styles import ComponentStyleCache
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
 from app.ui.turn_presenter import LiveTurn, TurnPresenter
@@ -71,6 +72,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
                  runtime_factory: Callable[[], Runtime] | None = None) -> None:
         """`runtime_factory` (with `runtime` None) builds the runtime after the first frame."""
         super().__init__()
+        self.stylesheet = ComponentStyleCache(variables=self.get_css_variables())  # before any CSS is read
         self.settings = settings
         self.store = store
         self.runtime = runtime
