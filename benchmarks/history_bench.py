@@ -72,6 +72,9 @@ def main() -> None:
         ("search_messages two words 'giraffe sav'", lambda: store.search_messages("giraffe sav"), 50),
         (f"search_conversations '{COMMON_WORD}'", lambda: store.search_conversations(COMMON_WORD), 50),
         ("search_conversations 'giraffe'", lambda: store.search_conversations("giraffe"), 50),
+        # Search as you type: the first key (titles only), then the second (messages too).
+        ("search_conversations one letter 'g'", lambda: store.search_conversations("g"), 50),
+        ("search_conversations two letters 'gi'", lambda: store.search_conversations("gi"), 50),
     ]
     print(f"{args.db}: {total} conversations; {args.repeat} runs each\n")
     print(f"{'case':<48} {'median ms':>10} {'p95 ms':>8} {'rows':>6} {'target':>8}  ok")

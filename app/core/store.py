@@ -21,9 +21,9 @@ from sqlite_utils import Database
 
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.links import image_links
-# fts_query and title_from_text are part of this module's API; presence: see recover_interrupted.
-from app.core.database import connect, describe, fts_query, prepare_file, ranked_matches  # noqa: F401
-from app.core.database import presence_lock, sole_user
+# fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
+from app.core.database import connect, describe, fts_query, message_query, prepare_file  # noqa: F401
+from app.core.database import best_conversations, presence_lock, ranked_matches, sole_user
 from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUMNS, USAGE_KEYS,
                               WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
                               Message, MessageStatus, SearchHit, conversation_from_row, export_data,
@@ -47,6 +47,9 @@ class Store:
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
     #: message containing a common word would walk its whole posting list.
     SEARCH_CANDIDATES = 5000
+    #: The same for `search_conversations`, run on every key typed (bm25 costs ~1.5 µs a row):
+    #: 2,000 recent matching messages still span dozens to hundreds of conversations.
+    LIST_CANDIDATES = 2000
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
@@ -346,27 +349,13 @@ class Store:
         return sorted(hits, key=lambda hit: hit.rank)[:limit]
 
     def search_conversations(self, query: str, limit: int = 200) -> list[ConversationSummary]:
-        """Distinct conversations matching `query` by title or content, best match first."""
+        """Distinct conversations matching `query` by title or content, best match first; made for
+        search as you type, so a lone letter matches titles only (`message_query`)."""
         match = fts_query(query)
         if match is None or limit <= 0:
             return []
         with self._snapshot() as conn:
-            best = dict(self._ranked(conn, "conversations_fts", match, limit))
-            ranked, seen = self._ranked(conn, "messages_fts", match, -1), set()
-            # Walk message hits best first until `limit` distinct conversations were seen;
-            # each one's first hit is its best, so nothing later can beat the ones kept.
-            for start in range(0, len(ranked), 500):
-                chunk = ranked[start:start + 500]
-                owner = dict(conn.execute(f"SELECT id, conversation_id FROM messages WHERE id IN"
-                                          f" ({_marks(len(chunk))})", [mid for mid, _ in chunk]))
-                for message_id, rank in chunk:
-                    cid = owner[message_id]
-                    if cid not in seen and len(seen) < limit:
-                        seen.add(cid)
-                        best[cid] = min(best.get(cid, rank), rank)
-                if len(seen) >= limit:
-                    break
-            order = sorted(best, key=best.__getitem__)[:limit]
+            order = best_conversations(conn, match, message_query(query), limit, self.LIST_CANDIDATES)
             rows = {row[0]: row for row in conn.execute(
                 f"SELECT {CONVERSATION_COLUMNS}, {_WAITING} FROM conversations c"
                 f" WHERE c.id IN ({_marks(len(order))})", order)}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.records import MessageStatus
-from app.core.store import Store, title_from_text
+from app.core.store import Store, fts_query, message_query, title_from_text
 
 IMG = "https://agents.example.com/files/cat.png"
 HOSTILE = ['"', '""', "AND OR NOT", "*", "NEAR(", "NEAR(a b)", "col:x", "content:x", ")", "(", "^x",
@@ -210,6 +210,25 @@ def test_search_prefix_ranking_and_conversations(store: Store):
     assert len(store.search_messages("giraffe", limit=1)) == 1
     cafe = _talk(store, "Café au lait")
     assert [h.conversation_id for h in store.search_messages("cafe") if h.message_id] == [cafe]
+
+
+def test_one_letter_as_you_type_matches_titles_then_the_next_brings_messages(store: Store):
+    # "g"* would merge the index entries of every word starting with g: most of a long
+    # history. Search as you type looks a lone letter up in titles only (the CLI still does all).
+    titled = store.create_conversation("m", title="Grocery list").id
+    talked = _talk(store, "hello", "a giraffe galloped by")
+    _talk(store, "nothing relevant here")
+    assert [c.id for c in store.search_conversations("g")] == [titled]
+    assert [c.id for c in store.search_conversations(" G ")] == [titled]
+    assert [c.id for c in store.search_conversations("ga")] == [talked]
+    assert [c.id for c in store.search_conversations("gr")] == [titled]
+    # The words before a lone last letter still search messages, as whole words.
+    assert [c.id for c in store.search_conversations("giraffe g")] == [talked]
+    assert store.search_conversations("giraf g") == []
+    assert {h.conversation_id for h in store.search_messages("g")} == {titled, talked}
+    assert message_query("g") is None and message_query("c++") is None and message_query("x a.b") == '"x"'
+    assert message_query("gi") == fts_query("gi") == '"gi"*'
+    assert message_query("giraffe g") == '"giraffe"' and fts_query("giraffe g") == '"giraffe" "g"*'
 
 
 @pytest.mark.parametrize("query", HOSTILE)

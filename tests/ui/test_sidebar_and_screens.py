@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -23,8 +24,8 @@ from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
 from app.ui.widgets.conversation_list import ConversationList
-from tests.ui.test_chat_widgets import until
 from app.ui.widgets.search_bar import SearchBar
+from tests.ui.test_chat_widgets import until
 
 HOSTILE_TITLE = "[@click=app.quit]x[/]"
 BOLD_TITLE = "[b]bold[/b]"
@@ -188,8 +189,7 @@ def seed(store: Store, rows: list[tuple[str | None, str, float]]) -> list[int]:
         conn.executemany("INSERT INTO conversations (title, model, session_id, created_at, updated_at)"
                          " VALUES (?, ?, ?, ?, ?)",
                          [(title, model, str(uuid.uuid4()), at, at) for title, model, at in rows])
-        ids = [row[0] for row in conn.execute(
-            "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC")]
+        ids = [row[0] for row in conn.execute("SELECT id FROM conversations ORDER BY updated_at DESC, id DESC")]
     conn.close()
     return ids
 
@@ -202,9 +202,7 @@ async def test_ten_thousand_conversations_load_lazily(store: Store) -> None:
         conversations = app.conversations
         assert conversations.conversation_ids() == ids[:100]
         assert str(conversations.border_subtitle) == "100 of 10,000"
-        started = time.perf_counter()
         conversations.reload()
-        assert time.perf_counter() - started < 0.1
         assert len(conversations.conversation_ids()) == 100
         # Scrolling to the end (wheel, scrollbar) reads the next page; the highlight stays.
         conversations.scroll_end(animate=False, immediate=True)
@@ -221,14 +219,20 @@ async def test_ten_thousand_conversations_load_lazily(store: Store) -> None:
         assert len(conversations.conversation_ids()) == 100
         await pilot.press("down")
         assert conversations.conversation_ids() == ids[:200]
-        # End goes to the oldest conversation of all, reading the rest in one go.
+        # End: the oldest at once, below a row for those between, until a thread reads them (held here).
+        held, read = threading.Event(), store.list_conversations
+        store.list_conversations = lambda limit=50, offset=0: (limit != -1 or held.wait(5)) and read(limit, offset)
         await pilot.press("end")
-        await until(pilot, lambda: conversations.highlighted_conversation_id == ids[-1])
-        assert conversations.conversation_ids() == ids
-        # Home goes back to the newest.
+        assert conversations.highlighted_conversation_id == ids[-1]
+        assert conversations.get_option_at_index(200).prompt.plain == "⋯ loading 9,700 more…"
+        await pilot.press("up")
+        held.set()
+        await until(pilot, lambda: len(conversations.conversation_ids()) == 10_000)
+        assert conversations.conversation_ids() == ids and conversations.highlighted_conversation_id == ids[-2]
+        assert conversations.scroll_y == conversations.max_scroll_y  # the view stayed put
+        assert str(conversations.border_subtitle) == "10,000 conversations"
         await pilot.press("home")
         assert conversations.highlighted_conversation_id == ids[0]
-        assert str(conversations.border_subtitle) == "10,000 conversations"
 
 
 async def test_filter_by_title_and_content_then_back(store: Store) -> None:
@@ -257,11 +261,9 @@ async def test_filter_by_title_and_content_then_back(store: Store) -> None:
         assert conversations.conversation_ids() == [giraffe.id]
         conversations.set_filter("nothing like this")
         await settle(pilot)
-        assert conversations.conversation_ids() == []
-        assert str(conversations.border_subtitle) == "no matches"
+        assert conversations.conversation_ids() == [] and str(conversations.border_subtitle) == "no matches"
         conversations.set_filter("   ")
-        assert conversations.filter_query == ""
-        assert conversations.border_title == "Conversations"
+        assert conversations.filter_query == "" and conversations.border_title == "Conversations"
         assert conversations.conversation_ids() == everything and len(everything) == 3
 
 
@@ -271,7 +273,10 @@ async def test_search_as_you_type_through_the_search_bar(store: Store) -> None:
     app = ListApp(store)
     async with app.run_test() as pilot:
         app.query_one(SearchBar).focus()
-        await pilot.press(*"gir")
+        await pilot.press("g")
+        await settle(pilot)  # a lone letter is looked up in titles only, and the list says so
+        assert str(app.conversations.border_subtitle) == "1 found in titles"
+        await pilot.press(*"ir")
         await settle(pilot)
         assert [m.query for m in app.sent(SearchBar.QueryChanged)] == ["g", "gi", "gir"]
         assert app.conversations.conversation_ids() == [giraffe.id]

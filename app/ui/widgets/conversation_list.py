@@ -10,85 +10,29 @@ from typing import ClassVar
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.message import Message
-from textual.strip import Strip
-from textual.style import Style
-from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from app.core.errors import StoreError
 from app.core.records import ConversationSummary
-from app.core.sanitize import clean
-from app.core.store import Store
-from app.ui.relative_time import relative_time
+from app.core.store import Store, message_query
+from app.ui.widgets.conversation_prompt import (
+    ConversationPrompt,
+)
 
-WAITING_BADGE = "⏳"
-UNTITLED = "(untitled)"
 _FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
-
-
-def conversation_prompt(summary: ConversationSummary, now: float) -> Content:
-    """The two-line option for a conversation: title (with badge), then "model · age".
-
-    Built as Content from plain strings, so a title like "[@click=app.quit]" is
-    shown as typed and never parsed as markup.
-    """
-    # Titles are user text (and imports may hold anything): one line, no control codes.
-    title = " ".join(clean(summary.title or "").split())
-    badge = (f"{WAITING_BADGE} ", "") if summary.waiting else ""
-    heading = (title, "bold") if title else (UNTITLED, "italic dim")
-    details = f"{clean(summary.model)} · {relative_time(summary.updated_at, now)}"
-    return Content.assemble(badge, heading, "\n", (details, "dim"))
-
-
-class ConversationPrompt(Visual):
-    """`conversation_prompt`, built when first drawn: the End key adds thousands of options
-    at once, and only the few on screen are ever drawn."""
-
-    def __init__(self, summary: ConversationSummary, now: float) -> None:
-        self._summary = summary
-        self._now = now
-        self._content: Content | None = None
-
-    @property
-    def content(self) -> Content:
-        if self._content is None:
-            self._content = conversation_prompt(self._summary, self._now)
-        return self._content
-
-    @property
-    def plain(self) -> str:
-        return self.content.plain
-
-    def __str__(self) -> str:
-        return self.content.plain
-
-    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        return self.content.render_strips(width, height, style, options)
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return self.content.get_optimal_width(rules, container_width)
-
-    def get_minimal_width(self, rules: RulesMap) -> int:
-        return self.content.get_minimal_width(rules)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        # Two single-line rows (styles/sidebar.tcss: nowrap); OptionList asks this of every option.
-        return 2
 
 
 class ConversationList(OptionList):
     """Conversations from a `Store`, newest first, or the matches of a search.
 
-    Only the first page is read on `reload()`; further pages are read when the
-    highlight (or the scroll position) nears the end of what is loaded, so the
-    list opens instantly however long the history is. Call `set_filter` to show
-    search results instead. Store errors are shown as a notification, never raised.
-
-    Fills itself when mounted. Option ids are the conversation ids as strings.
+    Only the first page is read on `reload()`; further pages are read when the highlight (or
+    the scroll position) nears the end of what is loaded, so the list opens instantly however
+    long the history is; End shows the oldest at once (`action_oldest`). Call `set_filter` to
+    show search results instead. Store errors are shown as a notification, never raised.
+    Fills itself when mounted; option ids are the conversation ids as strings.
     """
 
     BORDER_TITLE = "Conversations"
@@ -130,9 +74,7 @@ class ConversationList(OptionList):
             store: The history to list.
             page_size: How many conversations to read at a time.
             now: The clock for the relative times (fixed in tests).
-            id: The ID of the widget in the DOM.
-            name: The name of the widget.
-            classes: Initial CSS classes.
+            id, name, classes: As for any widget.
         """
         super().__init__(id=id, name=name, classes=classes, markup=False)
         self._store = store
@@ -147,6 +89,7 @@ class ConversationList(OptionList):
         self._search_worker: Worker[list[ConversationSummary]] | None = None
         self._select_after_search: int | None = None
         self._rest_worker: Worker[tuple[list[ConversationSummary], list[Option]]] | None = None
+        self._gap: Option | None = None  # End's "loading" row, above the last page, while the rest is read
 
     # -- public API --------------------------------------------------------------
 
@@ -175,10 +118,9 @@ class ConversationList(OptionList):
     def reload(self, select: int | None = None) -> None:
         """Re-read the list (or re-run the current search), keeping the highlight.
 
-        The highlight goes to `select`, else stays on the conversation highlighted
-        now, else keeps its position. The plain list re-reads whole pages down to
-        where that conversation is now, so a highlight deep in it is not lost, but
-        a reload near the top costs one page however far the list was scrolled.
+        The highlight goes to `select`, else stays on the conversation highlighted now, else
+        keeps its position. The plain list re-reads whole pages down to where that conversation
+        is now, so a highlight deep in it is not lost, but one near the top costs one page.
         """
         target = self.highlighted_conversation_id if select is None else select
         if self._query:
@@ -187,22 +129,23 @@ class ConversationList(OptionList):
             return
         index = self._index_of(target)
         depth = 0 if index is None else index + 1 + self.LOAD_AHEAD
-        limit = self._page_size * max(1, -(-depth // self._page_size))
+        # While End fills the list in, the highlight may be anywhere below the pages read: read all.
+        limit = -1 if self._gap is not None else self._page_size * max(1, -(-depth // self._page_size))
         try:
             total = self._store.count_conversations()
             rows = self._store.list_conversations(limit, 0)
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
-        self._total, self._offset, self._exhausted = total, len(rows), len(rows) < limit
+        self._total, self._offset, self._exhausted = total, len(rows), limit < 0 or len(rows) < limit
         self._rest_worker = None  # a read of "the rest" started before this is stale
         self._show(rows, target, fallback=self.highlighted or 0)
 
     def set_filter(self, query: str) -> None:
         """Show conversations matching `query`; '' (or blanks) shows the plain list again.
 
-        Meant to be called on every keystroke: the search runs in a thread and only
-        the latest query's result is shown.
+        Meant to be called on every keystroke: the search runs in a thread and only the
+        latest query's result is shown.
         """
         query = query.strip()
         if query == self._query:
@@ -230,9 +173,7 @@ class ConversationList(OptionList):
         self.reload()
 
     def _index_of(self, conversation_id: int | None) -> int | None:
-        if conversation_id is None or conversation_id not in self._summaries:
-            return None
-        return self.get_option_index(str(conversation_id))
+        return self.get_option_index(str(conversation_id)) if conversation_id in self._summaries else None
 
     def _options_for(self, summaries: Iterable[ConversationSummary]) -> list[Option]:
         now = self._now()
@@ -240,7 +181,7 @@ class ConversationList(OptionList):
 
     def _show(self, rows: list[ConversationSummary], target: int | None, fallback: int) -> None:
         """Replace the options with `rows`, highlighting `target` or the `fallback` index."""
-        self._summaries = {row.id: row for row in rows}
+        self._summaries, self._gap = {row.id: row for row in rows}, None
         self.set_options(self._options_for(self._summaries.values()))
         if self._summaries:
             index = self._index_of(target)
@@ -250,7 +191,7 @@ class ConversationList(OptionList):
     def _load_more(self) -> None:
         """Append the next page of the plain list, if there is one."""
         # Adding options rescrolls, which calls back in here: one page at a time.
-        if self._query or self._exhausted or not self._summaries or self._loading:
+        if self._query or self._exhausted or not self._summaries or self._loading or self._gap is not None:
             return
         try:
             rows = self._store.list_conversations(self._page_size, self._offset)
@@ -258,77 +199,97 @@ class ConversationList(OptionList):
             self._exhausted = True  # don't retry on every keypress; reload() resets
             self.notify(str(exc), severity="error")
             return
+        self._offset, self._exhausted = self._offset + len(rows), len(rows) < self._page_size
         self._loading = True
         try:
             self._append(rows)
         finally:
             self._loading = False
 
-    def _append(self, rows: list[ConversationSummary], options: list[Option] | None = None) -> None:
-        self._offset += len(rows)
-        self._exhausted = len(rows) < self._page_size
-        # A conversation touched since the first page shifts the OFFSET by one;
-        # skip the row that shift repeats rather than show it twice.
-        pairs = zip(rows, options if options is not None else self._options_for(rows))
-        fresh = [(row, option) for row, option in pairs if row.id not in self._summaries]
-        self._summaries.update((row.id, row) for row, _ in fresh)
-        self.add_options([option for _, option in fresh])
+    def _append(self, rows: list[ConversationSummary], gap: Option | None = None) -> None:
+        """Add `rows` (under the `gap` row, if any); the caller moves the OFFSET. A conversation touched
+        since the first page shifts the OFFSET by one: the row that repeats is skipped, not shown twice."""
+        fresh = [row for row in rows if row.id not in self._summaries]
+        self._summaries.update((row.id, row) for row in fresh)
+        options = self._options_for(fresh)
+        self.add_options(options if gap is None else [gap, *options])
         self._update_titles()
 
     def action_oldest(self) -> None:
         """End: the oldest conversation of all, not the last of the pages read so far.
 
-        Reads the rest of the list in one go in a thread, adds it at once and highlights
-        the last (10,000 conversations would otherwise take 100 pages).
+        The last page is read (~1 ms) and shown at once, the oldest highlighted, under a
+        "loading" row for those between, which a thread reads (10,000: ~100 ms) to fill in.
         """
-        self.action_last()
-        if self._query or self._exhausted or self._rest_worker is not None:
+        if self._query or self._exhausted or self._gap is not None:
+            self.action_last()
             return
-        offset = self._offset
+        try:
+            self._total = self._store.count_conversations()
+            rows = self._store.list_conversations(self._page_size, max(self._offset, self._total - self._page_size))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        between = self._total - self._offset - len(rows)
+        self._gap = Option(Content(f"⋯ loading {between:,} more…"), disabled=True) if between > 0 else None
+        if self._gap is None:  # the last page is all there is left
+            self._offset, self._exhausted = self._offset + len(rows), True
+        else:
+            self.call_after_refresh(self._read_gap, self._gap, self._offset)  # the first frame first
+        self._append(rows, self._gap)
+        self.action_last()
+
+    def _read_gap(self, gap: Option, offset: int) -> None:
+        if self._gap is not gap:
+            return  # a reload or a search replaced the list before the thread started
 
         def read() -> tuple[list[ConversationSummary], list[Option]]:
             rows = self._read(lambda: self._store.list_conversations(-1, offset))
             return rows, self._options_for(rows)  # plain objects: built off the UI thread too
 
         self._rest_worker = self.run_worker(read, name="rest of the list", group="conversation-rest",
-                                            description=str(offset), thread=True, exit_on_error=False)
+                                            thread=True, exit_on_error=False)
 
     def _read(self, query: Callable[[], list[ConversationSummary]]) -> list[ConversationSummary]:
         try:
             return query()
         finally:
-            # Each worker thread is used once: close its connection now, not at GC.
-            self._store.close()
+            self._store.close()  # each worker thread is used once: close its connection now, not at GC
 
     def _rest_done(self, worker: Worker[tuple[list[ConversationSummary], list[Option]]]) -> None:
-        self._rest_worker = None
+        """Put the rest of the list in place of the gap row and the last page under it."""
+        self._rest_worker, gap, self._gap = None, self._gap, None
+        if self._query or gap is None:
+            return  # a search came in between (and is shown instead)
         if worker.state != WorkerState.SUCCESS:
             if worker.error is not None:
                 self.notify(str(worker.error), severity="error")
+            self.reload()  # back to whole pages
             return
-        if self._query or worker.description != str(self._offset):
-            return  # a search or a reload came in between
-        rows, options = worker.result
-        self._append(rows, options)
-        self._exhausted = True
+        rows, options = worker.result  # read after the last page: its rows and badges are as new
+        at = self.options.index(gap)
+        kept = {int(option.id) for option in self.options[:at] if option.id is not None}
+        rest = [(row, option) for row, option in zip(rows, options) if row.id not in kept]  # see _append
+        target, from_end = self.highlighted_conversation_id, self.virtual_size.height - self.scroll_offset.y
+        self._summaries = {cid: self._summaries[cid] for cid in kept} | {row.id: row for row, _ in rest}
+        self._offset, self._exhausted = self._offset + len(rows), True
+        self.set_options([*self.options[:at], *(option for _, option in rest)])
+        self.scroll_to(y=self.virtual_size.height - from_end, animate=False, immediate=True)  # the view stays
+        index = self._index_of(target)
+        self.highlighted = self.option_count - 1 if index is None else index
         self._update_titles()
-        self.highlighted = self.option_count - 1
-
-    def _near_end(self, index: int) -> bool:
-        return index >= self.option_count - self.LOAD_AHEAD
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
-        if highlighted is not None and self._near_end(highlighted):
+        if highlighted is not None and highlighted >= self.option_count - self.LOAD_AHEAD:
             self._load_more()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        # The mouse wheel and scrollbar move the view without the highlight:
-        # load ahead when the last visible option nears the end too.
+        # The wheel and scrollbar move the view, not the highlight: load ahead for the last line shown too.
         lines = self._lines
         bottom = min(int(new_value) + self.scrollable_content_region.height, len(lines)) - 1
-        if bottom >= 0 and self._near_end(lines[bottom][0]):
+        if bottom >= 0 and lines[bottom][0] >= self.option_count - self.LOAD_AHEAD:
             self._load_more()
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -341,9 +302,9 @@ class ConversationList(OptionList):
 
     def _start_search(self) -> None:
         query = self._query
-        self._search_worker = self.run_worker(
-            lambda: self._read(lambda: self._store.search_conversations(query)), name="conversation search", group="conversation-search",
-            description=query, thread=True, exclusive=True, exit_on_error=False)
+        self._search_worker = self.run_worker(lambda: self._read(lambda: self._store.search_conversations(query)),
+                                              name="conversation search", group="conversation-search",
+                                              description=query, thread=True, exclusive=True, exit_on_error=False)
         self._update_titles()
 
     def _cancel_search(self) -> None:
@@ -362,32 +323,29 @@ class ConversationList(OptionList):
             return
         self._search_worker = None
         if event.state == WorkerState.SUCCESS:
-            target = self._select_after_search
-            if target is None:
-                target = self.highlighted_conversation_id
-            self._show(event.worker.result or [], target, fallback=0)
+            rows, target = event.worker.result or [], self._select_after_search
+            shown = [self._summaries[cid] for cid in self.conversation_ids()]
+            if rows == shown and target is None and self._gap is None:
+                self._update_titles()  # the matches drawn already (typing on often finds the same): keep them
+            else:
+                self._show(rows, self.highlighted_conversation_id if target is None else target, 0)
         else:
-            error = event.worker.error
-            if error is not None:
-                self.notify(f"Search failed: {error}", severity="error")
+            if event.worker.error is not None:
+                self.notify(f"Search failed: {event.worker.error}", severity="error")
             self._update_titles()
 
     # -- titles ------------------------------------------------------------------
 
     def _update_titles(self) -> None:
         # Content(...) is plain text: the query is user text and must not be markup.
-        if self._query:
-            self.border_title = Content(f"Conversations · matching '{self._query}'")
-            if self._search_worker is not None:
-                subtitle = "searching…"
-            else:
-                found = len(self._summaries)
-                subtitle = f"{found} found" if found else "no matches"
+        count, query = len(self._summaries), self._query
+        self.border_title = Content(f"Conversations · matching '{query}'") if query else self.BORDER_TITLE
+        if query and self._search_worker is not None:
+            subtitle = "searching…"
+        elif query:  # a lone letter is looked up in titles only (Store.search_conversations): say so
+            subtitle = (f"{count} found" if count else "no matches") + ("" if message_query(query) else " in titles")
+        elif not self._exhausted:
+            subtitle = f"{count:,} of {self._total:,}"
         else:
-            self.border_title = self.BORDER_TITLE
-            loaded = len(self._summaries)
-            if not self._exhausted:
-                subtitle = f"{loaded:,} of {self._total:,}"
-            else:
-                subtitle = f"{loaded:,} conversation{'' if loaded == 1 else 's'}"
+            subtitle = f"{count:,} conversation{'' if count == 1 else 's'}"
         self.border_subtitle = Content(subtitle)

@@ -1,0 +1,65 @@
+"""How a conversation looks in the list: title (with a waiting badge), model and age."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
+
+from app.core.records import ConversationSummary
+from app.core.sanitize import clean
+from app.ui.relative_time import relative_time
+
+WAITING_BADGE = "⏳"
+UNTITLED = "(untitled)"
+
+
+def conversation_prompt(summary: ConversationSummary, now: float) -> Content:
+    """The two-line option for a conversation: title (with badge), then "model · age".
+
+    Built as Content from plain strings, so a title like "[@click=app.quit]" is
+    shown as typed and never parsed as markup.
+    """
+    # Titles are user text (and imports may hold anything): one line, no control codes.
+    title = " ".join(clean(summary.title or "").split())
+    badge = (f"{WAITING_BADGE} ", "") if summary.waiting else ""
+    heading = (title, "bold") if title else (UNTITLED, "italic dim")
+    details = f"{clean(summary.model)} · {relative_time(summary.updated_at, now)}"
+    return Content.assemble(badge, heading, "\n", (details, "dim"))
+
+
+class ConversationPrompt(Visual):
+    """`conversation_prompt`, built when first drawn: the End key adds thousands of options
+    at once, and only the few on screen are ever drawn."""
+
+    def __init__(self, summary: ConversationSummary, now: float) -> None:
+        self._summary, self._now = summary, now
+        self._content: Content | None = None
+
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            self._content = conversation_prompt(self._summary, self._now)
+        return self._content
+
+    @property
+    def plain(self) -> str:
+        return self.content.plain
+
+    def __str__(self) -> str:
+        return self.content.plain
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        # Two single-line rows (styles/sidebar.tcss: nowrap); OptionList asks this of every option.
+        return 2
