@@ -12,7 +12,7 @@ from textual.widgets import Markdown
 
 from app.core.records import Message, MessageStatus
 from app.ui.resources import style_files
-from app.ui.widgets.agent_wait_card import AgentWaitCard
+from app.ui.widgets.agent_wait_card import TICK, AgentWaitCard
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
@@ -213,7 +213,7 @@ async def test_wait_card_shows_progress_and_a_live_clock() -> None:
         assert "0:59" in screen_text(app) and "poll 1 of 24" in screen_text(app)
         card.update_progress(2, 24, last_error="read timeout")
         now[0] = T0 + 61
-        await pilot.pause(0.35)
+        await pilot.pause(TICK + 0.1)
         text = screen_text(app)
         for shown in ("poll 2 of 24 · last error: read timeout", "1:01", "esc cancel", "Working on it"):
             assert shown in text

@@ -41,6 +41,9 @@ class Composer(TextArea):
         super().__init__(text, soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
                          highlight_cursor_line=False, placeholder=placeholder, name=name, id=id,
                          classes=classes, disabled=disabled)
+        # A steady cursor: blinking redraws the screen twice a second for as long as the
+        # app is open, half of its idle CPU and a steady trickle of bytes over SSH.
+        self.cursor_blink = False
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         # TextArea re-wraps the whole document on every resize and scrollbar toggle,
