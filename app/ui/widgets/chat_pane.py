@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from app.core.records import Message, Role
 from app.ui.widgets.agent_wait_card import AgentWaitCard
+from app.ui.widgets.main_screen import release_widgets
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.welcome import Welcome
 
@@ -54,7 +55,9 @@ class ChatPane(VerticalScroll):
     async def _reset(self) -> None:
         self._load_older = None
         self._wait = None
+        views = self.message_views()
         await self.remove_children()
+        release_widgets(views)
 
     async def show_conversation(self, messages: list[Message], *,
                                 load_older: LoadOlder | None = None) -> None:

@@ -1,29 +1,24 @@
-"""What keeps the app quick to start and responsive: its main screen (Textual's `Screen`
-with a compositor that keeps the map it builds), the garbage-collector settings, and
-`QuickStart`, the part of the app that builds the runtime after the first frame and
-tells a streaming reply when the user is typing."""
+"""What keeps the app responsive and small: its main screen (Textual's `Screen` with a
+compositor that keeps the map it builds), the garbage-collector settings, and what lets
+removed widgets go. (Start-up and key timing: `app.ui.quick_start`.)"""
 
 from __future__ import annotations
 
 import gc
-import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import ClassVar
 
-from textual import events
 from textual._compositor import Compositor, ReflowResult
+from textual._styles_cache import StylesCache
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
-
-from app.core.errors import AsiChatError
-
-if TYPE_CHECKING:
-    from app.core.runtime import Runtime
+from textual.widgets import Footer
 
 GC_THRESHOLDS = (20_000, 20, 20)
-"""Python's default (700, 10, 10) ran ~1,400 collections while a 20,000-token reply
-streamed in, 1.4-1.7 s of it, and full collections of a heap of widgets paused the app
-for up to 280 ms each. Objects alive at start-up are frozen (never scanned again)."""
+"""The collector's thresholds while a reply streams in (see `GcTuning`). Python's default
+(700, 10, 10) ran ~1,400 collections while a 20,000-token reply streamed in, 1.4-1.7 s of
+it, and full collections of a heap of widgets paused the app for up to 280 ms each."""
 
 
 class _Compositor(Compositor):
@@ -44,80 +39,90 @@ class MainScreen(Screen):
         super().__init__(name=name, id=id, classes=classes)
         self._compositor = _Compositor()
 
+    def on_mount(self) -> None:
+        self.bindings_updated_signal.subscribe(self, self._forget_old_footer_keys)
+
+    def _forget_old_footer_keys(self, screen: Screen) -> None:
+        """Drop the footer's watchers of the keys it removed (Textual issue #6666).
+
+        The footer recomposes its keys whenever the bindings change (every focus change),
+        and each key watches the footer's `compact` through an entry in the footer's
+        watcher list, which Textual prunes only when `compact` changes: never, here. So
+        every key ever shown stayed alive, 24 widgets per conversation opened.
+        """
+        for footer in self.query_children(Footer):
+            for watchers in getattr(footer, "__watchers", {}).values():
+                watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]
+
+
+def release_widgets(widgets: Iterable[Widget]) -> None:
+    """After the chat pane removed `widgets`: end their streams, let go of the lines they drew.
+
+    Textual caches `StylesCache.get_inner_outer` with `lru_cache` on the method, so the
+    cache holds the last 1,024 widgets' style caches, each with the lines it last drew
+    (Textual issue #6665): the lines of the conversations closed before. Refilling the
+    cache costs two `Style`s per widget drawn.
+    """
+    for widget in widgets:
+        GcTuning.stream_stopped(widget)  # removed while a reply streamed into it
+    StylesCache.get_inner_outer.cache_clear()
+
 
 class GcTuning:
-    """Raise the collector's thresholds while the app runs, and freeze start-up objects.
+    """The collector's settings: start-up objects frozen, high thresholds while replies stream.
+
+    Only while a reply streams in (`stream_started` .. `stream_stopped`, by `MessageView`)
+    are the thresholds `GC_THRESHOLDS`. At other times they are Python's: the widgets of a
+    closed conversation are cyclic garbage, and with the high thresholds kept for the
+    whole run, those of dozens of conversations piled up before a full collection ran
+    (50 large conversations opened: 217 MB resident instead of about 90).
 
     Only the first app of a process freezes: a later one (tests, benchmarks) would
     freeze the garbage its predecessor left, and it would never be collected.
     """
 
     _froze_once = False
+    _streams: ClassVar[set[Widget]] = set()
+    """What streams now, in any app of the process (the thresholds are process-wide)."""
+    _saved: ClassVar[tuple[int, int, int] | None] = None
+    """The thresholds to restore when the last stream stops."""
 
     def __init__(self) -> None:
-        self._saved: tuple[int, int, int] | None = None
         self._frozen = False
 
     def start(self) -> None:
-        if self._saved is None:
-            self._saved = gc.get_threshold()
-            gc.set_threshold(*GC_THRESHOLDS)
-            if not GcTuning._froze_once:
-                GcTuning._froze_once = self._frozen = True
-                gc.freeze()
+        # Views closed mid-stream outside an `AsiChatApp` (widget tests) were never stopped.
+        for stream in [stream for stream in GcTuning._streams if not stream.is_running]:
+            GcTuning.stream_stopped(stream)
+        if not GcTuning._froze_once:
+            GcTuning._froze_once = self._frozen = True
+            gc.freeze()
 
     def stop(self) -> None:
-        if self._saved is not None:
-            gc.set_threshold(*self._saved)
-            self._saved = None
+        for stream in list(GcTuning._streams):  # the app closed while a reply streamed
+            GcTuning.stream_stopped(stream)
         if self._frozen:
             self._frozen = False
             gc.unfreeze()
 
+    @classmethod
+    def stream_started(cls, stream: Widget) -> None:
+        """A reply starts streaming into `stream`: high thresholds until it stops."""
+        if not cls._streams:
+            cls._saved = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
+        cls._streams.add(stream)
 
-class QuickStart:
-    """Mixin of `AsiChatApp`: the default screen, key times, and the runtime built late.
+    @classmethod
+    def stream_stopped(cls, stream: Widget) -> None:
+        """`stream` stopped streaming (again is fine); the last one restores the thresholds."""
+        if stream in cls._streams:
+            cls._streams.discard(stream)
+            if not cls._streams and cls._saved is not None:
+                gc.set_threshold(*cls._saved)
+                cls._saved = None
 
-    Uses the app's `runtime`, `_runtime_factory`, `runtime_error`, `resume_waits` and
-    `_resume_pending_waits`.
-    """
-
-    last_key_at = 0.0
-    """When the last key (other than Enter) reached the app (see MessageView's pacing)."""
-
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and event.key != "enter":
-            # While the user types, a reply renders in short steps and lets each key's echo
-            # go first (MessageView). Enter sends: the reply should then come at full speed.
-            self.last_key_at = time.perf_counter()
-        await super().on_event(event)
-
-    def _after_first_frame(self) -> None:
-        if self.runtime is None and self._runtime_factory is not None:
-            # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
-            self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
-        elif self.resume_waits:
-            self._resume_pending_waits()
-
-    def _import_runtime(self) -> None:
-        import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
-
-        self.call_from_thread(self._runtime_ready)
-
-    def _runtime_ready(self) -> None:
-        if self._ensure_runtime() is not None and self.resume_waits:
-            self._resume_pending_waits()
-
-    def _ensure_runtime(self) -> Runtime | None:
-        """The runtime, built now if it was left to `runtime_factory` and not built yet."""
-        if self.runtime is None and self._runtime_factory is not None:
-            factory, self._runtime_factory = self._runtime_factory, None
-            try:
-                self.runtime = factory()
-            except AsiChatError as exc:
-                self.runtime_error = exc.message
-                self.notify(exc.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
-        return self.runtime
+    @classmethod
+    def streaming(cls) -> bool:
+        """True while any reply streams (the thresholds are high)."""
+        return bool(cls._streams)

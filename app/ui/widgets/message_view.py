@@ -19,6 +19,7 @@ from app.core.links import image_links
 from app.core.records import Message, MessageStatus, Role
 from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard
+from app.ui.widgets.main_screen import GcTuning
 from app.ui.widgets.plain_text import PlainText
 from app.ui.widgets.render_pacing import (
     FIRST_STEP,
@@ -97,7 +98,8 @@ class MessageView(Widget, can_focus=True):
         """The message's role (`Role`)."""
         self.model = model
         """The model that wrote an assistant message, if known."""
-        self._message_id = message_id
+        self.message_id = message_id
+        """The stored message's id, once known."""
         # `_text` is what the body shows; tokens land in `_pending` until the next flush.
         self._text = content
         self._pending: list[str] = []
@@ -114,15 +116,6 @@ class MessageView(Widget, can_focus=True):
         self.set_reactive(MessageView.error, message.error if message else None)
 
     # -- state ---------------------------------------------------------------
-
-    @property
-    def message_id(self) -> int | None:
-        """The stored message's id, once known."""
-        return self._message_id
-
-    @message_id.setter
-    def message_id(self, value: int | None) -> None:
-        self._message_id = value
 
     @property
     def content(self) -> str:
@@ -163,6 +156,7 @@ class MessageView(Widget, can_focus=True):
     def on_mount(self) -> None:
         if self.status == MessageStatus.STREAMING:
             self._timer = self.set_interval(FLUSH_INTERVAL, self._tick, name="message-flush")
+            GcTuning.stream_started(self)
             if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
                 key_echoed.subscribe(self, self._on_key_echo, immediate=True)
 
@@ -325,6 +319,7 @@ class MessageView(Widget, can_focus=True):
                 self._last_flush = time.perf_counter()
                 await self._render_step()
                 await asyncio.sleep(0)  # keys, and frames when due, between steps
+        GcTuning.stream_stopped(self)
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
                      content: str | None = None) -> None:
@@ -343,7 +338,7 @@ class MessageView(Widget, can_focus=True):
             self._text = content
             await self._set_body(content)
         if message_id is not None:
-            self._message_id = message_id
+            self.message_id = message_id
         self.error = error
         self.status = status
         await self._show_images(self.content)
@@ -357,7 +352,7 @@ class MessageView(Widget, can_focus=True):
         async def apply() -> None:
             await self._stop_streaming(render_rest=False)  # the body is replaced below
             self.remove_class(f"-{self.role}").add_class(f"-{message.role}")
-            self.role, self.model, self._message_id = message.role, message.model, message.id
+            self.role, self.model, self.message_id = message.role, message.model, message.id
             self._text = message.content
             self._reasoning[:] = [message.reasoning] if message.reasoning else []
             await self._set_body(message.content)
