@@ -16,9 +16,9 @@ from app.core.config import Settings, save_setting
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
 from app.core.store import Store, title_from_text
+from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
-from app.ui.component_styles import ComponentStyleCache
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
 from app.ui.turn_presenter import LiveTurn, TurnPresenter

@@ -10,8 +10,8 @@ until the rules change (a theme switch or a new widget's CSS re-parses the style
 
 from __future__ import annotations
 
-from textual.css.stylesheet import Stylesheet
 from textual.css.styles import Styles
+from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 
 PathKey = tuple[tuple[str, str | None, frozenset[str], tuple[int, ...]], ...]

@@ -18,9 +18,7 @@ from textual.worker import Worker, WorkerState
 from app.core.errors import StoreError
 from app.core.records import ConversationSummary
 from app.core.store import Store, message_query
-from app.ui.widgets.conversation_prompt import (
-    ConversationPrompt,
-)
+from app.ui.widgets.conversation_prompt import ConversationPrompt
 
 _FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
@@ -279,9 +277,12 @@ class ConversationList(OptionList):
         self.highlighted = self.option_count - 1 if index is None else index
         self._update_titles()
 
+    def _near_end(self, index: int) -> bool:
+        return index >= self.option_count - self.LOAD_AHEAD
+
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
-        if highlighted is not None and highlighted >= self.option_count - self.LOAD_AHEAD:
+        if highlighted is not None and self._near_end(highlighted):
             self._load_more()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -289,7 +290,7 @@ class ConversationList(OptionList):
         # The wheel and scrollbar move the view, not the highlight: load ahead for the last line shown too.
         lines = self._lines
         bottom = min(int(new_value) + self.scrollable_content_region.height, len(lines)) - 1
-        if bottom >= 0 and lines[bottom][0] >= self.option_count - self.LOAD_AHEAD:
+        if bottom >= 0 and self._near_end(lines[bottom][0]):
             self._load_more()
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

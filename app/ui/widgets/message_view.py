@@ -182,7 +182,7 @@ class MessageView(Widget, can_focus=True):
     @property
     def shown_as_plain_text(self) -> bool:
         """An assistant reply too long for Markdown (see `MARKDOWN_LIMIT`)."""
-        return self.role == Role.ASSISTANT and len(self.content) > MARKDOWN_LIMIT
+        return self.role == Role.ASSISTANT and self._plain(self.content)
 
     def _header(self) -> Text:
         name = _ROLE_NAMES.get(self.role, self.role.title())

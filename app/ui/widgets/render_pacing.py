@@ -7,12 +7,9 @@ user types a key's echo goes before any step (the app stamps `last_key_at` on ea
 
 from __future__ import annotations
 
-import asyncio
 import time
-from contextlib import suppress
 
 from textual.app import App
-from textual.widget import Widget
 
 FLUSH_INTERVAL = 0.05
 """Seconds between renders of streamed text; tokens only ever touch a buffer."""
@@ -40,12 +37,11 @@ TYPING_MAX_GAP = 0.5
 """... and no later than this: the reply keeps coming in while the user types."""
 
 KEY_PRIORITY = 0.03
-"""Seconds after a key during which no rendering step starts (see `_key_waiting`)."""
+"""Seconds after a key during which no rendering step starts (see `key_waiting`)."""
 
 FIRST_STEP = 4096
 """Characters rendered by the first step; later steps scale with the time steps take."""
 STEP_RANGE = (512, 262_144)
-
 
 
 def user_typing(app: App) -> bool:
@@ -61,14 +57,6 @@ def key_waiting(app: App) -> bool:
     between (about a frame long) would delay the echo by that much.
     """
     return time.perf_counter() - getattr(app, "last_key_at", 0.0) < KEY_PRIORITY
-
-
-async def next_frame(widget: Widget) -> None:
-    """Wait until the screen has drawn a frame (at most half a second)."""
-    shown = asyncio.Event()
-    widget.call_after_refresh(shown.set)
-    with suppress(asyncio.TimeoutError):  # no frame comes if nothing changed
-        await asyncio.wait_for(shown.wait(), 0.5)
 
 
 def next_step(step: int, seconds: float, *, typing: bool) -> int:
