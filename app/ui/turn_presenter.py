@@ -90,7 +90,7 @@ class TurnPresenter:
             raise
         finally:
             self.live.pop(turn.conversation_id, None)
-            if self.is_open(turn) and turn.view is not None:
+            if self.is_open(turn):  # (an agent's reply has no view of its own: `turn.view` is None)
                 self.app.reasoning_pane.end_live()  # runs in order after what is queued
             self.app.turn_ended(turn.conversation_id)
 

@@ -55,6 +55,7 @@ async def test_deferral_wait_card_image_card_and_ctrl_y(sim, db_path) -> None:
         assert "⏳" in str(app.conversation_list.get_option_at_index(0).prompt)
         await idle(app, pilot)
         assert not app.query(AgentWaitCard)
+        assert app.reasoning_pane.border_title == "Reasoning · message"  # the agent's reply ended it
         (image,) = app.query(ImageCard)
         assert image.url.startswith(sim.origin + "/agentverse/production/storage/")
         await pilot.press("ctrl+y")
