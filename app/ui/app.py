@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -11,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from app.core.config import Settings, save_setting
 from app.core.errors import AsiChatError
@@ -216,6 +218,11 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
             await self.chat_pane.show_conversation([])
         elif self.current_id in self.presenter.live:
             self.composer.text = text
+            worker = self._turn_workers.get(self.current_id)
+            if self.presenter.live[self.current_id].finishing and worker is not None:
+                # Only the last lines of the reply are still being drawn: send right after.
+                self.run_worker(self._send_when_drawn(worker, self.current_id, text), exit_on_error=False)
+                return
             self.notify("A reply is still running here: wait, or press Esc to cancel it.",
                         severity="warning", markup=False)
             return
@@ -230,6 +237,15 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         self.conversation_list.reload(select=conversation_id)
         self._update_title()
 
+    async def _send_when_drawn(self, worker: Worker, conversation_id: int, text: str) -> None:
+        """Send `text` once the reply being drawn is done, unless the user moved on (the
+        text stays in the composer meanwhile, so nothing is lost)."""
+        with suppress(WorkerCancelled, WorkerFailed):
+            await worker.wait()
+        if self.current_id == conversation_id and self.composer.text == text:
+            self.composer.text = ""
+            await self.send(text)
+
     def _start(self, turn: LiveTurn, events) -> None:
         worker = self.run_worker(self.presenter.consume(turn, events), group=f"turn-{turn.conversation_id}",
                                  exit_on_error=False, description="turn")
@@ -241,29 +257,6 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         self.conversation_list.reload()
         if conversation_id == self.current_id:
             self._update_context()
-
-    def _resume_pending_waits(self) -> None:
-        if self._ensure_runtime() is None:
-            return
-        try:
-            self.store.recover_interrupted()
-            waits = self.store.pending_waits()
-        except AsiChatError as exc:  # e.g. a read-only or damaged history: say so, keep running
-            self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
-            return
-        for wait in waits:
-            if wait.conversation_id in self.presenter.live:
-                continue
-            conversation = self.store.get_conversation(wait.conversation_id)
-            # A wait that used up its polls in an earlier run gets a fresh budget: the
-            # agent may have finished since, and the ⏳ in the list promises an answer.
-            fresh = wait.attempts_made >= wait.attempts_total
-            attempts = self.settings.poll_attempts if fresh else wait.attempts_total
-            turn = LiveTurn(conversation.id, conversation.model, waiting=True,
-                            acknowledgement=wait.acknowledgement,
-                            attempt=0 if fresh else wait.attempts_made,
-                            attempts=attempts, started_at=wait.started_at)
-            self._start(turn, self.runtime.chat.resume(wait, fresh_budget=fresh))
 
     # -- actions -----------------------------------------------------------------------
     async def action_new_conversation(self) -> None:

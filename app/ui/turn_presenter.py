@@ -43,6 +43,8 @@ class LiveTurn:
     last_error: str | None = None
     view: "MessageView | None" = None
     ack_view: "MessageView | None" = None
+    finishing: bool = False
+    """The reply is in and stored; only its last lines are still being drawn."""
 
 
 class TurnPresenter:
@@ -124,6 +126,7 @@ class TurnPresenter:
                     await app.chat_pane.show_wait(ack, attempt=attempt, attempts=attempts,
                                                   started_at=turn.started_at, last_error=last_error)
             case TurnFinal(content, _reasoning, _usage, deferred):
+                turn.finishing = True
                 if deferred:
                     app.conversation_list.mark_waiting(turn.conversation_id, False)
                     if open_now:

@@ -60,3 +60,27 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
         assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
         assert app.store.messages(app.current_id)[-1].content == view.content
         assert TYPING_MAX_GAP > TYPING_INTERVAL
+
+
+async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_path) -> None:
+    """The next message, typed and sent while the stored reply is still being drawn (keys
+    slow the drawing down), is sent as soon as it is drawn: not refused, not lost."""
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.composer.text = "!sim:tokens=12000 go"
+        app.post_message(events.Key("enter", None))
+        while not any(turn.finishing for turn in app.presenter.live.values()):
+            await asyncio.sleep(0.005)
+        for letter in "next":
+            type_key(app, letter)
+            await asyncio.sleep(0.04)
+        app.post_message(events.Key("enter", None))
+        deadline = time.monotonic() + 15
+        while len(sim.requests) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await idle(app, pilot)
+        assert app.composer.text == ""
+        assert [m.content for m in app.store.messages(app.current_id) if m.role == "user"] == [
+            "!sim:tokens=12000 go", "next"]
+        assert [v.status for v in app.chat_pane.message_views()] == ["complete"] * 4
