@@ -18,6 +18,7 @@ from app.core.events import (
     TurnReasoning,
     TurnRetrying,
 )
+from app.core.growing_text import GrowingText
 from app.core.records import AgentWait
 from app.core.runtime import Runtime
 
@@ -25,13 +26,14 @@ from app.core.runtime import Runtime
 async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict) -> int:
     """Print one turn's events; fill `result`; return the exit code."""
     code = 0
+    streamed = {key: GrowingText(result.get(key, "")) for key in ("content", "reasoning")}
     async for event in events:
         match event:
             case TurnReasoning(text):
-                result["reasoning"] += text
+                streamed["reasoning"].append(text)
                 printer.reasoning(text)
             case TurnContent(text):
-                result["content"] += text
+                streamed["content"].append(text)
                 printer.content(text)
             case TurnRetrying(attempt, retries, delay, reason):
                 printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
@@ -43,6 +45,7 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 note = f" — last poll failed: {last_error}" if last_error else ""
                 printer.status(f"Waiting for the agent: poll {attempt}/{attempts}, {elapsed:.0f} s{note}")
             case TurnFinal(content, reasoning, usage, deferred):
+                streamed.clear()
                 result.update(content=content, reasoning=reasoning, status="complete",
                               usage=usage.as_dict() if usage else None)
                 if deferred:
@@ -50,12 +53,14 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 else:
                     printer.end_of_reply()
             case TurnFailed(error, partial):
+                streamed.clear()
                 printer.end_of_reply()
                 printer.finish()
                 result.update(content=partial.content, reasoning=partial.reasoning,
                               status="error", error=str(error))
                 print(f"asi-chat: {error}", file=sys.stderr)
                 code = getattr(error, "exit_code", 1)
+    result.update((key, str(text)) for key, text in streamed.items())  # no final event came
     printer.finish()
     return code
 

@@ -23,6 +23,7 @@ from app.core.events import (
     TurnFinal,
     TurnReasoning,
 )
+from app.core.growing_text import GrowingText
 from app.core.history import build_history
 from app.core.records import AgentWait, Message, MessageStatus
 from app.core.store import Store
@@ -58,8 +59,8 @@ class _ReplyRecorder:
         self.conversation_id = conversation_id
         self.model = model
         self.message = message
-        self.content = message.content if message else ""
-        self.reasoning = message.reasoning if message else ""
+        self._content = GrowingText(message.content if message else "")
+        self._reasoning = GrowingText(message.reasoning if message else "")
         self._flushed_at = time.monotonic()
         self._unflushed = 0
         self.closed = False
@@ -74,9 +75,22 @@ class _ReplyRecorder:
             self._unflushed = 0
         return self.message
 
+    @property
+    def content(self) -> str:
+        return str(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return str(self._reasoning)
+
+    def restart(self) -> None:
+        """Start a new message (the agent's reply after an acknowledgement)."""
+        self.message, self.closed = None, False
+        self._content, self._reasoning = GrowingText(), GrowingText()
+
     def add(self, content: str = "", reasoning: str = "") -> None:
-        self.content += content
-        self.reasoning += reasoning
+        self._content.append(content)
+        self._reasoning.append(reasoning)
         first = self.message is None
         self._ensure()
         if first:
@@ -84,7 +98,7 @@ class _ReplyRecorder:
         self._unflushed += len(content) + len(reasoning)
         # Each write stores the whole text, so a fixed byte step made a 5 MB reply write
         # ~190 MB; a step growing with the text keeps that linear (time still bounds loss).
-        step = max(FLUSH_BYTES, (len(self.content) + len(self.reasoning)) // 4)
+        step = max(FLUSH_BYTES, (len(self._content) + len(self._reasoning)) // 4)
         if self._unflushed >= step or time.monotonic() - self._flushed_at >= FLUSH_SECONDS:
             self.store.update_message(self.message.id, content=self.content, reasoning=self.reasoning)
             self._flushed_at = time.monotonic()
@@ -93,9 +107,9 @@ class _ReplyRecorder:
     def finish(self, status: str, *, content: str | None = None, reasoning: str | None = None,
                usage: dict | None = None, error: str | None = None) -> Message:
         if content is not None:
-            self.content = content
+            self._content = GrowingText(content)
         if reasoning is not None:
-            self.reasoning = reasoning
+            self._reasoning = GrowingText(reasoning)
         message = self._ensure()
         self.store.update_message(
             message.id, content=self.content, reasoning=self.reasoning,
@@ -188,8 +202,7 @@ class ChatService:
                     deadline=now + self.engine.poll_interval * attempts,
                 )
                 store.claim_wait(wait.id, self.owner, self._lease())
-                recorder.message, recorder.content, recorder.reasoning = None, "", ""
-                recorder.closed = False
+                recorder.restart()
             case AgentWaiting(_, attempt, _, _, last_error) if wait is not None:
                 store.update_wait(wait.id, attempts_made=attempt, last_error=last_error,
                                   next_poll_at=time.time() + self.engine.poll_interval)

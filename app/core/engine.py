@@ -55,10 +55,10 @@ class TurnEngine:
             async for event in self.client.chat(history, model=model, session_id=session_id):
                 match event:
                     case ContentDelta(text):
-                        completion.content += text
+                        completion.apply(event)
                         yield TurnContent(text)
                     case ReasoningDelta(text):
-                        completion.reasoning += text
+                        completion.apply(event)
                         yield TurnReasoning(text)
                     case Retrying(attempt, retries, delay, reason):
                         yield TurnRetrying(attempt, retries, delay, reason)

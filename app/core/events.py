@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.core.growing_text import GrowingText
+
 
 # --- stream events (protocol parser output) -------------------------------------------
 
@@ -71,28 +73,55 @@ class Retrying:
 StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError
 
 
-@dataclass(slots=True)
 class Completion:
-    """A whole reply, gathered from a stream or read from a non-streaming body."""
+    """A whole reply, gathered from a stream or read from a non-streaming body.
 
-    content: str = ""
-    reasoning: str = ""
-    usage: Usage | None = None
-    finish_reason: str | None = None
+    `content` and `reasoning` read as strings; `apply` grows them in linear time.
+    """
+
+    __slots__ = ("_content", "_reasoning", "usage", "finish_reason")
+
+    def __init__(self, content: str = "", reasoning: str = "", usage: Usage | None = None,
+                 finish_reason: str | None = None) -> None:
+        self._content = GrowingText(content)
+        self._reasoning = GrowingText(reasoning)
+        self.usage = usage
+        self.finish_reason = finish_reason
+
+    @property
+    def content(self) -> str:
+        return str(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return str(self._reasoning)
 
     def apply(self, event: StreamEvent) -> None:
         """Fold one stream event into this reply."""
         match event:
             case ContentDelta(text):
-                self.content += text
+                self._content.append(text)
             case ReasoningDelta(text):
-                self.reasoning += text
+                self._reasoning.append(text)
             case Usage():
                 self.usage = event
             case Finish(reason):
                 self.finish_reason = reason
             case _:
                 pass
+
+    def _fields(self) -> tuple:
+        return self.content, self.reasoning, self.usage, self.finish_reason
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Completion) else NotImplemented
+
+    __hash__ = None  # mutable
+
+    def __repr__(self) -> str:
+        content, reasoning, usage, finish_reason = self._fields()
+        return (f"Completion(content={content!r}, reasoning={reasoning!r}, usage={usage!r}, "
+                f"finish_reason={finish_reason!r})")
 
 
 # --- turn events (turn engine output) -------------------------------------------------

@@ -20,6 +20,7 @@ from app.core.events import (
     TurnReasoning,
     TurnRetrying,
 )
+from app.core.growing_text import GrowingText
 from app.core.records import MessageStatus
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ class LiveTurn:
 
     conversation_id: int
     model: str
-    content: str = ""
-    reasoning: str = ""
+    content: GrowingText = field(default_factory=GrowingText)
+    reasoning: GrowingText = field(default_factory=GrowingText)
     waiting: bool = False
     acknowledgement: str = ""
     attempt: int = 0
@@ -69,10 +70,10 @@ class TurnPresenter:
                                  started_at=turn.started_at, last_error=turn.last_error)
             return
         turn.view = await pane.add_reply(turn.model)
-        turn.view.append_reasoning(turn.reasoning)
-        turn.view.append(turn.content)
+        turn.view.append_reasoning(str(turn.reasoning))
+        turn.view.append(str(turn.content))
         await self.app.reasoning_pane.start_live()
-        self.app.reasoning_pane.append(turn.reasoning)
+        self.app.reasoning_pane.append(str(turn.reasoning))
 
     async def consume(self, turn: LiveTurn, events: AsyncIterator[TurnEvent]) -> None:
         """Run a turn's events to the end, updating whatever of it is on screen."""
@@ -101,11 +102,11 @@ class TurnPresenter:
         open_now = self.is_open(turn)
         match event:
             case TurnContent(text):
-                turn.content += text
+                turn.content.append(text)
                 if open_now and turn.view is not None:
                     turn.view.append(text)
             case TurnReasoning(text):
-                turn.reasoning += text
+                turn.reasoning.append(text)
                 if open_now and turn.view is not None:
                     turn.view.append_reasoning(text)
                     app.reasoning_pane.append(text)
@@ -119,7 +120,7 @@ class TurnPresenter:
                     app.conversation_list.mark_waiting(turn.conversation_id, True)
                     if open_now and turn.view is not None:
                         await turn.view.finish(MessageStatus.AWAITING_AGENT, content=ack)
-                    turn.ack_view, turn.view, turn.content = turn.view, None, ""
+                    turn.ack_view, turn.view, turn.content = turn.view, None, GrowingText()
                 turn.attempt, turn.attempts, turn.last_error = attempt, attempts, last_error
                 # Asked again: the user may have opened another conversation during finish().
                 if self.is_open(turn):
