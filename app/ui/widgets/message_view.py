@@ -22,13 +22,12 @@ from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import GcTuning
 from app.ui.widgets.plain_text import PlainText
 from app.ui.widgets.render_pacing import (
-    FIRST_STEP,
     FLUSH_INTERVAL,
     SLOW_FRAME,
     TYPING_INTERVAL,
     TYPING_MAX_GAP,
+    StepSizer,
     key_waiting,
-    next_step,
     user_typing,
 )
 
@@ -104,7 +103,7 @@ class MessageView(Widget, can_focus=True):
         self._text = content
         self._pending: list[str] = []
         self._reasoning: list[str] = [message.reasoning] if message and message.reasoning else []
-        self._step = FIRST_STEP
+        self._sizer = StepSizer()
         self._step_due = False  # a step is scheduled to run after the next frame
         self._frame_cost = 0.0  # seconds the frame after the last step took
         self._last_flush = 0.0
@@ -289,7 +288,7 @@ class MessageView(Widget, can_focus=True):
             self._text += text
             body.append(text)
             return
-        fragment = text if body is None else text[:self._step]
+        fragment = text if body is None else text[:self._sizer.size(typing=user_typing(self.app))]
         if len(fragment) < len(text):
             self._pending.append(text[len(fragment):])
         self._text += fragment
@@ -301,9 +300,7 @@ class MessageView(Widget, can_focus=True):
         except MountError:
             if self._live:
                 raise  # else: dropped mid-append; its text is kept in `_text`
-        if len(fragment) == self._step:
-            # Full steps tell how fast text renders now; aim the next one.
-            self._step = next_step(self._step, time.perf_counter() - started, typing=user_typing(self.app))
+        self._sizer.measured(len(fragment), time.perf_counter() - started)
 
     async def _stop_streaming(self, *, render_rest: bool = True) -> None:
         if self._timer is not None:
