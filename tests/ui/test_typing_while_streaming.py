@@ -60,6 +60,11 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
         assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
         assert app.store.messages(app.current_id)[-1].content == view.content
         assert TYPING_MAX_GAP > TYPING_INTERVAL
+        # Finished: keys no longer call into the view.
+        view._key_echoed.clear()
+        type_key(app, "x")
+        await idle(app, pilot)
+        assert app.composer.text == TYPED + "x" and not view._key_echoed.is_set()
 
 
 async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_path) -> None:

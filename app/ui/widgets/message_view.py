@@ -316,6 +316,8 @@ class MessageView(Widget, can_focus=True):
                 self._last_flush = time.perf_counter()
                 await self._render_step()
                 await asyncio.sleep(0)  # keys, and frames when due, between steps
+        if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
+            key_echoed.unsubscribe(self)  # the last step is drawn: keys pace nothing here now
         GcTuning.stream_stopped(self)
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
