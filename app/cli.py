@@ -43,6 +43,7 @@ def _settings(ctx: click.Context, flags: dict[str, Any]) -> Settings:
 
         simulator, settings = start_demo(settings, db=explicit_db)
         ctx.call_on_close(simulator.stop)
+        ctx.meta["asi_chat.demo"] = True
     return settings
 
 
@@ -54,6 +55,10 @@ def _store(settings: Settings):
     try:
         # Replies left "streaming" by a killed asi-chat become "interrupted" at the next start.
         store.recover_interrupted()
+        if click.get_current_context().meta.get("asi_chat.demo"):
+            from app.demo import seed_demo
+
+            seed_demo(store)  # the same sample history as the app's demo, whichever starts first
     except StoreError:
         pass  # best effort: a read-only history can still be listed and shown
     return store

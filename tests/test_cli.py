@@ -193,3 +193,17 @@ def test_database_path_under_a_file_is_reported(sim_env, tmp_path) -> None:
     assert result.returncode != 0 and str(blocker) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     no_traceback(result)
+
+
+def test_demo_commands_show_the_sample_history_on_a_fresh_machine(tmp_path) -> None:
+    """`list --demo` before the app ever ran: the same sample conversations the app's demo has."""
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    for key in ("ASI_ONE_API_KEY", "ASI_CHAT_DB", "ASI_ONE_BASE_URL"):
+        env.pop(key, None)
+    listed = asi(env, "list", "--demo")
+    assert listed.returncode == 0, listed.stderr
+    assert "giraffes" in listed.stdout and "monkey" in listed.stdout
+    again = asi(env, "list", "--demo")  # seeded once, not per command
+    assert again.stdout == listed.stdout
+    assert not (tmp_path / "data" / "asi-chat" / "history.db").exists()  # the real history untouched

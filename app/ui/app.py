@@ -71,9 +71,11 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
 
     def __init__(self, settings: Settings, store: Store, runtime: Runtime | None, *,
                  runtime_error: str | None = None, resume_waits: bool = True,
-                 runtime_factory: Callable[[], Runtime] | None = None) -> None:
-        """`runtime_factory` (with `runtime` None) builds the runtime after the first frame."""
+                 runtime_factory: Callable[[], Runtime] | None = None, demo: bool = False) -> None:
+        """`runtime_factory` (with `runtime` None) builds the runtime after the first frame;
+        `demo` says the built-in simulator answers (`asi-chat --demo`)."""
         super().__init__()
+        self.demo = demo
         self.stylesheet = ComponentStyleCache(variables=self.get_css_variables())  # before any CSS is read
         self.settings = settings
         self.store = store
@@ -381,4 +383,4 @@ def run_app(settings: Settings, *, demo: bool = False) -> None:
         from app.demo import seed_demo
 
         seed_demo(store)
-    AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store)).run()
+    AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store), demo=demo).run()

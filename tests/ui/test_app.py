@@ -27,6 +27,14 @@ async def test_launch_focuses_composer_and_welcomes(sim, db_path) -> None:
         assert app.composer.text == "hi"
 
 
+async def test_the_demo_welcome_does_not_suggest_the_demo(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    app.demo = True  # as `asi-chat --demo` makes it
+    async with app.run_test(size=(140, 40)):
+        text = str(app.query_one(Welcome).render())
+        assert "Enter" in text and "--demo" not in text and "simulator answers" in text
+
+
 async def test_send_streams_answer_and_reasoning(sim, db_path) -> None:
     app = build_app(sim, db_path)
     async with app.run_test(size=(140, 40)) as pilot:

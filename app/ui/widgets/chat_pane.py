@@ -82,7 +82,7 @@ class ChatPane(VerticalScroll):
         # shorter than itself has a negative scroll_y; un-anchoring keeps it.)
         self.anchor(False)
         self.scroll_target_y = self.scroll_y = 0
-        await self.mount(Welcome())
+        await self.mount(Welcome(demo=getattr(self.app, "demo", False)))
 
     # -- appending ---------------------------------------------------------------
 
