@@ -1,5 +1,6 @@
 """Baseline: a bare Textual app that batches the same N-token reply into a MarkdownStream
-every 50 ms (no store, no network). What the real app is compared against.
+every 50 ms (no store, no network). What the real app is compared against. The clock
+stops at the first frame composed after the last append, as in `stream_render.py`.
 
     python benchmarks/bare_markdown_stream.py --tokens 1000 3000 20000
 """
@@ -20,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Input, Markdown
 
 from app.simulator.scenarios import tokens_reply
+from common import PaintClock
 
 
 class Bare(App[None]):
@@ -33,7 +35,24 @@ class Bare(App[None]):
 async def one_run(tokens: list[str]) -> float:
     app = Bare()
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
         markdown = app.query_one(Markdown)
+        text = "".join(tokens)
+        clock = PaintClock(app)
+        appended = asyncio.Event()  # the last append (all of the text) has finished
+        frame = clock.expect(appended.is_set)
+        append = markdown.append
+
+        def append_and_note(fragment: str):
+            waiter = append(fragment)
+
+            async def run() -> None:
+                await waiter
+                if markdown.source == text:
+                    appended.set()  # (before any frame: nothing yields in between)
+            return run()
+
+        markdown.append = append_and_note
         stream = Markdown.get_stream(markdown)
         started = time.perf_counter()
         pending: list[str] = []
@@ -47,8 +66,7 @@ async def one_run(tokens: list[str]) -> float:
             await asyncio.sleep(0)
         await stream.write("".join(pending))
         await stream.stop()
-        await pilot.pause()
-        return time.perf_counter() - started
+        return await frame - started
 
 
 async def main() -> None:

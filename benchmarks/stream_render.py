@@ -3,8 +3,9 @@ until the real app has it fully rendered in the chat pane.
 
     python benchmarks/stream_render.py --tokens 1000 3000 20000 --repeat 3
 
-The clock starts when Enter is pressed in the composer and stops when the turn is
-over and the reply's Markdown widget holds the whole text. Prints the median time and
+The clock starts when Enter reaches the app and stops when the first frame is composed
+that shows the turn over and the reply's Markdown widget holding the whole text (the
+frame a user sees; `bare_markdown_stream.py` stops its clock the same way). Prints the median time and
 tokens per second for each N, and the time per 1,000 tokens (linear growth keeps it flat).
 
 The simulator runs in its own process (`asi-chat simulator`), as the real API runs on
@@ -25,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from textual import events
 from textual.widgets import Markdown
 
 from app.core.config import load_settings
@@ -32,7 +34,7 @@ from app.core.runtime import make_runtime
 from app.core.store import Store
 from app.simulator import Simulator
 from app.ui.app import AsiChatApp
-from common import KEY
+from common import KEY, PaintClock
 from ptyapp import SimulatorProcess
 
 
@@ -43,18 +45,21 @@ async def one_run(tokens: int, sim: Simulator | SimulatorProcess, tmp: Path) -> 
     store = Store(db)
     app = AsiChatApp(settings, store, make_runtime(settings, store), resume_waits=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        clock = PaintClock(app)
+
+        def whole_reply_shown() -> bool:
+            views = app.chat_pane.message_views()
+            reply = views[-1] if len(views) == 2 else None
+            return (not app.presenter.live and reply is not None and reply.status == "complete"
+                    and reply.query_one(Markdown).source.rstrip() == reply.content.rstrip())
+
+        frame = clock.expect(whole_reply_shown)
         app.composer.text = f"!sim:tokens={tokens} go"
         started = time.perf_counter()
-        await pilot.press("enter")
-        while True:
-            await asyncio.sleep(0.005)
-            if app.presenter.live:
-                continue
-            reply = app.chat_pane.message_views()[-1]
-            markdown = reply.query_one(Markdown)
-            if reply.status == "complete" and markdown.source.rstrip() == reply.content.rstrip():
-                elapsed = time.perf_counter() - started
-                break
+        app.post_message(events.Key("enter", None))  # (Pilot's press would also wait for the app to idle)
+        elapsed = await frame - started
+        reply = app.chat_pane.message_views()[-1]
         stored = store.messages(app.current_id)[-1]
         assert stored.status == "complete" and stored.content == reply.content
     return elapsed
