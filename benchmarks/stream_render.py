@@ -3,12 +3,13 @@ until the real app has it fully rendered in the chat pane.
 
     python benchmarks/stream_render.py --tokens 1000 3000 20000 --repeat 3
 
-The clock starts when Enter reaches the app and stops when the first frame is composed
-that shows the turn over and the reply's Markdown widget holding the whole text (the
-frame a user sees; `bare_markdown_stream.py` stops its clock the same way). Prints the median time and
-tokens per second for each N, and the time per 1,000 tokens (linear growth keeps it flat).
+The clock starts when Enter reaches the app (started and idle) and stops when the first
+frame is composed that shows the turn over and the reply's Markdown widget holding the
+whole text: the frame a user sees (`bare_markdown_stream.py` stops its clock the same
+way). Prints the median time and tokens per second for each N, and the time per 1,000
+tokens (linear growth keeps it flat).
 
-The simulator runs in its own process (`asi-chat simulator`), as the real API runs on
+The simulator runs in its own process (as `asi-chat simulator` does), as the real API runs on
 its own machine: in the app's process its thread would spend the app's interpreter time
 (the GIL) encoding and sending the 3,000 events, a cost no real server puts on the app.
 `--in-process-simulator` measures that way too.
