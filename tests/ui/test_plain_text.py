@@ -3,8 +3,11 @@ for Markdown switch to it without losing a character."""
 
 from __future__ import annotations
 
+import random
+
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Markdown, Static
 
@@ -46,6 +49,18 @@ async def test_plain_text_wraps_exactly_as_static() -> None:
         assert lines(app.plain) == lines(app.static)
         shown = [row.rstrip() for row in lines(app.plain)]
         assert "[b]not bold[/b]" in shown and "[@click=app.quit]x[/]" in shown  # literal, inert
+
+
+def test_plain_ascii_lines_wrap_as_textual_wraps_them() -> None:
+    """The fast word wrap of plain ASCII lines gives Content.wrap's rows, at any width:
+    runs of spaces, words longer than a row, trailing spaces past the width."""
+    rng = random.Random(4)
+    words = ["a", "lorem", "ipsum", "x" * 30, "", " ", "  ", "dolor-sit", "https://example.com/a?b=c",
+             "y" * 90, "~!@#$%^&*()"]
+    for _ in range(3000):
+        line = "".join(rng.choice(words) + rng.choice(["", " ", "   "]) for _ in range(rng.randint(0, 30)))
+        width = rng.randint(1, 100)
+        assert wrap_line(line, width) == ([row.plain for row in Content(line).wrap(width)] or [""]), (line, width)
 
 
 async def test_appending_wraps_only_the_new_text_and_matches_a_fresh_wrap() -> None:
