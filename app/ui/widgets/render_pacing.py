@@ -41,7 +41,7 @@ TYPING_MAX_GAP = 0.5
 KEY_PRIORITY = 0.03
 """Seconds after a key during which no rendering step starts (see `key_waiting`)."""
 
-FIRST_STEP = 8192
+FIRST_STEP = 4096
 """Characters rendered by the first step, before `StepSizer` has measured a step."""
 STEP_RANGE = (512, 262_144)
 MIN_SAMPLE = 1024
