@@ -446,3 +446,27 @@ def test_snapshot_selected_message_with_reasoning(snap_compare) -> None:
 
 def test_snapshot_welcome(snap_compare) -> None:
     assert snap_compare(ChatLayout(), terminal_size=(100, 24))
+
+
+async def test_short_live_reasoning_reads_from_the_top() -> None:
+    """Live reasoning shorter than the pane starts at its top line (as a stored one does);
+    once it is longer, the pane follows its end."""
+    app, pane = hosted(ReasoningPane())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pane.start_live()
+        pane.append("short thought")
+        await pilot.pause(FLUSHED)
+        await pilot.pause()
+        assert "short thought" in screen_text(app).splitlines()[1]
+        for i in range(300):
+            pane.append(f"step {i} ")
+        pane.append("\n\nlast words")
+        await pilot.pause(FLUSHED)
+        await pilot.pause()
+        assert "last words" in screen_text(app) and "short thought" not in screen_text(app)
+        pane.scroll_home(animate=False)  # the user scrolls up to read: more text leaves the view there
+        await pilot.pause()
+        pane.append(" more")
+        await pilot.pause(FLUSHED)
+        await pilot.pause()
+        assert "short thought" in screen_text(app) and pane.text.endswith("last words more")

@@ -153,15 +153,15 @@ class ReasoningPane(VerticalScroll):
         await markdown.update(document)
         self.border_title = title
         self.set_class(live, "-live")
+        # Live text is followed once it fills the pane (`_follow_end`); until then it
+        # reads from the top. (Anchoring leaves a negative scroll_y when the text is
+        # shorter than the pane: it would sit at the bottom.)
+        self.anchor(False)
+        self.scroll_target_y = self.scroll_y = 0
         if live:
             self._stream = Markdown.get_stream(markdown)
             if self._timer is not None:
                 self._timer.resume()
-            self.anchor()
-        else:
-            self.anchor(False)
-            # Anchoring leaves a negative scroll_y when the text was shorter than the pane.
-            self.scroll_target_y = self.scroll_y = 0
 
     def start_live(self) -> AwaitComplete:
         """Clear the pane and follow a reply's reasoning as it streams in."""
@@ -225,3 +225,12 @@ class ReasoningPane(VerticalScroll):
         fragment = self._breaker.feed("".join(self._pending))
         self._pending.clear()
         await self._stream.write(fragment)
+
+    def watch_virtual_size(self) -> None:
+        if self._following and not self.is_anchored:
+            self.call_later(self._follow_end)  # once the new size is in place
+
+    def _follow_end(self) -> None:
+        """Live text longer than the pane: follow its end (until the user scrolls up)."""
+        if self._following and not self.is_anchored and self.max_scroll_y > 0:
+            self.anchor()
