@@ -23,7 +23,7 @@ from app.core.events import (
     TurnFinal,
     TurnReasoning,
 )
-from app.core.growing_text import GrowingText
+from app.core.growing_text import GrowingReply, GrowingText
 from app.core.history import build_history
 from app.core.records import AgentWait, Message, MessageStatus
 from app.core.store import Store
@@ -51,7 +51,7 @@ def owner_gone(owner: str) -> bool:
     return False
 
 
-class _ReplyRecorder:
+class _ReplyRecorder(GrowingReply):
     """Writes one assistant reply to the store, throttled while it streams."""
 
     def __init__(self, store: Store, conversation_id: int, model: str, message: Message | None = None) -> None:
@@ -74,14 +74,6 @@ class _ReplyRecorder:
             self._flushed_at = time.monotonic()
             self._unflushed = 0
         return self.message
-
-    @property
-    def content(self) -> str:
-        return str(self._content)
-
-    @property
-    def reasoning(self) -> str:
-        return str(self._reasoning)
 
     def restart(self) -> None:
         """Start a new message (the agent's reply after an acknowledgement)."""

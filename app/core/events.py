@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.growing_text import GrowingText
+from app.core.growing_text import GrowingReply, GrowingText
 
 
 # --- stream events (protocol parser output) -------------------------------------------
@@ -73,7 +73,7 @@ class Retrying:
 StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError
 
 
-class Completion:
+class Completion(GrowingReply):
     """A whole reply, gathered from a stream or read from a non-streaming body.
 
     `content` and `reasoning` read as strings; `apply` grows them in linear time.
@@ -87,14 +87,6 @@ class Completion:
         self._reasoning = GrowingText(reasoning)
         self.usage = usage
         self.finish_reason = finish_reason
-
-    @property
-    def content(self) -> str:
-        return str(self._content)
-
-    @property
-    def reasoning(self) -> str:
-        return str(self._reasoning)
 
     def apply(self, event: StreamEvent) -> None:
         """Fold one stream event into this reply."""

@@ -43,3 +43,19 @@ class GrowingText:
 
     def __repr__(self) -> str:
         return f"GrowingText({str(self)!r})"
+
+
+class GrowingReply:
+    """Mixin: a reply's `content` and `reasoning`, kept as `GrowingText`, read as strings."""
+
+    __slots__ = ()
+    _content: GrowingText
+    _reasoning: GrowingText
+
+    @property
+    def content(self) -> str:
+        return str(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return str(self._reasoning)
