@@ -26,14 +26,15 @@ from app.core.runtime import Runtime
 async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict) -> int:
     """Print one turn's events; fill `result`; return the exit code."""
     code = 0
-    streamed = {key: GrowingText(result.get(key, "")) for key in ("content", "reasoning")}
+    content, reasoning = GrowingText(result.get("content", "")), GrowingText(result.get("reasoning", ""))
+    settled = False  # a final or failed event set the result's text
     async for event in events:
         match event:
             case TurnReasoning(text):
-                streamed["reasoning"].append(text)
+                reasoning.append(text)
                 printer.reasoning(text)
             case TurnContent(text):
-                streamed["content"].append(text)
+                content.append(text)
                 printer.content(text)
             case TurnRetrying(attempt, retries, delay, reason):
                 printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
@@ -44,23 +45,24 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
             case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
                 note = f" — last poll failed: {last_error}" if last_error else ""
                 printer.status(f"Waiting for the agent: poll {attempt}/{attempts}, {elapsed:.0f} s{note}")
-            case TurnFinal(content, reasoning, usage, deferred):
-                streamed.clear()
-                result.update(content=content, reasoning=reasoning, status="complete",
+            case TurnFinal(final, final_reasoning, usage, deferred):
+                settled = True
+                result.update(content=final, reasoning=final_reasoning, status="complete",
                               usage=usage.as_dict() if usage else None)
                 if deferred:
-                    printer.final(content)
+                    printer.final(final)
                 else:
                     printer.end_of_reply()
             case TurnFailed(error, partial):
-                streamed.clear()
+                settled = True
                 printer.end_of_reply()
                 printer.finish()
                 result.update(content=partial.content, reasoning=partial.reasoning,
                               status="error", error=str(error))
                 print(f"asi-chat: {error}", file=sys.stderr)
                 code = getattr(error, "exit_code", 1)
-    result.update((key, str(text)) for key, text in streamed.items())  # no final event came
+    if not settled:
+        result.update(content=str(content), reasoning=str(reasoning))
     printer.finish()
     return code
 

@@ -307,19 +307,16 @@ class MessageView(Widget, can_focus=True):
             self._timer.stop()
             self._timer = None
         async with self._steps:
-            first = True
             while self._pending:
                 if not render_rest:
                     self._text, self._pending[:] = self.content, []
                     break
-                if not first:
-                    await asyncio.sleep(0)  # keys, and frames when due, between steps
-                first = False
                 if user_typing(self.app):  # paced by keys, as while streaming
                     await self._typing_pause()
                 self._last_flush = time.perf_counter()
                 await self._render_step()
-            # (no pause after the last step: the final state is drawn in the same frame)
+                if self._pending:  # (none after the last: the final state shares its frame)
+                    await asyncio.sleep(0)  # keys, and frames when due, between steps
         if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
             key_echoed.unsubscribe(self)  # the last step is drawn: keys pace nothing here now
         GcTuning.stream_stopped(self)

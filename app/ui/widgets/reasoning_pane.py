@@ -200,7 +200,7 @@ class ReasoningPane(VerticalScroll):
             self.border_title = f"{TITLE} · message"
             self.set_class(False, "-live")
             self.anchor(False)
-            if self.max_scroll_y == 0:  # short: anchoring left it shown at the bottom
+            if self.max_scroll_y == 0:  # short: it reads from the top
                 self.scroll_target_y = self.scroll_y = 0
             if not self._source:
                 await self.query_one(Markdown).update(NO_REASONING)
