@@ -26,6 +26,7 @@ from app.core.events import (
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.history import build_history
 from app.core.records import AgentWait, Message, MessageStatus
+from app.core.request import TurnRequest
 from app.core.store import Store
 
 FLUSH_SECONDS = 0.5
@@ -126,7 +127,7 @@ class ChatService:
         self.store.add_message(conversation.id, "user", prompt, model=model)
         history = build_history(self.store.messages(conversation.id), model)
         recorder = _ReplyRecorder(self.store, conversation.id, model)
-        events = self.engine.run(history, model=model, session_id=conversation.session_id)
+        events = self.engine.run(history, TurnRequest(model=model, session_id=conversation.session_id))
         async for event in self._recorded(events, recorder, history, conversation.id, model):
             yield event
 
@@ -153,7 +154,7 @@ class ChatService:
             self.store.update_wait(wait.id, attempts_made=0, attempts_total=attempts)
         recorder = _ReplyRecorder(self.store, conversation.id, ack_message.model or conversation.model)
         events = self.engine.wait_for_agent(
-            history, model=recorder.model, session_id=conversation.session_id,
+            history, TurnRequest(model=recorder.model, session_id=conversation.session_id),
             attempts_made=attempts_made, attempts=attempts, started_at=started,
             reasoning=ack_message.reasoning,
         )

@@ -31,6 +31,7 @@ from app.core.errors import (
 )
 from app.core.events import Completion, Finish, Retrying, StreamError, StreamEvent
 from app.core.protocol import StreamParser, parse_completion
+from app.core.request import TurnRequest
 from app.core.sanitize import clean, redact
 
 ChatEvent = StreamEvent | Retrying
@@ -80,14 +81,13 @@ class AsiOneClient:
     async def chat(
         self,
         messages: list[dict[str, str]],
+        request: TurnRequest,
         *,
-        model: str,
-        session_id: str,
         stream: bool = True,
     ) -> AsyncIterator[ChatEvent]:
         """Send one request and yield its reply as events, retrying failures before any byte."""
-        payload = {"model": model, "messages": messages, "stream": stream}
-        headers = {"x-session-id": session_id}
+        payload = request.body(messages, stream=stream)
+        headers = request.headers()
         attempt = 0
         while True:
             try:
@@ -110,12 +110,10 @@ class AsiOneClient:
                 await response.aclose()
             return
 
-    async def complete(
-        self, messages: list[dict[str, str]], *, model: str, session_id: str
-    ) -> Completion:
+    async def complete(self, messages: list[dict[str, str]], request: TurnRequest) -> Completion:
         """A whole non-streamed reply."""
         completion = Completion()
-        async for event in self.chat(messages, model=model, session_id=session_id, stream=False):
+        async for event in self.chat(messages, request, stream=False):
             completion.apply(event)
         return completion
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from app.core.client import AsiOneClient
 from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement
 from app.core.errors import AgentWaitExhausted, ApiError, AuthenticationError, EmptyReply
+from app.core.request import TurnRequest
 from app.core.events import (
     AgentWaiting,
     Completion,
@@ -48,11 +49,11 @@ class TurnEngine:
         self._sleep = sleep
         self._clock = clock
 
-    async def run(self, history: list[Message], *, model: str, session_id: str) -> AsyncIterator[TurnEvent]:
+    async def run(self, history: list[Message], request: TurnRequest) -> AsyncIterator[TurnEvent]:
         """Stream one reply to `history`; if it is a deferral, wait for the agent's result."""
         completion = Completion()
         try:
-            async for event in self.client.chat(history, model=model, session_id=session_id):
+            async for event in self.client.chat(history, request):
                 match event:
                     case ContentDelta(text):
                         completion.apply(event)
@@ -81,16 +82,15 @@ class TurnEngine:
         yield AgentWaiting(acknowledgement, 0, self.poll_attempts, 0.0)
         waited = [*history, {"role": "assistant", "content": acknowledgement}]
         async for event in self.wait_for_agent(
-            waited, model=model, session_id=session_id, reasoning=completion.reasoning
+            waited, request, reasoning=completion.reasoning
         ):
             yield event
 
     async def wait_for_agent(
         self,
         history: list[Message],
+        request: TurnRequest,
         *,
-        model: str,
-        session_id: str,
         attempts_made: int = 0,
         attempts: int | None = None,
         started_at: float | None = None,
@@ -110,9 +110,7 @@ class TurnEngine:
         for attempt in range(attempts_made + 1, total + 1):
             await self._sleep(self.poll_interval)
             try:
-                reply = await self.client.complete(
-                    [*history, dict(ANY_UPDATE)], model=model, session_id=session_id
-                )
+                reply = await self.client.complete([*history, dict(ANY_UPDATE)], request)
             except AuthenticationError as err:
                 yield TurnFailed(err, Completion(acknowledgement, reasoning))
                 return

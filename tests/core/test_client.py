@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from app.core.request import TurnRequest
 from app.core.client import AsiOneClient
 from app.core.errors import (
     AuthenticationError,
@@ -30,7 +31,7 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 async def collect(client: AsiOneClient, messages=HELLO, **kw) -> tuple[Completion, list]:
     completion, events = Completion(), []
-    async for event in client.chat(messages, model="asi1-fast-agentic", session_id=SESSION, **kw):
+    async for event in client.chat(messages, TurnRequest(model="asi1-fast-agentic", session_id=SESSION), **kw):
         events.append(event)
         completion.apply(event)
     return completion, events
@@ -46,6 +47,21 @@ async def test_streamed_reply_carries_reasoning_and_content(client, sim) -> None
     assert request.body["stream"] is True and request.body["model"] == "asi1-fast-agentic"
 
 
+async def test_the_request_object_travels_whole_to_the_wire(client, sim) -> None:
+    request = TurnRequest(model="asi1", session_id=SESSION, web_search=True, temperature=0.3, max_tokens=64)
+    async for _ in client.chat(HELLO, request):
+        pass
+    body = sim.requests[-1].body
+    assert sim.requests[-1].session_id == SESSION
+    assert (body["model"], body["web_search"], body["temperature"], body["max_tokens"]) == ("asi1", True, 0.3, 64)
+
+
+async def test_optional_fields_are_not_sent_unless_asked(client, sim) -> None:
+    await collect(client)
+    body = sim.requests[-1].body
+    assert not {"web_search", "temperature", "max_tokens"} & set(body)
+
+
 async def test_recorded_giraffes_stream_through_the_client(client) -> None:
     completion, _ = await collect(client, [{"role": "user", "content": "Hi, tell me about giraffes"}])
     assert completion.reasoning.startswith("\nThe user has asked about giraffes")
@@ -56,7 +72,7 @@ async def test_recorded_giraffes_stream_through_the_client(client) -> None:
 
 
 async def test_non_streaming_reply(client) -> None:
-    reply = await client.complete(HELLO, model="asi1-agentic", session_id=SESSION)
+    reply = await client.complete(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION))
     assert reply.content.strip() and reply.reasoning.strip()
 
 
@@ -142,7 +158,7 @@ async def test_cut_mid_stream_keeps_partial_text(client, sim) -> None:
     sim.add_fault(faults.Cut(after_chunks=3))
     completion = Completion()
     with pytest.raises(StreamCutOff):
-        async for event in client.chat(HELLO, model="asi1-agentic", session_id=SESSION):
+        async for event in client.chat(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION)):
             completion.apply(event)
     assert completion.content  # what arrived before the cut
     assert len(sim.requests) == 1  # never retried once bytes were received
@@ -184,7 +200,7 @@ async def test_cancelling_closes_the_connection_at_once(sim) -> None:
 
             async def consume() -> None:
                 async for _ in c.chat([{"role": "user", "content": "!sim:tokens=400 go"}],
-                                      model="asi1-agentic", session_id=SESSION):
+                                      TurnRequest(model="asi1-agentic", session_id=SESSION)):
                     got.set()
 
             task = asyncio.create_task(consume())

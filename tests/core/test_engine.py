@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from app.core.request import TurnRequest
 from app.core.deferral import ANY_UPDATE
 from app.core.engine import TurnEngine
 from app.core.errors import AgentWaitExhausted, AuthenticationError, StreamCutOff
@@ -23,7 +24,7 @@ IMAGE = [{"role": "user", "content": "generate an image of a monkey on a mountai
 
 
 async def run(engine: TurnEngine, history, **kw) -> list:
-    return [e async for e in engine.run(history, model="asi1-fast-agentic", session_id=SESSION, **kw)]
+    return [e async for e in engine.run(history, TurnRequest(model="asi1-fast-agentic", session_id=SESSION), **kw)]
 
 
 async def test_plain_turn_streams_reasoning_then_content(client) -> None:
@@ -77,7 +78,7 @@ async def test_rejected_key_during_a_wait_stops_it(client, sim) -> None:
     engine = TurnEngine(client, poll_interval=0.01, poll_attempts=6)
     history = [*IMAGE, {"role": "assistant", "content": "I've sent the message"}]
     sim.add_fault(faults.Status(401))
-    events = [e async for e in engine.wait_for_agent(history, model="asi1-agentic", session_id=SESSION)]
+    events = [e async for e in engine.wait_for_agent(history, TurnRequest(model="asi1-agentic", session_id=SESSION))]
     assert isinstance(events[-1], TurnFailed) and isinstance(events[-1].error, AuthenticationError)
 
 
@@ -87,7 +88,7 @@ async def test_resumed_wait_counts_from_attempts_already_made(client, sim) -> No
     assert isinstance(first[-1], TurnFailed)  # the job exists and is still pending
     engine = TurnEngine(client, poll_interval=0.01, poll_attempts=10)
     history = [*prompt, {"role": "assistant", "content": "I've sent the message"}]
-    events = [e async for e in engine.wait_for_agent(history, model="asi1-agentic", session_id=SESSION,
+    events = [e async for e in engine.wait_for_agent(history, TurnRequest(model="asi1-agentic", session_id=SESSION),
                                                       attempts_made=8, attempts=10)]
     assert [e.attempt for e in events if isinstance(e, AgentWaiting)] == [9, 10]
     assert isinstance(events[-1], TurnFailed)
@@ -113,7 +114,7 @@ async def test_cancelling_a_wait_stops_polling(client, sim) -> None:
 
     async def consume() -> None:
         async for _ in engine.run([{"role": "user", "content": "draw a dog !sim:never"}],
-                                  model="asi1-agentic", session_id=SESSION):
+                                  TurnRequest(model="asi1-agentic", session_id=SESSION)):
             pass
 
     task = asyncio.create_task(consume())
