@@ -4,33 +4,28 @@ Every front end (the `ask` command, the TUI) runs turns through `ChatService`, s
 same guarantees hold everywhere: the user's message is stored before the request goes
 out; the reply is stored from its first byte, updated while it streams (throttled) and
 finalised with its status; a deferral becomes a pending wait that survives the process.
+Each running reply is a `Turn` the service registers; cancelling, stopping a wait and
+deleting a conversation go through the service, which lets the turn settle first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
 from collections.abc import AsyncIterator
 
 from app.core.engine import TurnEngine
-from app.core.errors import RequestTimedOut, StreamCutOff
-from app.core.events import (
-    AgentWaiting,
-    TurnContent,
-    TurnEvent,
-    TurnFailed,
-    TurnFinal,
-    TurnReasoning,
-)
-from app.core.growing_text import GrowingReply, GrowingText
+from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
+from app.core.events import AgentWaiting, Completion, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning
 from app.core.history import build_history
-from app.core.records import AgentWait, Message, MessageStatus
+from app.core.records import AgentWait, Message, MessageStatus, Role
+from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa: F401 - re-exported
 from app.core.request import TurnRequest
 from app.core.store import Store
-
-FLUSH_SECONDS = 0.5
-FLUSH_BYTES = 2048
+from app.core.tree import new_session_id
+from app.core.turn import Turn, WaitProgress
 
 
 def process_owner() -> str:
@@ -52,66 +47,6 @@ def owner_gone(owner: str) -> bool:
     return False
 
 
-class _ReplyRecorder(GrowingReply):
-    """Writes one assistant reply to the store, throttled while it streams."""
-
-    def __init__(self, store: Store, conversation_id: int, model: str, message: Message | None = None) -> None:
-        self.store = store
-        self.conversation_id = conversation_id
-        self.model = model
-        self.message = message
-        self._content = GrowingText(message.content if message else "")
-        self._reasoning = GrowingText(message.reasoning if message else "")
-        self._flushed_at = time.monotonic()
-        self._unflushed = 0
-        self.closed = False
-
-    def _ensure(self) -> Message:
-        if self.message is None:
-            self.message = self.store.add_message(
-                self.conversation_id, "assistant", self.content,
-                reasoning=self.reasoning, status=MessageStatus.STREAMING, model=self.model,
-            )
-            self._flushed_at = time.monotonic()
-            self._unflushed = 0
-        return self.message
-
-    def restart(self) -> None:
-        """Start a new message (the agent's reply after an acknowledgement)."""
-        self.message, self.closed = None, False
-        self._content, self._reasoning = GrowingText(), GrowingText()
-
-    def add(self, content: str = "", reasoning: str = "") -> None:
-        self._content.append(content)
-        self._reasoning.append(reasoning)
-        first = self.message is None
-        self._ensure()
-        if first:
-            return
-        self._unflushed += len(content) + len(reasoning)
-        # Each write stores the whole text, so a fixed byte step made a 5 MB reply write
-        # ~190 MB; a step growing with the text keeps that linear (time still bounds loss).
-        step = max(FLUSH_BYTES, (len(self._content) + len(self._reasoning)) // 4)
-        if self._unflushed >= step or time.monotonic() - self._flushed_at >= FLUSH_SECONDS:
-            self.store.update_message(self.message.id, content=self.content, reasoning=self.reasoning)
-            self._flushed_at = time.monotonic()
-            self._unflushed = 0
-
-    def finish(self, status: str, *, content: str | None = None, reasoning: str | None = None,
-               usage: dict | None = None, error: str | None = None) -> Message:
-        if content is not None:
-            self._content = GrowingText(content)
-        if reasoning is not None:
-            self._reasoning = GrowingText(reasoning)
-        message = self._ensure()
-        self.store.update_message(
-            message.id, content=self.content, reasoning=self.reasoning,
-            status=status, usage=usage, error=error,
-        )
-        self.closed = True
-        return message
-
-
 class ChatService:
     """Runs turns and agent waits for the conversations in one store."""
 
@@ -119,83 +54,223 @@ class ChatService:
         self.store = store
         self.engine = engine
         self.owner = owner or process_owner()
+        self.turns: dict[int, Turn] = {}
+        """The running turns, by conversation (one at most in each)."""
 
-    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None) -> AsyncIterator[TurnEvent]:
-        """Store `prompt`, run the turn, and store the reply as it arrives."""
+    def running(self, conversation_id: int | None) -> Turn | None:
+        """The turn running in the conversation, if any."""
+        return self.turns.get(conversation_id) if conversation_id is not None else None
+
+    def _check_idle(self, conversation_id: int) -> None:
+        if conversation_id in self.turns:
+            raise TurnBusy("A reply is still running in this conversation: wait for it, or press Esc"
+                           " to cancel it.")
+
+    # -- starting turns ---------------------------------------------------------------
+
+    def start(self, conversation_id: int, prompt: str, *, model: str | None = None,
+              parent_id: int | None | object = ..., new_branch: bool = False) -> Turn:
+        """Store `prompt` (under `parent_id`, default the end of the branch on screen) and start
+        the turn that answers it. `new_branch` starts a branch of its own (an edited question):
+        a new session id, and the conversation shows it."""
+        self._check_idle(conversation_id)
         conversation = self.store.get_conversation(conversation_id)
         model = model or conversation.model
-        self.store.add_message(conversation.id, "user", prompt, model=model)
-        history = build_history(self.store.messages(conversation.id), model)
-        recorder = _ReplyRecorder(self.store, conversation.id, model)
-        events = self.engine.run(history, TurnRequest(model=model, session_id=conversation.session_id))
-        async for event in self._recorded(events, recorder, history, conversation.id, model):
-            yield event
+        prompt_message = self.store.add_message(
+            conversation.id, Role.USER, prompt, model=model, parent_id=parent_id,
+            session_id=new_session_id() if new_branch else None, activate=new_branch)
+        return self._answer(prompt_message, model, activate=False)
 
-    async def resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> AsyncIterator[TurnEvent]:
-        """Go on polling a wait left pending (by this run or an earlier one).
+    def regenerate(self, message_id: int, *, model: str | None = None) -> Turn:
+        """Ask again for the reply `message_id` is (or answers): a new branch beside it, with a
+        new session id. On a user message, its reply is asked for again."""
+        message = self.store.get_message(message_id)
+        self._check_idle(message.conversation_id)
+        prompt = self.store.prompt_of(message)
+        if prompt is None:
+            raise StoreError("There is no question to ask again before that message.")
+        model = model or self.store.get_conversation(message.conversation_id).model
+        return self._answer(prompt, model, activate=True, session_id=new_session_id())
 
-        Yields nothing when another running process holds the wait.
-        """
+    def edit(self, message_id: int, text: str, *, model: str | None = None) -> Turn:
+        """Send `text` instead of the user message `message_id`: a new branch from that point."""
+        message = self.store.get_message(message_id)
+        if message.role != Role.USER:
+            raise StoreError("Only your own messages can be edited; press r to ask again for a reply.")
+        return self.start(message.conversation_id, text, model=model, parent_id=message.parent_id,
+                          new_branch=True)
+
+    def _answer(self, prompt: Message, model: str, *, activate: bool, session_id: str | None = None) -> Turn:
+        session_id = session_id or prompt.session_id or self.store.get_conversation(prompt.conversation_id).session_id
+        request = TurnRequest(model=model, session_id=session_id)
+        history = build_history(self.store.branch(prompt.conversation_id, prompt.id), model)
+        recorder = ReplyRecorder(self.store, prompt.conversation_id, model, parent_id=prompt.id,
+                                 session_id=session_id, activate=activate)
+        turn = Turn(prompt.conversation_id, request, prompt_id=prompt.id, parent_id=prompt.id)
+        self._launch(turn, self.engine.run(history, request), recorder, None)
+        return turn
+
+    def start_resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> Turn | None:
+        """Go on polling a wait left pending (by this run or an earlier one); None when another
+        running process holds it, or a turn already runs in its conversation."""
+        if wait.conversation_id in self.turns:
+            return None
         claimed_by = (self.store.get_wait(wait.id) or wait).claimed_by
         if claimed_by and claimed_by != self.owner and owner_gone(claimed_by):
             # Its poller was killed (kill -9, a crash) before its lease ran out: take over now.
             self.store.release_wait(wait.id, claimed_by)
         if not self.store.claim_wait(wait.id, self.owner, self._lease()):
-            return
+            return None
         conversation = self.store.get_conversation(wait.conversation_id)
-        ack_message = self.store.get_message(wait.message_id)
-        earlier = [m for m in self.store.messages(conversation.id) if m.id < ack_message.id]
-        history = build_history(earlier, ack_message.model or conversation.model)
+        ack = self.store.get_message(wait.message_id)
+        model = ack.model or conversation.model
+        request = TurnRequest(model=model, session_id=ack.session_id or conversation.session_id)
+        history = build_history(self.store.branch(conversation.id, ack.parent_id) if ack.parent_id else [], model)
         history.append({"role": "assistant", "content": wait.acknowledgement})
-        attempts_made, attempts = wait.attempts_made, wait.attempts_total
-        started = wait.started_at
+        attempts_made, attempts, started = wait.attempts_made, wait.attempts_total, wait.started_at
         if fresh_budget:
             attempts_made, attempts, started = 0, self.engine.poll_attempts, time.time()
             self.store.update_wait(wait.id, attempts_made=0, attempts_total=attempts)
-        recorder = _ReplyRecorder(self.store, conversation.id, ack_message.model or conversation.model)
-        events = self.engine.wait_for_agent(
-            history, TurnRequest(model=recorder.model, session_id=conversation.session_id),
-            attempts_made=attempts_made, attempts=attempts, started_at=started,
-            reasoning=ack_message.reasoning,
-        )
-        async for event in self._recorded(events, recorder, history, conversation.id, recorder.model, wait=wait):
+        recorder = ReplyRecorder(self.store, conversation.id, model, parent_id=ack.id,
+                                 session_id=request.session_id)
+        recorder.closed = True  # nothing of its own until the agent's reply starts
+        progress = WaitProgress(wait.acknowledgement, attempts_made, attempts, started, wait.last_error)
+        turn = Turn(conversation.id, request, parent_id=ack.id, wait=progress, ack_id=ack.id)
+        events = self.engine.wait_for_agent(history, request, attempts_made=attempts_made, attempts=attempts,
+                                            started_at=started, reasoning=ack.reasoning)
+        self._launch(turn, events, recorder, wait)
+        return turn
+
+    def restart_wait(self, conversation_id: int) -> Turn | None:
+        """Wait again for the conversation's stopped (or given up) agent wait, with a fresh
+        budget of polls; None when there is none."""
+        self._check_idle(conversation_id)
+        waits = self.store.stopped_waits(conversation_id) or self.store.pending_waits(conversation_id)
+        if not waits:
+            return None
+        wait = self.store.restart_wait(waits[0].id, self.engine.poll_attempts)
+        return self.start_resume(wait) if wait is not None else None
+
+    # -- stopping -------------------------------------------------------------------
+
+    async def cancel(self, conversation_id: int) -> Turn | None:
+        """Cancel the conversation's running turn and wait until it has settled."""
+        turn = self.turns.get(conversation_id)
+        if turn is not None:
+            turn.cancel()
+            await turn.settled()
+        return turn
+
+    async def stop_wait(self, conversation_id: int) -> bool:
+        """Stop waiting for the conversation's agent: its waits are kept, stopped (shown as such,
+        resumable), and the polling turn settles. False when nothing was waited on."""
+        waits = self.store.pending_waits(conversation_id)
+        turn = self.turns.get(conversation_id)
+        if turn is not None and turn.wait is not None:
+            turn.stopping = True
+            turn.cancel()
+            await turn.settled()
+        for wait in waits:
+            self.store.stop_wait(wait.id)
+        return bool(waits) or (turn is not None and turn.wait is not None)
+
+    async def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation once its running turn (if any) has settled."""
+        await self.cancel(conversation_id)
+        self.store.delete_conversation(conversation_id)
+
+    async def shutdown(self) -> None:
+        """Cancel every running turn and wait until each has stored what it had."""
+        turns = list(self.turns.values())
+        for turn in turns:
+            turn.cancel()
+        for turn in turns:
+            await turn.settled()
+
+    # -- generators over a turn (the shell's way) --------------------------------------
+
+    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None) -> AsyncIterator[TurnEvent]:
+        """Store `prompt`, run the turn, and yield its events as they are stored."""
+        async for event in self._follow(self.start(conversation_id, prompt, model=model)):
             yield event
+
+    async def resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> AsyncIterator[TurnEvent]:
+        """`start_resume`'s events; nothing when another process holds the wait."""
+        turn = self.start_resume(wait, fresh_budget=fresh_budget)
+        if turn is not None:
+            async for event in self._follow(turn):
+                yield event
+
+    @staticmethod
+    async def _follow(turn: Turn) -> AsyncIterator[TurnEvent]:
+        try:
+            async for event in turn.events():
+                yield event
+        finally:
+            if turn.running:  # the consumer stopped listening (cancelled): stop the turn too
+                turn.cancel()
+                await turn.settled()
+
+    # -- driving and recording ----------------------------------------------------------
 
     def _lease(self) -> float:
         return max(30.0, self.engine.poll_interval * 3)
 
-    async def _recorded(self, events: AsyncIterator[TurnEvent], recorder: _ReplyRecorder,
-                        history: list[dict[str, str]], conversation_id: int, model: str,
-                        wait: AgentWait | None = None) -> AsyncIterator[TurnEvent]:
-        try:
-            async for event in events:
-                wait = self._record(event, recorder, conversation_id, model, wait)
-                yield event
-        finally:
-            # Cancelled, or the consumer stopped listening: keep what arrived.
-            if not recorder.closed and wait is None:
-                recorder.finish(MessageStatus.INTERRUPTED, error="Cancelled before the reply was complete.")
-            if wait is not None and self.store.get_wait(wait.id) is not None:
-                self.store.release_wait(wait.id, self.owner)
+    def _launch(self, turn: Turn, events: AsyncIterator[TurnEvent], recorder: ReplyRecorder,
+                wait: AgentWait | None) -> None:
+        self.turns[turn.conversation_id] = turn
+        turn.run(self._drive(turn, events, recorder, wait))
 
-    def _record(self, event: TurnEvent, recorder: _ReplyRecorder, conversation_id: int,
-                model: str, wait: AgentWait | None) -> AgentWait | None:
+    async def _drive(self, turn: Turn, events: AsyncIterator[TurnEvent], recorder: ReplyRecorder,
+                     wait: AgentWait | None) -> None:
+        try:
+            turn.begin()
+            async for event in events:
+                wait = self._record(event, turn, recorder, wait)
+                turn.apply(event)
+        except asyncio.CancelledError:
+            self._settle_cancelled(turn, recorder, wait)
+        except AsiChatError as exc:  # the history could not be written (read-only, damaged, busy)
+            turn.apply(TurnFailed(exc, Completion(turn.content, turn.reasoning)))
+        finally:
+            with _quietly():
+                if wait is not None and self.store.get_wait(wait.id) is not None:
+                    self.store.release_wait(wait.id, self.owner)
+            self.turns.pop(turn.conversation_id, None)
+            turn.close()
+
+    def _settle_cancelled(self, turn: Turn, recorder: ReplyRecorder, wait: AgentWait | None) -> None:
+        if wait is not None and recorder.closed:
+            error = (WaitStopped("Stopped waiting for the agent; resume the wait to go on.")
+                     if turn.stopping else TurnCancelled("Closed while waiting for the agent; the wait is kept."))
+            turn.apply(TurnFailed(error, Completion(turn.content, turn.reasoning)))
+            return
+        error = TurnCancelled("Cancelled; the partial reply is kept.")
+        with _quietly():
+            if not recorder.closed:
+                recorder.finish(MessageStatus.INTERRUPTED, error=str(error))
+        turn.apply(TurnFailed(error, Completion(recorder.content, recorder.reasoning)))
+
+    def _record(self, event: TurnEvent, turn: Turn, recorder: ReplyRecorder,
+                wait: AgentWait | None) -> AgentWait | None:
         store = self.store
         match event:
             case TurnContent(text):
                 recorder.add(content=text)
+                turn.message_id = recorder.message.id
             case TurnReasoning(text):
                 recorder.add(reasoning=text)
+                turn.message_id = recorder.message.id
             case AgentWaiting(ack, 0, attempts, _) if wait is None:
                 message = recorder.finish(MessageStatus.AWAITING_AGENT, content=ack)
                 now = time.time()
-                wait = store.add_wait(
-                    conversation_id, message.id, ack, attempts,
-                    next_poll_at=now + self.engine.poll_interval,
-                    deadline=now + self.engine.poll_interval * attempts,
-                )
+                wait = store.add_wait(turn.conversation_id, message.id, ack, attempts,
+                                      next_poll_at=now + self.engine.poll_interval,
+                                      deadline=now + self.engine.poll_interval * attempts)
                 store.claim_wait(wait.id, self.owner, self._lease())
-                recorder.restart()
+                turn.ack_id, turn.message_id, turn.parent_id = message.id, None, message.id
+                recorder.restart(message.id)
+                recorder.closed = True  # the agent's reply is a message of its own, written when it comes
             case AgentWaiting(_, attempt, _, _, last_error) if wait is not None:
                 store.update_wait(wait.id, attempts_made=attempt, last_error=last_error,
                                   next_poll_at=time.time() + self.engine.poll_interval)
@@ -203,20 +278,33 @@ class ChatService:
             case TurnFinal(content, reasoning, usage, deferred):
                 usage_dict = usage.as_dict() if usage else None
                 if deferred and wait is not None:
-                    recorder.finish(MessageStatus.COMPLETE, content=content, reasoning=reasoning, usage=usage_dict)
+                    recorder.closed = False
+                message = recorder.finish(MessageStatus.COMPLETE, content=content, reasoning=reasoning,
+                                          usage=usage_dict)
+                turn.message_id = message.id
+                if deferred and wait is not None:
                     store.update_message(wait.message_id, status=MessageStatus.COMPLETE)
                     store.clear_wait(wait.id)
                     return None
-                recorder.finish(MessageStatus.COMPLETE, content=content, reasoning=reasoning, usage=usage_dict)
             case TurnFailed(error, partial):
                 if wait is not None:
                     # The wait stays in the database: `resume` or the next launch goes on.
                     store.update_wait(wait.id, last_error=str(error))
                     recorder.closed = True
                     return wait
-                status = (MessageStatus.INTERRUPTED if isinstance(error, (StreamCutOff, RequestTimedOut))
-                          else MessageStatus.ERROR)
-                recorder.finish(status, content=partial.content, reasoning=partial.reasoning, error=str(error))
+                message = recorder.finish(event.status, content=partial.content, reasoning=partial.reasoning,
+                                          error=str(error))
+                turn.message_id = message.id
             case _:
                 pass
         return wait
+
+
+class _quietly:
+    """Run cleanup that must not mask the reason a turn ended (a store that fails again)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return exc_type is not None and issubclass(exc_type, AsiChatError)

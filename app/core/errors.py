@@ -122,3 +122,31 @@ class ConversationNotFound(AsiChatError):
     """No conversation with that id."""
 
     exit_code = 1
+
+
+class TurnBusy(AsiChatError):
+    """A reply is still running in that conversation (edit, regenerate and send must wait)."""
+
+    exit_code = 2
+
+
+class TurnCancelled(AsiChatError):
+    """The user cancelled the reply; what arrived is kept, marked interrupted."""
+
+    exit_code = 130
+
+
+class WaitStopped(AsiChatError):
+    """The user stopped waiting for the agent; the wait is kept, stopped, and can be resumed."""
+
+    exit_code = 5
+
+
+def failure_status(error: Exception) -> str:
+    """The stored status of a reply that ended with `error`: cut off or cancelled replies are
+    `interrupted` (the partial text stands), anything else is an `error`."""
+    if isinstance(error, (StreamCutOff, RequestTimedOut, TurnCancelled)):
+        return "interrupted"
+    if isinstance(error, WaitStopped):
+        return "wait-stopped"
+    return "error"

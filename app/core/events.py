@@ -175,5 +175,12 @@ class TurnFailed:
     error: Exception
     partial: Completion = field(default_factory=Completion)
 
+    @property
+    def status(self) -> str:
+        """How the reply is stored: `interrupted` when cut off or cancelled, else `error`."""
+        from app.core.errors import failure_status
+
+        return failure_status(self.error)
+
 
 TurnEvent = TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | TurnFinal | TurnFailed

@@ -9,7 +9,7 @@ from app.core.config import MODELS
 
 # Room left for the reply when trimming.
 REPLY_RESERVE_TOKENS = 2048
-_SENDABLE_STATUSES = {"complete", "interrupted", "awaiting-agent"}
+_SENDABLE_STATUSES = {"complete", "interrupted", "awaiting-agent", "wait-stopped"}
 
 
 class StoredMessage(Protocol):

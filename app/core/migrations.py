@@ -188,6 +188,37 @@ def m004_search(db: Database) -> None:
     rebuild_fts(db)
 
 
+@MIGRATIONS()
+def m110_branches(db: Database) -> None:
+    """Conversations become trees: every message has a parent and the session id of its
+    branch; a conversation remembers the leaf of the branch on screen; a wait can be stopped.
+
+    Existing histories become single-branch trees (each message's parent is the one
+    before it); an acknowledgement left awaiting an agent with no wait (an earlier version
+    deleted the wait when the user stopped it) gets a stopped wait, so it can be resumed.
+    """
+    _run(
+        db,
+        "ALTER TABLE messages ADD COLUMN parent_id INTEGER",
+        "ALTER TABLE messages ADD COLUMN session_id TEXT",
+        "ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER",
+        "ALTER TABLE agent_waits ADD COLUMN stopped_at REAL",
+        """UPDATE messages SET parent_id = (
+            SELECT max(p.id) FROM messages p
+            WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)""",
+        """UPDATE messages SET session_id = (
+            SELECT c.session_id FROM conversations c WHERE c.id = messages.conversation_id)""",
+        """UPDATE conversations SET active_leaf_id = (
+            SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)""",
+        """INSERT INTO agent_waits (conversation_id, message_id, acknowledgement, attempts_made,
+                attempts_total, started_at, next_poll_at, stopped_at)
+            SELECT m.conversation_id, m.id, m.content, 0, 24, m.created_at, m.updated_at, m.updated_at
+            FROM messages m WHERE m.status = 'awaiting-agent'
+            AND NOT EXISTS (SELECT 1 FROM agent_waits w WHERE w.message_id = m.id)""",
+        "CREATE INDEX messages_parent ON messages(parent_id)",
+    )
+
+
 def create_fts_triggers(db: Database) -> None:
     """Create the triggers that keep both FTS indexes current."""
     _run(db, *FTS_TRIGGERS.values())

@@ -17,6 +17,9 @@ class MessageStatus:
     INTERRUPTED = "interrupted"
     ERROR = "error"
     AWAITING_AGENT = "awaiting-agent"
+    WAIT_STOPPED = "wait-stopped"
+    """Read-side only: an acknowledgement whose wait the user stopped (stored as
+    `awaiting-agent` with a stopped wait, so it can be resumed)."""
 
     ALL = (COMPLETE, STREAMING, INTERRUPTED, ERROR, AWAITING_AGENT)
     # A message in one of these states will not change by itself any more, so its
@@ -43,6 +46,8 @@ class Conversation:
     created_at: float
     updated_at: float
     archived: bool
+    active_leaf_id: int | None = None
+    """The newest message of the branch on screen (None while the conversation is empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,10 @@ class Message:
     error: str | None
     created_at: float
     updated_at: float
+    parent_id: int | None = None
+    """The message this one answers or follows (None for the first of a conversation)."""
+    session_id: str | None = None
+    """The x-session-id of this message's branch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,8 @@ class AgentWait:
     last_error: str | None
     claimed_by: str | None
     claimed_until: float | None
+    stopped_at: float | None = None
+    """When the user stopped waiting (None while it is waited on or due to be)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,30 +151,36 @@ def title_from_text(text: str, limit: int = 60) -> str:
 # The store selects these columns in this order and maps rows by position
 # (no sqlite3.Row factory: the connection is shared with sqlite-utils).
 
-CONVERSATION_COLUMNS = "c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived"
+CONVERSATION_COLUMNS = ("c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived,"
+                        " c.active_leaf_id")
 MESSAGE_COLUMNS = ("id, conversation_id, role, content, reasoning, status, model, prompt_tokens,"
-                   " completion_tokens, total_tokens, error, created_at, updated_at")
+                   " completion_tokens, total_tokens, error, created_at, updated_at, parent_id, session_id")
+# What a message is read with: a stopped wait shows as its own status.
+MESSAGE_SELECT = MESSAGE_COLUMNS.replace(
+    " status,", " CASE WHEN status = 'awaiting-agent' AND EXISTS (SELECT 1 FROM agent_waits w"
+    " WHERE w.message_id = messages.id AND w.stopped_at IS NOT NULL) THEN 'wait-stopped' ELSE status END,")
 WAIT_COLUMNS = ("id, conversation_id, message_id, acknowledgement, attempts_made, attempts_total,"
-                " started_at, next_poll_at, deadline, last_error, claimed_by, claimed_until")
+                " started_at, next_poll_at, deadline, last_error, claimed_by, claimed_until, stopped_at")
 IMAGE_COLUMNS = "id, conversation_id, message_id, url, created_at"
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 def conversation_from_row(row: tuple) -> Conversation:
     """A Conversation from a row of CONVERSATION_COLUMNS."""
-    return Conversation(*row[:6], archived=bool(row[6]))
+    return Conversation(*row[:6], archived=bool(row[6]), active_leaf_id=row[7])
 
 
 def summary_from_row(row: tuple) -> ConversationSummary:
     """A ConversationSummary from CONVERSATION_COLUMNS plus the waiting flag."""
-    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[7]))
+    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[8]))
 
 
 def message_from_row(row: tuple) -> Message:
     """A Message from a row of MESSAGE_COLUMNS; usage is None when no count is known."""
     tokens = row[7:10]
     usage = None if all(t is None for t in tokens) else dict(zip(USAGE_KEYS, tokens))
-    return Message(*row[:7], usage=usage, error=row[10], created_at=row[11], updated_at=row[12])
+    return Message(*row[:7], usage=usage, error=row[10], created_at=row[11], updated_at=row[12],
+                   parent_id=row[13], session_id=row[14])
 
 
 # -- the JSON export format ------------------------------------------------------
@@ -173,18 +190,21 @@ EXPORT_FORMAT = "asi-chat-conversation"
 
 def export_data(conversation: Conversation, messages: list[Message], images: list[ImageLink],
                 waits: list[AgentWait]) -> dict:
-    """A conversation and everything in it as JSON-ready data."""
+    """A conversation and everything in it as JSON-ready data: every branch, each message
+    with its parent id and its branch's session id."""
     parts = {"messages": messages, "images": images, "waits": waits}
-    return {"format": EXPORT_FORMAT, "version": 1, "conversation": asdict(conversation),
+    return {"format": EXPORT_FORMAT, "version": 2, "conversation": asdict(conversation),
             **{name: [asdict(item) for item in items] for name, items in parts.items()}}
 
 
-def import_rows(data: dict) -> tuple[tuple, list, list, list]:
+def import_rows(data: dict) -> tuple[tuple, int | None, list, list, list]:
     """The values `export_data` output re-creates, keyed by the old message ids.
 
     Returns the conversation's (title, model, session_id, created_at, updated_at,
-    archived); [(old id, message columns after conversation_id)]; [(old message id,
-    url, created_at)]; [(old message id, wait columns after message_id)]. Raises
+    archived) and its old active leaf id; [(old id, old parent id, message columns after
+    conversation_id up to updated_at, session id)], oldest first; [(old message id, url,
+    created_at)]; [(old message id, wait columns after message_id)]. A version 1 export
+    (a single line of messages) gets each message's parent from the one before it. Raises
     KeyError, TypeError or ValueError when `data` is not such an export.
     """
     if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
@@ -192,12 +212,22 @@ def import_rows(data: dict) -> tuple[tuple, list, list, list]:
     c = data["conversation"]
     conversation = (c["title"], c["model"], str(c["session_id"]), float(c["created_at"]),
                     float(c["updated_at"]), int(bool(c.get("archived"))))
-    if any(m["status"] not in MessageStatus.ALL for m in data["messages"]):
-        raise ValueError("unknown message status")
-    messages = [(m["id"], (m["role"], m["content"], m.get("reasoning", ""), m["status"], m.get("model"),
-                           *((m.get("usage") or {}).get(key) for key in USAGE_KEYS), m.get("error"),
-                           m["created_at"], m["updated_at"])) for m in data["messages"]]
+    rows = sorted(data["messages"], key=lambda m: int(m["id"]))
+    branched = int(data.get("version", 1)) >= 2
+    messages, previous = [], None
+    for m in rows:
+        # A stopped wait reads as its own status; it is stored as awaiting-agent.
+        status = MessageStatus.AWAITING_AGENT if m["status"] == MessageStatus.WAIT_STOPPED else m["status"]
+        if status not in MessageStatus.ALL:
+            raise ValueError("unknown message status")
+        parent = m.get("parent_id") if branched else previous
+        messages.append((int(m["id"]), parent, (
+            m["role"], m["content"], m.get("reasoning", ""), status, m.get("model"),
+            *((m.get("usage") or {}).get(key) for key in USAGE_KEYS), m.get("error"),
+            m["created_at"], m["updated_at"]), m.get("session_id") or conversation[2]))
+        previous = int(m["id"])
+    active = c.get("active_leaf_id") if branched else previous
     images = [(i["message_id"], i["url"], i["created_at"]) for i in data.get("images", [])]
-    waits = [(w["message_id"], tuple(w[key] for key in WAIT_COLUMNS.split(", ")[3:]))
+    waits = [(w["message_id"], tuple(w.get(key) for key in WAIT_COLUMNS.split(", ")[3:]))
              for w in data.get("waits", [])]
-    return conversation, messages, images, waits
+    return conversation, active, messages, images, waits

@@ -24,12 +24,14 @@ from app.core.links import image_links
 # fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
 from app.core.database import connect, describe, fts_query, message_query, prepare_file  # noqa: F401
 from app.core.database import best_conversations, presence_lock, ranked_matches, sole_user
-from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUMNS, USAGE_KEYS,
-                              WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
+from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_SELECT, USAGE_KEYS,
+                              WAIT_COLUMNS, Conversation, ConversationSummary, ImageLink,
                               Message, MessageStatus, SearchHit, conversation_from_row, export_data,
                               import_rows, message_from_row, summary_from_row, title_from_text)
+from app.core.tree import TreeStore
+from app.core.wait_store import WaitStore
 
-_WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id)"
+_WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id AND w.stopped_at IS NULL)"
 
 
 def default_db_path() -> Path:
@@ -41,7 +43,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store:
+class Store(TreeStore, WaitStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
@@ -123,7 +125,7 @@ class Store:
         with self._write() as conn:
             new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at, updated_at)"
                                   " VALUES (?, ?, ?, ?, ?)", (title, model, session_id, now, now)).lastrowid
-        return Conversation(new_id, title, model, session_id, now, now, False)
+        return Conversation(new_id, title, model, session_id, now, now, False, None)
 
     def get_conversation(self, conversation_id: int) -> Conversation:
         """The conversation, or ConversationNotFound."""
@@ -182,26 +184,42 @@ class Store:
                          [(conversation_id, message_id, url, now) for url in image_links(content)])
 
     def add_message(self, conversation_id: int, role: str, content: str = "", *, reasoning: str = "",
-                    status: str = MessageStatus.COMPLETE, model: str | None = None) -> Message:
-        """Append a message; touches the conversation and titles it from the first user message."""
+                    status: str = MessageStatus.COMPLETE, model: str | None = None,
+                    parent_id: int | None | object = ..., session_id: str | None = None,
+                    activate: bool = False) -> Message:
+        """Add a message under `parent_id` (default: the end of the branch on screen).
+
+        It continues its parent's session unless `session_id` starts a new branch. The
+        conversation then shows it when its parent was the end of the branch on screen,
+        or when `activate` says so (a new branch the user asked for). Touches the
+        conversation and titles it from the first user message.
+        """
         if status not in MessageStatus.ALL:
             raise ValueError(f"Unknown message status {status!r}.")
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT title FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            row = conn.execute("SELECT title, active_leaf_id, session_id FROM conversations WHERE id = ?",
+                               (conversation_id,)).fetchone()
             if row is None:
                 raise ConversationNotFound(f"No conversation with id {conversation_id}.")
-            title = (title_from_text(content) or None) if role == "user" and not row[0] else None
-            conn.execute("UPDATE conversations SET updated_at = ?, title = coalesce(?, title) WHERE id = ?",
-                         (now, title, conversation_id))
+            old_title, leaf, conversation_session = row
+            parent = leaf if parent_id is ... else parent_id
+            if session_id is None:
+                found = conn.execute("SELECT session_id FROM messages WHERE id = ?", (parent,)).fetchone()
+                session_id = (found[0] if found else None) or conversation_session
+            title = (title_from_text(content) or None) if role == "user" and not old_title else None
             message_id = conn.execute(
                 "INSERT INTO messages (conversation_id, role, content, reasoning, status, model, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, content, reasoning, status, model, now, now)).lastrowid
+                " updated_at, parent_id, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, reasoning, status, model, now, now, parent,
+                 session_id)).lastrowid
+            shown = message_id if activate or leaf == parent else leaf
+            conn.execute("UPDATE conversations SET updated_at = ?, title = coalesce(?, title),"
+                         " active_leaf_id = ? WHERE id = ?", (now, title, shown, conversation_id))
             if status in MessageStatus.SETTLED:
                 self._record_images(conn, conversation_id, message_id, content, now)
         return Message(message_id, conversation_id, role, content, reasoning, status, model,
-                       None, None, now, now)
+                       None, None, now, now, parent, session_id)
 
     def update_message(self, message_id: int, *, content: str | None = None, reasoning: str | None = None,
                        status: str | None = None, usage: dict | None = None, error: str | None = None) -> None:
@@ -224,27 +242,10 @@ class Store:
 
     def get_message(self, message_id: int) -> Message:
         """The message, or StoreError if there is none."""
-        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        rows = self._q(f"SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?", (message_id,))
         if not rows:
             raise StoreError(f"No message with id {message_id}.")
         return message_from_row(rows[0])
-
-    def messages(self, conversation_id: int) -> list[Message]:
-        """All messages of the conversation, oldest first."""
-        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
-                       (conversation_id,))
-        return [message_from_row(row) for row in rows]
-
-    def messages_page(self, conversation_id: int, before_id: int | None = None,
-                      limit: int = 50) -> list[Message]:
-        """The `limit` messages just before `before_id` (default: the newest), oldest first."""
-        rows = self._q(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id < ?"
-                       " ORDER BY id DESC LIMIT ?", (conversation_id, before_id or 2**63 - 1, limit))
-        return [message_from_row(row) for row in reversed(rows)]
-
-    def message_count(self, conversation_id: int) -> int:
-        """How many messages the conversation has."""
-        return self._q("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
 
     def recover_interrupted(self, stale_after: float | None = None) -> int:
         """Mark interrupted the streaming messages untouched for `stale_after` s; by default all when no
@@ -268,61 +269,6 @@ class Store:
         rows = self._q(f"SELECT {IMAGE_COLUMNS} FROM images WHERE conversation_id = ? ORDER BY id DESC LIMIT 1",
                        (conversation_id,))
         return ImageLink(*rows[0]) if rows else None
-
-    def add_wait(self, conversation_id: int, message_id: int | None, acknowledgement: str,
-                 attempts_total: int, next_poll_at: float, deadline: float | None = None) -> AgentWait:
-        """Record that an agent reply is pending; `message_id` holds the acknowledgement."""
-        now = time.time()
-        with self._write() as conn:
-            wait_id = conn.execute(
-                "INSERT INTO agent_waits (conversation_id, message_id, acknowledgement, attempts_total,"
-                " started_at, next_poll_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, message_id, acknowledgement, attempts_total, now, next_poll_at,
-                 deadline)).lastrowid
-        return AgentWait(wait_id, conversation_id, message_id, acknowledgement, 0, attempts_total,
-                         now, next_poll_at, deadline, None, None, None)
-
-    def update_wait(self, wait_id: int, *, attempts_made: int | None = None, next_poll_at: float | None = None,
-                    last_error: str | None = None, attempts_total: int | None = None) -> None:
-        """Record polling progress on a wait (None leaves a field as it is)."""
-        changes = {k: v for k, v in (("attempts_made", attempts_made), ("next_poll_at", next_poll_at),
-                                     ("last_error", last_error), ("attempts_total", attempts_total))
-                   if v is not None}
-        if changes:
-            with self._write() as conn:
-                conn.execute(f"UPDATE agent_waits SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
-                             (*changes.values(), wait_id))
-
-    def clear_wait(self, wait_id: int) -> None:
-        """Forget a wait (the reply arrived, or the user gave up)."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM agent_waits WHERE id = ?", (wait_id,))
-
-    def pending_waits(self, conversation_id: int | None = None) -> list[AgentWait]:
-        """Pending waits, of one conversation or all, soonest poll first."""
-        where = "" if conversation_id is None else "WHERE conversation_id = ?"
-        return [AgentWait(*row) for row in self._q(
-            f"SELECT {WAIT_COLUMNS} FROM agent_waits {where} ORDER BY next_poll_at, id",
-            () if conversation_id is None else (conversation_id,))]
-
-    def get_wait(self, wait_id: int) -> AgentWait | None:
-        """The wait, or None once it was cleared."""
-        rows = self._q(f"SELECT {WAIT_COLUMNS} FROM agent_waits WHERE id = ?", (wait_id,))
-        return AgentWait(*rows[0]) if rows else None
-
-    def claim_wait(self, wait_id: int, owner: str, lease_seconds: float) -> bool:
-        """Take or renew the lease on a wait; False while another owner's lease is live."""
-        now = time.time()
-        with self._write() as conn:  # one UPDATE decides, so two processes cannot both win
-            return conn.execute("UPDATE agent_waits SET claimed_by = ?, claimed_until = ? WHERE id = ?"
-                                " AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)",
-                                (owner, now + lease_seconds, wait_id, now, owner)).rowcount == 1
-
-    def release_wait(self, wait_id: int, owner: str) -> None:
-        """Give the lease back, if `owner` holds it."""
-        with self._write() as conn:
-            conn.execute("UPDATE agent_waits SET claimed_by = NULL, claimed_until = NULL"
-                         " WHERE id = ? AND claimed_by = ?", (wait_id, owner))
 
     def _ranked(self, conn: sqlite3.Connection, table: str, match: str, limit: int,
                 marked: str | None = None) -> list[tuple]:
@@ -364,24 +310,31 @@ class Store:
     def export_conversation(self, conversation_id: int) -> dict:
         """Everything about a conversation as JSON-ready data (there is never a credential in it)."""
         with self._snapshot():
-            return export_data(self.get_conversation(conversation_id), self.messages(conversation_id),
-                               self.images(conversation_id), self.pending_waits(conversation_id))
+            return export_data(self.get_conversation(conversation_id), self.all_messages(conversation_id),
+                               self.images(conversation_id), self.waits_of(conversation_id))
 
     def import_conversation(self, data: dict) -> Conversation:
         """Re-create an exported conversation under a new id, keeping its session id."""
         try:
-            conversation, messages, images, waits = import_rows(data)
+            conversation, active, messages, images, waits = import_rows(data)
             with self._write() as conn:
                 if conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", conversation[2:3]).fetchone():
                     raise StoreError(f"A conversation with session id {conversation[2]} already exists;"
                                      " it was not imported again.")
                 new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
                                       " updated_at, archived) VALUES (?, ?, ?, ?, ?, ?)", conversation).lastrowid
-                ids = {old: conn.execute(f"INSERT INTO messages ({MESSAGE_COLUMNS[4:]}) VALUES ({_marks(12)})",
-                                         (new_id, *values)).lastrowid for old, values in messages}
+                ids: dict[int, int] = {}
+                for old, parent, values, session_id in messages:  # oldest first: parents come first
+                    ids[old] = conn.execute(
+                        "INSERT INTO messages (conversation_id, role, content, reasoning, status, model,"
+                        " prompt_tokens, completion_tokens, total_tokens, error, created_at, updated_at,"
+                        f" parent_id, session_id) VALUES ({_marks(14)})",
+                        (new_id, *values, ids.get(parent), session_id)).lastrowid
+                conn.execute("UPDATE conversations SET active_leaf_id = ? WHERE id = ?",
+                             (ids.get(active, max(ids.values(), default=None)), new_id))
                 conn.executemany(f"INSERT OR IGNORE INTO images ({IMAGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?)",
                                  [(new_id, ids[old], *values) for old, *values in images])
-                conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(11)})",
+                conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(12)})",
                                  [(new_id, ids.get(old), *values) for old, values in waits])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreError("That is not a valid asi-chat conversation export.") from exc

@@ -34,8 +34,9 @@ def test_fresh_schema(db_path: Path):
     assert TABLES <= _schema(conn, "table") and INDEXES <= _schema(conn, "index")
     assert len(_schema(conn, "trigger")) == 6
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert applied == migration_names() == ["m001_conversations_messages", "m002_agent_waits",
-                                            "m003_images", "m004_search"]
+    assert applied == migration_names()
+    assert applied[:5] == ["m001_conversations_messages", "m002_agent_waits", "m003_images", "m004_search",
+                           "m110_branches"]
     columns = {c[1].lower() for t in ("conversations", "messages", "agent_waits", "images")
                for c in conn.execute(f"PRAGMA table_info({t})")}
     assert not {c for c in columns if "key" in c or "secret" in c or "auth" in c}  # never a credential
@@ -77,8 +78,14 @@ def test_upgrade_from_every_earlier_version(db_path: Path, stop_before: str):
     assert not MIGRATIONS.pending(store._db())
     c = store.get_conversation(7)
     assert (c.title, c.session_id, c.archived) == ("Old lighthouse chat", "sess-7", False)
+    # Before m002 there were no waits: an acknowledgement left waiting becomes a stopped wait.
+    ack_status = "wait-stopped" if stop_before == "m002_agent_waits" else "awaiting-agent"
     assert [(m.id, m.status) for m in store.messages(7)] == [(70, "complete"), (71, "complete"),
-                                                             (72, "awaiting-agent"), (73, "streaming")]
+                                                             (72, ack_status), (73, "streaming")]
+    # A single line of messages becomes a single-branch tree on the conversation's session.
+    assert [(m.id, m.parent_id, m.session_id) for m in store.messages(7)] == [
+        (70, None, "sess-7"), (71, 70, "sess-7"), (72, 71, "sess-7"), (73, 72, "sess-7")]
+    assert store.get_conversation(7).active_leaf_id == 73
     assert [(i.message_id, i.url) for i in store.images(7)] == [(71, IMG)]  # backfilled or kept, once
     assert [h.message_id for h in store.search_messages("lighthouse")] in ([70, None], [None, 70])
     assert store.search_conversations("lighthouse")[0].id == 7
@@ -86,12 +93,13 @@ def test_upgrade_from_every_earlier_version(db_path: Path, stop_before: str):
     assert store.recover_interrupted(stale_after=0) == 1 and store.search_messages("whales")[0].message_id == 73
     waits = store.pending_waits(7)
     if stop_before == "m002_agent_waits":
-        assert waits == []
+        assert waits == [] and [w.message_id for w in store.stopped_waits(7)] == [72]
     else:
         assert [(w.message_id, w.attempts_made) for w in waits] == [(72, 3)]
         assert store.list_conversations()[0].waiting
     m = store.add_message(7, "user", "new lighthouse question")  # new rows get fresh ids
     assert m.id > 73 and store.create_conversation("m").id > 7
+    assert (m.parent_id, m.session_id) == (73, "sess-7") and store.get_conversation(7).active_leaf_id == m.id
 
 
 def test_reopening_changes_nothing(db_path: Path):
@@ -145,7 +153,7 @@ def test_processes_opening_a_new_file_at_once(db_path: Path):
     store = Store(db_path)
     assert sorted(ids) == [1, 2, 3, 4] and store.count_conversations() == 4
     assert len([h for h in store.search_messages("hello") if h.message_id]) == 4
-    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 4
+    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migration_names())
 
 
 @pytest.mark.parametrize("content", [b"not a database\n", os.urandom(8192),

@@ -1,0 +1,141 @@
+"""`Turn`: one running reply, from the request to its stored rows.
+
+The chat service creates a turn, runs it in its own asyncio task and registers it
+while it runs. The turn is the one place the growing reply lives: its text, reasoning,
+stored message ids, status and agent-wait progress. Front ends observe it: `events()`
+yields the typed turn events in order, each one after the service has stored it, and a
+view that opens mid-turn reads `content`/`reasoning` to catch up. `cancel()` stops it;
+`settled()` waits until everything it had has been written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from app.core.events import AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning
+from app.core.growing_text import GrowingReply, GrowingText
+from app.core.records import MessageStatus
+from app.core.request import TurnRequest
+
+_END = object()
+
+
+@dataclass
+class WaitProgress:
+    """Where a turn's wait for an agent stands."""
+
+    acknowledgement: str
+    attempt: int
+    attempts: int
+    started_at: float
+    last_error: str | None = None
+
+
+class Turn(GrowingReply):
+    """One running reply (or agent wait) of one conversation."""
+
+    def __init__(self, conversation_id: int, request: TurnRequest, *, prompt_id: int | None = None,
+                 parent_id: int | None = None, wait: WaitProgress | None = None,
+                 ack_id: int | None = None) -> None:
+        self.conversation_id = conversation_id
+        self.request = request
+        self.prompt_id = prompt_id
+        """The stored user message this turn answers (None when resuming a wait)."""
+        self.parent_id = parent_id
+        """What the reply is stored under: the prompt, or the acknowledgement during a wait."""
+        self.message_id: int | None = None
+        """The stored reply, from its first byte on."""
+        self.ack_id = ack_id
+        """The stored acknowledgement while an agent works."""
+        self.status = MessageStatus.AWAITING_AGENT if wait else MessageStatus.STREAMING
+        self.wait = wait
+        self.error: Exception | None = None
+        self.stopping = False
+        """Set by the service when the user stops the wait (rather than the app closing)."""
+        self._content, self._reasoning = GrowingText(), GrowingText()
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+        self._started = False
+        self._cancel_requested = False
+        self._done = asyncio.Event()
+
+    @property
+    def model(self) -> str:
+        return self.request.model
+
+    @property
+    def waiting(self) -> bool:
+        """True while an agent is being waited on."""
+        return self.wait is not None and self.running
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
+    # -- the service's side -------------------------------------------------------
+
+    def run(self, driver) -> None:
+        """Start `driver` (a coroutine that drives and records this turn) in its own task.
+        The driver calls `begin()` first, inside its try block."""
+        self._task = asyncio.get_running_loop().create_task(driver)
+
+    def begin(self) -> None:
+        """Called by the driver as it starts: a cancel that came before it takes effect now
+        (a task cancelled before its first step would never run its cleanup)."""
+        self._started = True
+        if self._cancel_requested:
+            raise asyncio.CancelledError
+
+    def apply(self, event: TurnEvent) -> None:
+        """Fold an event into the turn's state (called once it is stored), then publish it."""
+        match event:
+            case TurnContent(text):
+                self._content.append(text)
+            case TurnReasoning(text):
+                self._reasoning.append(text)
+            case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
+                if self.wait is None:
+                    self.wait = WaitProgress(ack, attempt, attempts, time.time() - elapsed, last_error)
+                    self._content = GrowingText()  # the agent's reply is a message of its own
+                    self.status = MessageStatus.AWAITING_AGENT
+                else:
+                    self.wait.attempt, self.wait.attempts, self.wait.last_error = attempt, attempts, last_error
+            case TurnFinal(content, reasoning):
+                self._content, self._reasoning = GrowingText(content), GrowingText(reasoning)
+                self.status = MessageStatus.COMPLETE
+            case TurnFailed(error, partial):
+                self.error = error
+                self.status = event.status
+                if self.wait is None:
+                    self._content, self._reasoning = GrowingText(partial.content), GrowingText(partial.reasoning)
+        self._queue.put_nowait(event)
+
+    def close(self) -> None:
+        """The turn is over and stored: no more events."""
+        if not self._done.is_set():
+            self._done.set()
+            self._queue.put_nowait(_END)
+
+    # -- the observers' side ------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[TurnEvent]:
+        """The turn's events in order, until it is over (one observer per turn)."""
+        while True:
+            event = await self._queue.get()
+            if event is _END:
+                return
+            yield event
+
+    def cancel(self) -> None:
+        """Stop the turn: what arrived is kept (marked interrupted); a wait stays pending."""
+        if not self._started:
+            self._cancel_requested = True
+        elif self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def settled(self) -> None:
+        """Wait until the turn is over and everything it had is stored."""
+        await self._done.wait()
