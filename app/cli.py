@@ -193,15 +193,20 @@ def export(ctx: click.Context, conversation_id: int, fmt: str, output: Path | No
 @setting_options
 @click.pass_context
 def resume(ctx: click.Context, conversation_id: int | None, **flags: Any) -> None:
-    """Resume pending agent waits (all, or one conversation's) and print the results."""
+    """Resume pending agent waits (all, or one conversation's, including a wait stopped in
+    the app) and print the results; each on its own branch and session, with a fresh budget."""
     from app.ask import run_resume
     from app.core.runtime import make_runtime
 
     settings = _settings(ctx, flags)
     store = _store(settings)
+    waits = []
     if conversation_id is not None:
         store.get_conversation(conversation_id)
-    waits = store.pending_waits(conversation_id)
+        for stopped in store.stopped_waits(conversation_id):
+            waits.append(store.restart_wait(stopped.id, settings.poll_attempts))
+    waits += store.pending_waits(conversation_id)
+    waits = list({w.id: w for w in waits if w is not None}.values())
     if not waits:
         click.echo("No pending agent waits.", err=True)
         return

@@ -7,10 +7,9 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from app.core.deferral import is_acknowledgement
+from app.core.deferral import is_acknowledgement, may_be_acknowledgement
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
-_ACK_PREFIXES = ("i've sent the ", "i’ve sent the ")
 
 
 class TurnPrinter:
@@ -57,11 +56,7 @@ class TurnPrinter:
         self._end_reasoning()
         if not self._answer_started:
             self._held += text
-            probe = self._held.lstrip().lower()
-            could_be_ack = len(probe) < 200 and "\n" not in probe and (
-                any(p.startswith(probe) or probe.startswith(p) for p in _ACK_PREFIXES)
-            )
-            if could_be_ack:
+            if may_be_acknowledgement(self._held):
                 return
             self._answer_started = True
             text, self._held = self._held, ""

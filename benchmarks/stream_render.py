@@ -52,7 +52,7 @@ async def one_run(tokens: int, sim: Simulator | SimulatorProcess, tmp: Path) -> 
         def whole_reply_shown() -> bool:
             views = app.chat_pane.message_views()
             reply = views[-1] if len(views) == 2 else None
-            return (not app.presenter.live and reply is not None and reply.status == "complete"
+            return (not (app.running_turns or app.presenter.observing) and reply is not None and reply.status == "complete"
                     and reply.query_one(Markdown).source.rstrip() == reply.content.rstrip())
 
         frame = clock.expect(whole_reply_shown)

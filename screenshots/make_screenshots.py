@@ -48,7 +48,7 @@ async def main() -> None:
             await pilot.press("ctrl+n")
             app.composer.text = "Hi, tell me about giraffes"
             await pilot.press("enter")
-            await until(pilot, lambda: not app.presenter.live)
+            await until(pilot, lambda: not (app.running_turns or app.presenter.observing))
             await pilot.pause(0.5)
             app.save_screenshot("main.svg", str(HERE))
             # 2. an agent wait in progress

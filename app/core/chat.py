@@ -90,6 +90,7 @@ class ChatService:
         if prompt is None:
             raise StoreError("There is no question to ask again before that message.")
         model = model or self.store.get_conversation(message.conversation_id).model
+        self.store.set_active_leaf(prompt.conversation_id, prompt.id)  # the new branch is on screen from now
         return self._answer(prompt, model, activate=True, session_id=new_session_id())
 
     def edit(self, message_id: int, text: str, *, model: str | None = None) -> Turn:
@@ -140,6 +141,18 @@ class ChatService:
                                             started_at=started, reasoning=ack.reasoning)
         self._launch(turn, events, recorder, wait)
         return turn
+
+    def resume_pending(self) -> list[Turn]:
+        """At launch: mark interrupted what an ended process left streaming, and resume every
+        pending wait. One that used up its polls in an earlier run gets a fresh budget: the
+        agent may have finished since, and the ⏳ in the list promises an answer."""
+        self.store.recover_interrupted()
+        turns = []
+        for wait in self.store.pending_waits():
+            turn = self.start_resume(wait, fresh_budget=wait.attempts_made >= wait.attempts_total)
+            if turn is not None:
+                turns.append(turn)
+        return turns
 
     def restart_wait(self, conversation_id: int) -> Turn | None:
         """Wait again for the conversation's stopped (or given up) agent wait, with a fresh

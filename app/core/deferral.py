@@ -30,6 +30,20 @@ def is_acknowledgement(text: str) -> bool:
     return _ACK.match(stripped) is not None
 
 
+_OPENINGS = tuple(f"{i}{q}ve sent {d} {n}" for i, q in (("i", "'"), ("i", ""), ("i ", ""))
+                  for d in ("the", "your", "a") for n in ("message", "request"))
+
+
+def may_be_acknowledgement(text: str) -> bool:
+    """True while a reply that has begun with `text` could still turn out to be only an
+    acknowledgement (so a front end that must print only the answer holds it back).
+    Exactly the replies `is_acknowledgement` accepts pass this at every prefix."""
+    probe = " ".join(text.replace("’", "'").replace("‘", "'").replace("`", "'").split()).lower()
+    if len(probe) > _MAX_LENGTH or "\n" in text.strip():
+        return False
+    return any(opening.startswith(probe) or probe.startswith(opening) for opening in _OPENINGS)
+
+
 def agent_finished(reply: str, acknowledgement: str) -> bool:
     """True when a poll reply is the agent's result rather than the same wait again."""
     stripped = reply.strip()

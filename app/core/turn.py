@@ -57,6 +57,7 @@ class Turn(GrowingReply):
         """Set by the service when the user stops the wait (rather than the app closing)."""
         self._content, self._reasoning = GrowingText(), GrowingText()
         self._queue: asyncio.Queue = asyncio.Queue()
+        self._seq = 0
         self._task: asyncio.Task | None = None
         self._started = False
         self._cancel_requested = False
@@ -74,6 +75,12 @@ class Turn(GrowingReply):
     @property
     def running(self) -> bool:
         return not self._done.is_set()
+
+    @property
+    def seq(self) -> int:
+        """How many events the turn's state includes: a view drawn from the state now
+        skips the events numbered up to this (see `numbered_events`)."""
+        return self._seq
 
     # -- the service's side -------------------------------------------------------
 
@@ -111,7 +118,8 @@ class Turn(GrowingReply):
                 self.status = event.status
                 if self.wait is None:
                     self._content, self._reasoning = GrowingText(partial.content), GrowingText(partial.reasoning)
-        self._queue.put_nowait(event)
+        self._seq += 1
+        self._queue.put_nowait((self._seq, event))
 
     def close(self) -> None:
         """The turn is over and stored: no more events."""
@@ -123,11 +131,16 @@ class Turn(GrowingReply):
 
     async def events(self) -> AsyncIterator[TurnEvent]:
         """The turn's events in order, until it is over (one observer per turn)."""
-        while True:
-            event = await self._queue.get()
-            if event is _END:
-                return
+        async for _seq, event in self.numbered_events():
             yield event
+
+    async def numbered_events(self) -> AsyncIterator[tuple[int, TurnEvent]]:
+        """`events()` with each event's number (1, 2, …)."""
+        while True:
+            item = await self._queue.get()
+            if item is _END:
+                return
+            yield item
 
     def cancel(self) -> None:
         """Stop the turn: what arrived is kept (marked interrupted); a wait stays pending."""

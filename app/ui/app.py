@@ -12,18 +12,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from app.core.config import Settings, save_setting
+from app.core.conversations import Conversations
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
 from app.core.store import Store, title_from_text
+from app.core.turn import Turn
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
-from app.ui.turn_presenter import LiveTurn, TurnPresenter
+from app.ui.branch_actions import BranchActions
+from app.ui.turn_presenter import Panes, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
 
 PAGE = 40  # messages mounted when a conversation opens; older ones load on scroll
 
-# (key, action, footer label, palette help, shown in footer)
+# (key, action, footer label, palette help, shown in footer). Keys the composer's TextArea
+# binds itself (ctrl+d, ctrl+y) are priority bindings, so they work from where focus starts.
 KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+n", "new_conversation", "New", "Start a new conversation", True),
     ("ctrl+y", "copy_image", "Copy image", "Copy the newest image link of this conversation", True),
@@ -50,21 +53,31 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+r", "rename", "Rename", "Rename this conversation", False),
     ("ctrl+d", "delete", "Delete", "Delete this conversation", False),
     ("ctrl+b", "toggle_reasoning", "Reasoning", "Show or hide the reasoning pane", False),
-    ("ctrl+l", "focus_list", "List", "Focus the conversation list", False),
-    ("ctrl+t", "focus_chat", "Chat", "Focus the chat (↑/↓ move between messages)", False),
-    ("ctrl+e", "focus_composer", "Compose", "Focus the message box", False),
-    ("ctrl+x", "copy_message", "Copy message", "Copy the selected (or last) message", False),
+    ("ctrl+l", "focus_list", "List", "Focus the conversation list (again: back to the message box)", False),
+    ("ctrl+t", "focus_chat", "Chat", "Focus the chat: ↑/↓ between messages, e edit, r regenerate, ←/→ branches"
+     " (again: back to the message box)", False),
+    ("f4", "copy_message", "Copy message", "Copy the selected (or last) message", False),
+    ("f5", "resume_wait", "Wait again", "Wait again for this conversation's stopped agent", False),
+]
+PRIORITY = {"ctrl+y", "ctrl+d"}
+
+# Actions reached from the palette only: (action, label, help).
+PALETTE_ONLY: list[tuple[str, str, str]] = [
+    ("fork", "Fork into a new conversation", "A new conversation from the selected (or last) message"),
+    ("edit_message", "Edit the selected message", "Put it in the message box; Enter sends it as a new branch"),
+    ("regenerate", "Regenerate the selected reply", "Ask again for it, as a new branch"),
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
     CSS_PATH = style_files()
     ESCAPE_TO_MINIMIZE = False
-    # ctrl+y must win over the composer's redo: copying the image link is the product's key.
-    BINDINGS = [Binding(key, action, label, show=show, priority=key == "ctrl+y")
+    # ctrl+y must win over the composer's redo (copying the image link is the product's key),
+    # ctrl+d over its delete-right.
+    BINDINGS = [Binding(key, action, label, show=show, priority=key in PRIORITY)
                 for key, action, label, _, show in KEYS] + [
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -85,8 +98,10 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         self._runtime_factory = runtime_factory
         self.current_id: int | None = None
         self.new_model = settings.model
-        self.presenter = TurnPresenter(self)
-        self._turn_workers: dict[int, object] = {}
+        self.conversations = Conversations(store, busy=lambda cid: self.running_turn(cid) is not None)
+        self.presenter: TurnPresenter | None = None  # built on mount, with the panes
+        self.editing: int | None = None
+        """The user message being edited: Enter sends the composer's text as a new branch."""
         self._gc = GcTuning()
 
     # -- layout ------------------------------------------------------------------------
@@ -119,7 +134,19 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
     def composer(self) -> Composer:
         return self.query_one(Composer)
 
+    @property
+    def running_turns(self) -> dict[int, Turn]:
+        """The turns running in this app's chat service, by conversation."""
+        return self.runtime.chat.turns if self.runtime is not None else {}
+
+    def running_turn(self, conversation_id: int | None) -> Turn | None:
+        return self.running_turns.get(conversation_id) if conversation_id is not None else None
+
     async def on_mount(self) -> None:
+        self.presenter = TurnPresenter(Panes(
+            chat=self.chat_pane, reasoning=self.reasoning_pane, conversations=self.conversation_list,
+            notify=self.notify, open_id=lambda: self.current_id, title_of=self.title_of,
+            ended=self.turn_ended))
         self._gc.start()
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -165,8 +192,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
     # -- opening conversations ---------------------------------------------------------
     async def _show_new_conversation(self) -> None:
         self.current_id = None
-        for turn in self.presenter.live.values():
-            turn.view = None
+        self.presenter.detach_all()
         await self.chat_pane.show_welcome()
         await self.reasoning_pane.clear()
         self._update_title()
@@ -174,22 +200,26 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
 
     async def open_conversation(self, conversation_id: int) -> None:
         """Show a stored conversation (its newest page first) and any turn running in it."""
-        for turn in self.presenter.live.values():
-            turn.view = None
+        self.presenter.detach_all()
         self.current_id = conversation_id
-        live = self.presenter.live.get(conversation_id)
+        live = self.running_turn(conversation_id)
         messages = self.store.messages_page(conversation_id, limit=PAGE)
-        if live is not None and not live.waiting and messages and messages[-1].status == "streaming":
-            messages = messages[:-1]  # the live turn shows its own, newer text
+        if live is not None and live.wait is None and live.message_id is not None:
+            if messages and messages[-1].id == live.message_id and messages[-1].status == "streaming":
+                messages = messages[:-1]  # the live turn shows its own, newer text
+            else:
+                live = None  # stored whole already: the stored message is what to show
 
         def load_older(before_id: int) -> list:
             return self.store.messages_page(conversation_id, before_id=before_id, limit=PAGE)
 
-        await self.chat_pane.show_conversation(messages, load_older=load_older)
+        await self.chat_pane.show_conversation(messages, load_older=load_older,
+                                               branches=self.store.branch_marks(messages))
         self.conversation_list.select_conversation(conversation_id)
         await self.reasoning_pane.clear()
-        if live is not None:
-            await self.presenter.attach(live)
+        if live is not None and not await self.presenter.attach(live):
+            await self.open_conversation(conversation_id)  # it ended meanwhile: the store has it all
+            return
         self._update_title()
         self._update_context()
 
@@ -204,61 +234,52 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
-        """Send `text` in the open conversation (creating one if needed)."""
+        """Send `text` in the open conversation (creating one if needed), or as the new
+        version of the message being edited."""
         if self._ensure_runtime() is None:
             self.composer.text = text
             self.notify(self.runtime_error or "Cannot send.", severity="error", markup=False)
             return
-        if self.current_id is None:
-            try:
-                conversation = self.store.create_conversation(self.new_model, title=title_from_text(text))
-            except AsiChatError as exc:
-                self.composer.text = text
-                self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
-                return
-            self.current_id = conversation.id
-            await self.chat_pane.show_conversation([])
-        elif self.current_id in self.presenter.live:
+        chat, editing = self.runtime.chat, self.editing
+        try:
+            if self.current_id is None:
+                conversation = self.conversations.create(self.new_model, title=title_from_text(text))
+                self.current_id = conversation.id
+                await self.chat_pane.show_conversation([])
+            if editing is not None:
+                turn = chat.edit(editing, text, model=self.current_model())
+            else:
+                turn = chat.start(self.current_id, text, model=self.current_model())
+        except AsiChatError as exc:  # a reply still runs here, or the history cannot be written
             self.composer.text = text
-            worker = self._turn_workers.get(self.current_id)
-            if self.presenter.live[self.current_id].finishing and worker is not None:
-                # Only the last lines of the reply are still being drawn: send right after.
-                self.run_worker(self._send_when_drawn(worker, self.current_id, text), exit_on_error=False)
-                return
-            self.notify("A reply is still running here: wait, or press Esc to cancel it.",
-                        severity="warning", markup=False)
+            self.notify(str(exc), title="Not sent", severity="warning", markup=False, timeout=8)
             return
-        conversation_id = self.current_id
-        model = self.current_model()
-        await self.chat_pane.add_user_message(text)
-        turn = LiveTurn(conversation_id, model)
-        turn.view = await self.chat_pane.add_reply(model)
-        await self.reasoning_pane.start_live()
-        events = self.runtime.chat.send(conversation_id, text, model=model)
-        self._start(turn, events)
-        self.conversation_list.reload(select=conversation_id)
+        self.editing = None
+        self.composer.remove_class("-editing")
+        self.watch_turn(turn)
+        if editing is not None:
+            await self.open_conversation(turn.conversation_id)  # the new branch, with the turn attached
+        else:
+            await self.chat_pane.add_user_message(text, message_id=turn.prompt_id)
+            if not await self.presenter.attach(turn, await self.chat_pane.add_reply(turn.model)):
+                await self.open_conversation(turn.conversation_id)  # over already: show what is stored
+        self.conversation_list.reload(select=turn.conversation_id)
         self._update_title()
 
-    async def _send_when_drawn(self, worker: Worker, conversation_id: int, text: str) -> None:
-        """Send `text` once the reply being drawn is done, unless the user moved on (the
-        text stays in the composer meanwhile, so nothing is lost)."""
-        with suppress(WorkerCancelled, WorkerFailed):
-            await worker.wait()
-        if self.current_id == conversation_id and self.composer.text == text:
-            self.composer.text = ""
-            await self.send(text)
-
-    def _start(self, turn: LiveTurn, events) -> None:
-        worker = self.run_worker(self.presenter.consume(turn, events), group=f"turn-{turn.conversation_id}",
-                                 exit_on_error=False, description="turn")
-        self._turn_workers[turn.conversation_id] = worker
+    def watch_turn(self, turn: Turn) -> None:
+        """Show a running turn's events as they come (a worker per turn)."""
+        self.presenter.track(turn)
+        self.run_worker(self.presenter.consume(turn), group=f"turn-{turn.conversation_id}",
+                        exit_on_error=False, description="turn")
 
     def turn_ended(self, conversation_id: int) -> None:
         """Called by the presenter when a turn (or wait) is over, however it ended."""
-        self._turn_workers.pop(conversation_id, None)
         self.conversation_list.reload()
         if conversation_id == self.current_id:
             self._update_context()
+            with suppress(AsiChatError):  # a new branch's reply now has its n/m
+                shown = self.store.messages_page(conversation_id, limit=PAGE)
+                self.chat_pane.set_branches(self.store.branch_marks(shown))
 
     # -- actions -----------------------------------------------------------------------
     async def action_new_conversation(self) -> None:
@@ -266,20 +287,16 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         self.composer.focus()
 
     async def action_cancel_turn(self) -> None:
-        conversation_id = self.current_id
-        worker = self._turn_workers.get(conversation_id) if conversation_id is not None else None
-        if worker is None:
+        """Esc: cancel the running reply, stop the agent wait, or give up an edit."""
+        turn = self.running_turn(self.current_id)
+        if turn is None:
+            if self.editing is not None:
+                self.cancel_edit()
             return
-        live = self.presenter.live.get(conversation_id)
-        worker.cancel()
-        if live is not None and live.waiting:
-            for wait in self.store.pending_waits(conversation_id):
-                self.store.clear_wait(wait.id)
-            await self.chat_pane.clear_wait()
-            self.conversation_list.mark_waiting(conversation_id, False)
-            self.notify("Stopped waiting for the agent.", markup=False)
+        if turn.wait is not None:
+            await self.runtime.chat.stop_wait(turn.conversation_id)  # the presenter shows it stopped
         else:
-            self.notify("Reply cancelled; the partial text is kept.", markup=False)
+            await self.runtime.chat.cancel(turn.conversation_id)
 
     def _latest_image(self) -> str | None:
         if self.current_id is None:
@@ -316,8 +333,8 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
 
     @on(MessageView.Selected)
     async def _message_selected(self, event: MessageView.Selected) -> None:
-        if self.current_id is not None and self.current_id in self.presenter.live and \
-                event.message_view is self.presenter.live[self.current_id].view:
+        turn = self.running_turn(self.current_id)
+        if turn is not None and event.message_view is self.presenter.view_of(turn):
             return  # the live reply's reasoning is already streaming there
         await self.reasoning_pane.show_message(event.message_view)
 
@@ -354,9 +371,16 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         pane.display = not pane.display
 
     def action_focus_list(self) -> None:
-        self.conversation_list.focus()
+        if self.conversation_list.has_focus:
+            self.composer.focus()
+        else:
+            self.conversation_list.focus()
 
     def action_focus_chat(self) -> None:
+        focused = self.focused
+        if focused is not None and self.chat_pane in focused.ancestors_with_self:
+            self.composer.focus()
+            return
         views = self.chat_pane.message_views()
         (views[-1] if views else self.chat_pane).focus()
 
@@ -367,10 +391,13 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         yield from super().get_system_commands(screen)
         for key, action, label, help_text, _ in KEYS:
             yield SystemCommand(f"{label} ({key})", help_text, lambda a=action: self.run_action(a))
+        for action, label, help_text in PALETTE_ONLY:
+            yield SystemCommand(label, help_text, lambda a=action: self.run_action(a))
 
     async def on_unmount(self) -> None:
         self._gc.stop()
         if self.runtime is not None:
+            await self.runtime.chat.shutdown()  # each turn stores what it had
             await self.runtime.aclose()
 
 

@@ -1,19 +1,32 @@
 """The app's actions that ask first, in a dialog: switch model, rename, delete.
 
-A mixin of `AsiChatApp` (kept apart so app.py stays readable); it uses the app's store,
-panes and `current_id`.
+A mixin of `AsiChatApp` (kept apart so app.py stays readable); it changes the history
+only through `Conversations` and the chat service.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.core.config import MODELS
+from app.core.errors import AsiChatError
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
 
+if TYPE_CHECKING:
+    from app.core.conversations import Conversations
+    from app.core.runtime import Runtime
+
 
 class ConversationActions:
     """`action_switch_model`, `action_rename` and `action_delete` of `AsiChatApp`."""
+
+    # Declared for the type checker: the app provides these.
+    conversations: Conversations
+    runtime: Runtime | None
+    current_id: int | None
+    new_model: str
 
     def action_switch_model(self) -> None:
         def chosen(model: str | None) -> None:
@@ -22,7 +35,7 @@ class ConversationActions:
             if self.current_id is None:
                 self.new_model = model
             else:
-                self.store.set_conversation_model(self.current_id, model)
+                self.conversations.set_model(self.current_id, model)
                 self.conversation_list.reload(select=self.current_id)
             self._update_title()
             self._update_context()
@@ -38,7 +51,7 @@ class ConversationActions:
 
         def renamed(title: str | None) -> None:
             if title:
-                self.store.rename_conversation(conversation_id, title)
+                self.conversations.rename(conversation_id, title)
                 self.conversation_list.reload(select=conversation_id)
                 self._update_title()
 
@@ -53,12 +66,18 @@ class ConversationActions:
         async def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            worker = self._turn_workers.get(conversation_id)
-            if worker is not None:
-                worker.cancel()
-            self.store.delete_conversation(conversation_id)
+            try:
+                if self.runtime is not None:  # a running turn settles before the rows go
+                    await self.runtime.chat.delete_conversation(conversation_id)
+                else:
+                    self.conversations.delete(conversation_id)
+            except AsiChatError as exc:
+                self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
+                return
             self.conversation_list.reload()
-            await self._show_new_conversation()
+            if self.current_id in (conversation_id, None):
+                await self._show_new_conversation()
+            self.composer.focus()  # where the user can type
             self.notify("Conversation deleted.", markup=False)
 
         question = f"Delete “{self.title_of(conversation_id)}” and all its messages?"

@@ -11,7 +11,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from app.core.errors import AsiChatError
-from app.ui.turn_presenter import LiveTurn
 from app.ui.widgets.main_screen import MainScreen
 
 if TYPE_CHECKING:
@@ -21,8 +20,8 @@ if TYPE_CHECKING:
 class QuickStart:
     """Mixin of `AsiChatApp`: the default screen, key times, and the runtime built late.
 
-    Uses the app's `runtime`, `_runtime_factory`, `runtime_error`, `resume_waits`, store,
-    settings, presenter and `_start`; resumes the agent waits an earlier run left pending.
+    Uses the app's `runtime`, `_runtime_factory`, `runtime_error`, `resume_waits` and
+    `watch_turn`; resumes the agent waits an earlier run left pending.
     """
 
     last_key_at = 0.0
@@ -84,21 +83,9 @@ class QuickStart:
         if self._ensure_runtime() is None:
             return
         try:
-            self.store.recover_interrupted()
-            waits = self.store.pending_waits()
+            turns = self.runtime.chat.resume_pending()
         except AsiChatError as exc:  # e.g. a read-only or damaged history: say so, keep running
             self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
             return
-        for wait in waits:
-            if wait.conversation_id in self.presenter.live:
-                continue
-            conversation = self.store.get_conversation(wait.conversation_id)
-            # A wait that used up its polls in an earlier run gets a fresh budget: the
-            # agent may have finished since, and the ⏳ in the list promises an answer.
-            fresh = wait.attempts_made >= wait.attempts_total
-            attempts = self.settings.poll_attempts if fresh else wait.attempts_total
-            turn = LiveTurn(conversation.id, conversation.model, waiting=True,
-                            acknowledgement=wait.acknowledgement,
-                            attempt=0 if fresh else wait.attempts_made,
-                            attempts=attempts, started_at=wait.started_at)
-            self._start(turn, self.runtime.chat.resume(wait, fresh_budget=fresh))
+        for turn in turns:
+            self.watch_turn(turn)

@@ -1,163 +1,225 @@
-"""Shows running turns: applies the engine's turn events to the widgets of the open
-conversation, and keeps each running turn's state so switching away and back loses
-nothing. Turns keep running (in workers) whether or not their conversation is open.
+"""Shows running turns: observes each core `Turn` (in a worker) and applies its events to
+the panes of the open conversation. The text lives in the turn; switching away and back
+re-reads it from there. Turns run in the chat service whether or not anything shows them.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from app.core.errors import AgentWaitExhausted, AsiChatError, RequestTimedOut, StreamCutOff
-from app.core.events import (
-    AgentWaiting,
-    TurnContent,
-    TurnEvent,
-    TurnFailed,
-    TurnFinal,
-    TurnReasoning,
-    TurnRetrying,
-)
-from app.core.growing_text import GrowingText
+from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
+from app.core.events import AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying
 from app.core.records import MessageStatus
+from app.core.turn import Turn
 
 if TYPE_CHECKING:
-    from app.ui.app import AsiChatApp
+    from app.ui.widgets.chat_pane import ChatPane
+    from app.ui.widgets.conversation_list import ConversationList
     from app.ui.widgets.message_view import MessageView
+    from app.ui.widgets.reasoning_pane import ReasoningPane
+
+
+class Notify(Protocol):
+    def __call__(self, message: str, *, title: str = "", severity: str = "information",
+                 timeout: float | None = None, markup: bool = True) -> None: ...
 
 
 @dataclass
-class LiveTurn:
-    """What the UI knows of one running turn."""
+class Panes:
+    """What the presenter draws on, and the few facts it needs from the app."""
 
-    conversation_id: int
-    model: str
-    content: GrowingText = field(default_factory=GrowingText)
-    reasoning: GrowingText = field(default_factory=GrowingText)
-    waiting: bool = False
-    acknowledgement: str = ""
-    attempt: int = 0
-    attempts: int = 0
-    started_at: float = field(default_factory=time.time)
-    last_error: str | None = None
+    chat: "ChatPane"
+    reasoning: "ReasoningPane"
+    conversations: "ConversationList"
+    notify: Notify
+    open_id: Callable[[], int | None]
+    """The conversation on screen (None: a new one)."""
+    title_of: Callable[[int], str]
+    ended: Callable[[int], None]
+    """Told when a turn is over, however it ended."""
+
+
+@dataclass
+class _Shown:
+    """The widgets showing one turn while its conversation is open."""
+
     view: "MessageView | None" = None
     ack_view: "MessageView | None" = None
-    finishing: bool = False
-    """The reply is in and stored; only its last lines are still being drawn."""
+    attached: bool = False
+    """The chat pane shows this turn (it was attached since the pane last changed)."""
+    synced: int = 0
+    """Events up to this number are already in what the widgets show (`Turn.seq`)."""
 
 
 class TurnPresenter:
-    """Applies turn events to the app's panes; one instance per app."""
+    """Applies turn events to the panes; one instance per app."""
 
-    def __init__(self, app: "AsiChatApp") -> None:
-        self.app = app
-        self.live: dict[int, LiveTurn] = {}
+    def __init__(self, panes: Panes) -> None:
+        self.panes = panes
+        self._shown: dict[Turn, _Shown] = {}
 
-    def is_open(self, turn: LiveTurn) -> bool:
+    @property
+    def observing(self) -> bool:
+        """True while some turn's events are still being drawn."""
+        return bool(self._shown)
+
+    def is_open(self, turn: Turn) -> bool:
         """True while the turn's conversation is the one on screen."""
-        return self.app.current_id == turn.conversation_id
+        return self.panes.open_id() == turn.conversation_id
 
-    async def attach(self, turn: LiveTurn) -> None:
-        """Show a running turn in the (just opened) chat pane."""
-        pane = self.app.chat_pane
-        if turn.waiting:
-            turn.view = None
-            views = pane.message_views()
-            turn.ack_view = views[-1] if views and views[-1].status == MessageStatus.AWAITING_AGENT else None
-            await pane.show_wait(turn.acknowledgement, attempt=turn.attempt, attempts=turn.attempts,
-                                 started_at=turn.started_at, last_error=turn.last_error)
-            return
-        turn.view = await pane.add_reply(turn.model)
-        turn.view.append_reasoning(str(turn.reasoning))
-        turn.view.append(str(turn.content))
-        await self.app.reasoning_pane.start_live()
-        self.app.reasoning_pane.append(str(turn.reasoning))
+    def detach_all(self) -> None:
+        """The chat pane is about to show something else: forget its widgets."""
+        for shown in self._shown.values():
+            shown.view = shown.ack_view = None
+            shown.attached = False
 
-    async def consume(self, turn: LiveTurn, events: AsyncIterator[TurnEvent]) -> None:
-        """Run a turn's events to the end, updating whatever of it is on screen."""
-        self.live[turn.conversation_id] = turn
+    def view_of(self, turn: Turn) -> "MessageView | None":
+        """The view streaming the turn's reply, if it is on screen."""
+        shown = self._shown.get(turn)
+        return shown.view if shown else None
+
+    async def attach(self, turn: Turn, view: "MessageView | None" = None) -> bool:
+        """Show a running turn in the (just opened) chat pane, drawn from its state as it is
+        now; `view` is a reply view already added for it (a turn just sent). Events the state
+        already includes are skipped when they come. False when the turn is over and no
+        longer followed: then the store has all of it, and that is what to show."""
+        if not turn.running and turn not in self._shown:
+            if view is None or turn.ack_id is not None:
+                return False
+            await self._draw_over(turn, view)  # sent, and over before it could be drawn
+            return True
+        pane, shown = self.panes.chat, self._shown.setdefault(turn, _Shown())
+        shown.attached, shown.synced = True, turn.seq
+        reasoning = turn.reasoning  # the state as of `synced`: later events come through consume
+        if turn.wait is not None:
+            shown.view = None
+            if view is not None:  # it was the acknowledgement, by now
+                view.append_reasoning(reasoning)
+                await self.panes.reasoning.start_live()
+                self.panes.reasoning.append(reasoning)
+                await view.finish(MessageStatus.AWAITING_AGENT, content=turn.wait.acknowledgement,
+                                  message_id=turn.ack_id)
+                shown.ack_view = view
+            else:
+                views = pane.message_views()
+                shown.ack_view = next((v for v in reversed(views) if v.message_id == turn.ack_id), None)
+            if turn.running:
+                wait = turn.wait
+                await pane.show_wait(wait.acknowledgement, attempt=wait.attempt, attempts=wait.attempts,
+                                     started_at=wait.started_at, last_error=wait.last_error)
+            return True
+        shown.view = view if view is not None else await pane.add_reply(turn.model)
+        shown.view.append_reasoning(reasoning)
+        shown.view.append(turn.content)
+        await self.panes.reasoning.start_live()
+        self.panes.reasoning.append(reasoning)
+        return True
+
+    async def _draw_over(self, turn: Turn, view: "MessageView") -> None:
+        view.append_reasoning(turn.reasoning)
+        view.append(turn.content)
+        await self.panes.reasoning.start_live()
+        self.panes.reasoning.append(turn.reasoning)
+        status = turn.status if turn.status != MessageStatus.STREAMING else MessageStatus.ERROR
+        await view.finish(status, message_id=turn.message_id, content=turn.content,
+                          error=str(turn.error) if turn.error else None)
+        self.panes.reasoning.end_live()
+
+    def track(self, turn: Turn) -> None:
+        """Begin following a turn (before `consume` runs in its worker, so that a view attached
+        meanwhile is drawn even when the turn is over by then)."""
+        self._shown.setdefault(turn, _Shown())
+
+    async def consume(self, turn: Turn) -> None:
+        """Observe a turn to its end, updating whatever of it is on screen."""
+        self.track(turn)
         try:
-            async for event in events:
-                await self._apply(turn, event)
-        except AsiChatError as exc:
-            # The history could not be written (read-only, damaged, busy): say so.
-            self.app.notify(str(exc), title="History", severity="error", markup=False, timeout=10)
-            if turn.view is not None and self.is_open(turn):
-                await turn.view.finish(MessageStatus.ERROR, error=str(exc))
-        except BaseException:
-            # Cancelled (Esc or quit) or a crash: the service has stored the partial reply.
-            if turn.view is not None and self.is_open(turn):
-                await turn.view.finish(MessageStatus.INTERRUPTED, error="Cancelled")
-            raise
+            async for number, event in turn.numbered_events():
+                await self._apply(turn, event, number)
         finally:
-            self.live.pop(turn.conversation_id, None)
-            if self.is_open(turn):  # (an agent's reply has no view of its own: `turn.view` is None)
-                self.app.reasoning_pane.end_live()  # runs in order after what is queued
-            self.app.turn_ended(turn.conversation_id)
+            shown = self._shown.pop(turn, None)
+            if self.is_open(turn) and shown is not None and shown.attached:  # (an agent's reply has no view)
+                self.panes.reasoning.end_live()  # runs in order after what is queued
+                if shown and shown.view is not None and shown.view.status == MessageStatus.STREAMING:
+                    await shown.view.finish(turn.status, message_id=turn.message_id)
+            self.panes.ended(turn.conversation_id)
 
-    async def _apply(self, turn: LiveTurn, event: TurnEvent) -> None:
-        app = self.app
-        open_now = self.is_open(turn)
+    async def _apply(self, turn: Turn, event: TurnEvent, number: int) -> None:
+        panes, shown = self.panes, self._shown.setdefault(turn, _Shown())
+        open_now = self.is_open(turn) and shown.attached
+        view = shown.view if open_now else None
+        if number <= shown.synced and isinstance(event, (TurnContent, TurnReasoning)):
+            return  # already drawn from the turn's state
         match event:
             case TurnContent(text):
-                turn.content.append(text)
-                if open_now and turn.view is not None:
-                    turn.view.append(text)
+                if view is not None:
+                    view.append(text)
             case TurnReasoning(text):
-                turn.reasoning.append(text)
-                if open_now and turn.view is not None:
-                    turn.view.append_reasoning(text)
-                    app.reasoning_pane.append(text)
+                if view is not None:
+                    view.append_reasoning(text)
+                    panes.reasoning.append(text)
             case TurnRetrying(attempt, retries, delay, reason):
-                app.notify(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries}).",
-                           title="Retrying", severity="warning", markup=False, timeout=max(3.0, delay))
-            case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
-                if not turn.waiting:
-                    turn.waiting, turn.acknowledgement = True, ack
-                    turn.started_at = time.time() - elapsed
-                    app.conversation_list.mark_waiting(turn.conversation_id, True)
-                    if open_now and turn.view is not None:
-                        await turn.view.finish(MessageStatus.AWAITING_AGENT, content=ack)
-                    turn.ack_view, turn.view, turn.content = turn.view, None, GrowingText()
-                turn.attempt, turn.attempts, turn.last_error = attempt, attempts, last_error
-                # Asked again: the user may have opened another conversation during finish().
-                if self.is_open(turn):
-                    await app.chat_pane.show_wait(ack, attempt=attempt, attempts=attempts,
-                                                  started_at=turn.started_at, last_error=last_error)
+                panes.notify(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries}).",
+                             title="Retrying", severity="warning", markup=False, timeout=max(3.0, delay))
+            case AgentWaiting(ack, attempt, attempts, _elapsed, last_error):
+                if shown.ack_view is None and view is not None:  # the wait begins: the reply was the ack
+                    await view.finish(MessageStatus.AWAITING_AGENT, content=ack, message_id=turn.ack_id)
+                    shown.ack_view, shown.view = view, None
+                if attempt == 0:
+                    panes.conversations.mark_waiting(turn.conversation_id, True)
+                if self.is_open(turn) and shown.attached:  # the user may have moved during finish()
+                    await panes.chat.show_wait(ack, attempt=attempt, attempts=attempts,
+                                               started_at=turn.wait.started_at, last_error=last_error)
             case TurnFinal(content, _reasoning, _usage, deferred):
-                turn.finishing = True
                 if deferred:
-                    app.conversation_list.mark_waiting(turn.conversation_id, False)
-                    if open_now:
-                        await app.chat_pane.clear_wait()
-                        if turn.ack_view is not None:
-                            turn.ack_view.status = MessageStatus.COMPLETE
-                        if self.is_open(turn):  # still, after the await
-                            view = await app.chat_pane.add_reply(turn.model)
-                            await view.finish(MessageStatus.COMPLETE, content=content)
-                    else:
-                        app.notify(f"An agent replied in “{app.title_of(turn.conversation_id)}”.",
-                                   title="Agent reply", markup=False)
-                elif open_now and turn.view is not None:
-                    await turn.view.finish(MessageStatus.COMPLETE, content=content)
+                    await self._agent_replied(turn, shown, content, open_now)
+                elif view is not None:
+                    await view.finish(MessageStatus.COMPLETE, content=content, message_id=turn.message_id)
             case TurnFailed(error, partial):
-                await self._failed(turn, error, partial.content, open_now)
+                await self._failed(turn, shown, error, partial.content, open_now)
 
-    async def _failed(self, turn: LiveTurn, error: Exception, partial: str, open_now: bool) -> None:
-        app = self.app
-        if isinstance(error, AgentWaitExhausted):
-            app.notify(str(error), title="Agent still busy", severity="warning", markup=False)
-            if open_now:
-                await app.chat_pane.clear_wait()
-            return  # the wait stays pending (the list keeps its badge); `resume` goes on
-        app.notify(str(error), title="Reply failed", severity="error", markup=False, timeout=8)
-        if turn.waiting:
-            if open_now:
-                await app.chat_pane.clear_wait()
+    async def _agent_replied(self, turn: Turn, shown: _Shown, content: str, open_now: bool) -> None:
+        panes = self.panes
+        panes.conversations.mark_waiting(turn.conversation_id, False)
+        if not open_now:
+            panes.notify(f"An agent replied in “{panes.title_of(turn.conversation_id)}”.",
+                         title="Agent reply", markup=False)
             return
-        status = (MessageStatus.INTERRUPTED if isinstance(error, (StreamCutOff, RequestTimedOut))
-                  else MessageStatus.ERROR)
-        if open_now and turn.view is not None:
-            await turn.view.finish(status, error=str(error), content=partial)
+        await panes.chat.clear_wait()
+        if shown.ack_view is not None:
+            shown.ack_view.status = MessageStatus.COMPLETE
+        if self.is_open(turn) and shown.attached:  # still, after the await
+            reply = await panes.chat.add_reply(turn.model)
+            await reply.finish(MessageStatus.COMPLETE, content=content, message_id=turn.message_id)
+
+    async def _failed(self, turn: Turn, shown: _Shown, error: Exception, partial: str, open_now: bool) -> None:
+        panes = self.panes
+        if isinstance(error, AgentWaitExhausted):
+            panes.notify(str(error), title="Agent still busy", severity="warning", markup=False)
+            if open_now:
+                await panes.chat.clear_wait()
+            return  # the wait stays pending (the list keeps its badge); F5 or `resume` goes on
+        if isinstance(error, WaitStopped):
+            panes.conversations.mark_waiting(turn.conversation_id, False)
+            panes.notify("Stopped waiting for the agent. F5 waits again.", markup=False)
+            if open_now:
+                await panes.chat.clear_wait()
+                if shown.ack_view is not None:
+                    shown.ack_view.status = MessageStatus.WAIT_STOPPED
+            return
+        if isinstance(error, TurnCancelled):
+            if turn.wait is None:
+                panes.notify("Reply cancelled; the partial text is kept.", markup=False)
+        elif isinstance(error, StoreError):
+            panes.notify(str(error), title="History", severity="error", markup=False, timeout=10)
+        else:
+            panes.notify(str(error), title="Reply failed", severity="error", markup=False, timeout=8)
+        if turn.wait is not None:
+            if open_now:
+                await panes.chat.clear_wait()
+            return
+        if open_now and shown.view is not None:
+            await shown.view.finish(turn.status if turn.status != MessageStatus.STREAMING else MessageStatus.ERROR,
+                                    error=str(error), content=partial, message_id=turn.message_id)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.core.deferral import agent_finished, is_acknowledgement
+from app.core.deferral import agent_finished, is_acknowledgement, may_be_acknowledgement
 
 ACKS = [
     "I've sent the message",
@@ -13,6 +13,8 @@ ACKS = [
     "I’ve sent the message to Image Generation HiDream-I1, waiting for result…",
     "I've sent the message to Image Generation HiDream-I1, waiting for result...",
     "I've sent the request to the agent and am waiting for a response.",
+    "I’ve sent your request to Image Generation HiDream-I1, waiting for result…",
+    "Ive sent the message",
 ]
 
 ANSWERS = [
@@ -44,3 +46,15 @@ def test_agent_finished_only_on_a_different_real_reply() -> None:
     assert not agent_finished("I've sent the request", ack)
     assert not agent_finished("", ack)
     assert agent_finished("![generated-image](https://x.y/z)", ack)
+
+
+@pytest.mark.parametrize("text", ACKS)
+def test_every_prefix_of_an_acknowledgement_is_held_back(text: str) -> None:
+    """The shell holds text back while it may be an acknowledgement: the one rule the
+    engine uses (is_acknowledgement) must never accept what the printer let through."""
+    assert all(may_be_acknowledgement(text[:end]) for end in range(1, len(text) + 1))
+
+
+@pytest.mark.parametrize("text", ["Giraffes are tall", "\n\nHere is", "I have drafted", "Sure! I've sent"])
+def test_a_real_answer_is_let_through_at_once(text: str) -> None:
+    assert not may_be_acknowledgement(text)

@@ -140,3 +140,34 @@ def test_kill_9_of_the_app_while_waiting_then_relaunch(db_path) -> None:
             term.open_conversation(second, "generated-image")
         finally:
             term.close()
+
+
+def test_kill_9_of_the_app_during_a_regenerate_keeps_both_branches(db_path) -> None:
+    with Simulator(api_key=TEST_KEY) as sim:
+        term = Tmux(app_env(sim.base_url, db_path))
+        try:
+            first = term.start(*app_command())
+            term.wait_for(first, "Message ASI:One")
+            term.type(first, PROMPT)
+            term.send(first, "Enter")
+            term.wait_for(first, "Ask a follow-up")
+            (original,) = [m for m in messages(db_path) if m["role"] == "assistant"]
+            sim.chunk_delay = CHUNK_DELAY  # the new answer streams slowly
+            term.send(first, "C-t")  # the chat: the newest message (the reply) is selected
+            time.sleep(0.3)  # (a key in the same read as ctrl+t can reach the composer first)
+            term.send(first, "r")
+            wait_for(lambda: len([m for m in messages(db_path) if m["role"] == "assistant"]) == 2
+                     and messages(db_path)[-1]["content"], what="the regenerated reply to start")
+            time.sleep(0.3)
+            term.kill9(first)
+            assert integrity(db_path) == "ok"
+            sim.chunk_delay = 0
+            second = term.start(*app_command())
+            term.wait_for(second, "1 conversation")
+            wait_for(lambda: messages(db_path)[-1]["status"] == "interrupted", what="the partial marked")
+            old, partial = [m for m in messages(db_path) if m["role"] == "assistant"]
+            assert (old["content"], old["status"]) == (original["content"], "complete")
+            assert partial["content"] and partial["parent_id"] == old["parent_id"]
+            term.open_conversation(second, "⚠ interrupted")  # the partial branch is the one shown
+        finally:
+            term.close()

@@ -44,7 +44,7 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
 
 async def idle(app: AsiChatApp, pilot) -> None:
     """Wait until no turn or agent wait is running."""
-    await until(pilot, lambda: not app.presenter.live, timeout=15)
+    await until(pilot, lambda: not app.running_turns and not app.presenter.observing, timeout=15)
     await pilot.pause(0.1)
     await asyncio.sleep(0)
 

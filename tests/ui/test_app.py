@@ -76,7 +76,7 @@ async def test_escape_cancels_and_keeps_partial_text(db_path) -> None:
         app = build_app(slow, db_path)
         async with app.run_test(size=(140, 40)) as pilot:
             await type_and_send(pilot, "hello there")
-            await until(pilot, lambda: app.presenter.live and len(next(iter(app.presenter.live.values())).content) > 20)
+            await until(pilot, lambda: app.running_turns and len(next(iter(app.running_turns.values())).content) > 20)
             await pilot.press("escape")
             await idle(app, pilot)
             reply = app.chat_pane.message_views()[-1]
@@ -95,7 +95,7 @@ async def test_switching_conversations_while_two_agents_wait(db_path) -> None:
             first = app.current_id
             await pilot.press("ctrl+n")
             await type_and_send(pilot, "paint a whale")
-            await until(pilot, lambda: len(app.presenter.live) == 2 and all(t.waiting for t in app.presenter.live.values()))
+            await until(pilot, lambda: len(app.running_turns) == 2 and all(t.waiting for t in app.running_turns.values()))
             second = app.current_id
             assert first != second
             # open the first conversation: its wait card is shown, the other keeps waiting
@@ -122,7 +122,7 @@ async def test_pending_wait_resumes_on_launch(db_path) -> None:
         Store(db_path).update_wait(wait.id, attempts_total=10)
         app = build_app(sim, db_path)
         async with app.run_test(size=(140, 40)) as pilot:
-            await until(pilot, lambda: app.presenter.live)
+            await until(pilot, lambda: app.running_turns)
             assert "⏳" in str(app.conversation_list.get_option_at_index(0).prompt)
             await idle(app, pilot)
             assert not app.store.pending_waits()

@@ -127,6 +127,7 @@ async def test_thresholds_are_high_only_while_a_reply_streams(sim, db_path: Path
         # A reply streaming into a conversation the user leaves: its view is gone, and so
         # are the high thresholds (the turn goes on in the background, without widgets).
         first = app.current_id
+        sim.chunk_delay = 0.005  # the turn runs at the wire's pace: keep it going while the user moves
         app.composer.text = "!sim:tokens=20000 go"
         app.post_message(events.Key("enter", None))
         await until(pilot, lambda: GcTuning.streaming())

@@ -75,7 +75,9 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
         await pilot.pause()
         app.composer.text = "!sim:tokens=12000 go"
         app.post_message(events.Key("enter", None))
-        while not any(turn.finishing for turn in app.presenter.live.values()):
+        while not app.running_turns:
+            await asyncio.sleep(0.005)
+        while app.running_turns:  # the reply is stored whole; its last lines may still be drawn
             await asyncio.sleep(0.005)
         for letter in "next":
             type_key(app, letter)

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message as TextualMessage
 from textual.widget import Widget
 
 from app.core.records import Message, Role
@@ -33,7 +34,19 @@ class ChatPane(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "focus_message(-1)", "Previous message", show=False),
         Binding("down,j", "focus_message(1)", "Next message", show=False),
+        Binding("e", "on_message('edit')", "Edit"),
+        Binding("r", "on_message('regenerate')", "Regenerate"),
+        Binding("left", "on_message('branch_back')", "◀ Branch"),
+        Binding("right", "on_message('branch_next')", "Branch ▶"),
     ]
+
+    class MessageAction(TextualMessage):
+        """A key asked something of the selected message: edit, regenerate, branch_back/next."""
+
+        def __init__(self, action: str, view: MessageView) -> None:
+            super().__init__()
+            self.action = action
+            self.view = view
 
     def __init__(self, *, clock: Callable[[], float] = time.time, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
@@ -59,17 +72,19 @@ class ChatPane(VerticalScroll):
         await self.remove_children()
         release_widgets(views)
 
-    async def show_conversation(self, messages: list[Message], *,
-                                load_older: LoadOlder | None = None) -> None:
+    async def show_conversation(self, messages: list[Message], *, load_older: LoadOlder | None = None,
+                                branches: dict[int, tuple[int, int]] | None = None) -> None:
         """Show `messages` (the newest page, oldest first) scrolled to the end.
 
         Args:
             messages: The messages to show.
             load_older: Called with the oldest shown id when the user reaches the top.
+            branches: For messages with siblings, (position, count): shown as `n/m`.
         """
         await self._reset()
+        branches = branches or {}
         with self.app.batch_update():
-            await self.mount_all([MessageView(message) for message in messages])
+            await self.mount_all([MessageView(message, branch=branches.get(message.id)) for message in messages])
         self.anchor()  # follow the output from the end
         self._load_older = load_older
         # A short page may not fill the pane, and then the user cannot scroll up to ask for more.
@@ -129,6 +144,12 @@ class ChatPane(VerticalScroll):
         if card is not None:
             await card.remove()
 
+    def set_branches(self, branches: dict[int, tuple[int, int]]) -> None:
+        """Update the `n/m` branch marks of the messages shown."""
+        for view in self.message_views():
+            if view.message_id is not None:
+                view.set_branch(branches.get(view.message_id))
+
     # -- queries -------------------------------------------------------------------
 
     def message_views(self) -> list[MessageView]:
@@ -150,6 +171,13 @@ class ChatPane(VerticalScroll):
             if isinstance(node, MessageView) and node in views:
                 return views.index(node)
         return None
+
+    def action_on_message(self, action: str) -> None:
+        """Ask the app to act on the selected message."""
+        views = self.message_views()
+        index = self._focused_index(views)
+        if index is not None:
+            self.post_message(self.MessageAction(action, views[index]))
 
     def action_focus_message(self, step: int) -> None:
         """Move focus to the previous (-1) or next (1) message."""

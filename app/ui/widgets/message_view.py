@@ -42,6 +42,7 @@ _STATUS_MARKS = {
     MessageStatus.INTERRUPTED: "⚠ interrupted",
     MessageStatus.ERROR: "✖ error",
     MessageStatus.AWAITING_AGENT: "⏳ waiting for agent",
+    MessageStatus.WAIT_STOPPED: "⏹ agent wait stopped (F5 waits again)",
 }
 
 
@@ -74,6 +75,7 @@ class MessageView(Widget, can_focus=True):
 
     def __init__(self, message: Message | None = None, *, role: str = Role.ASSISTANT,
                  model: str | None = None, content: str = "", message_id: int | None = None,
+                 branch: tuple[int, int] | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
@@ -83,6 +85,7 @@ class MessageView(Widget, can_focus=True):
             model: The model answering a new assistant message.
             content: Initial text of a new message.
             message_id: Id of a new message, if it is already stored.
+            branch: (position, count) among its sibling branches, when it has any.
         """
         if message is not None:
             role, model, content, message_id = message.role, message.model, message.content, message.id
@@ -99,6 +102,8 @@ class MessageView(Widget, can_focus=True):
         """The model that wrote an assistant message, if known."""
         self.message_id = message_id
         """The stored message's id, once known."""
+        self.branch = branch
+        """(position, count) among the message's sibling branches, or None."""
         # `_text` is what the body shows; tokens land in `_pending` until the next flush.
         self._text = content
         self._pending: list[str] = []
@@ -188,6 +193,8 @@ class MessageView(Widget, can_focus=True):
         header = Text(name, style="bold")
         if self.role == Role.ASSISTANT and self.model:
             header.append(f" · {self.model}", style="dim")
+        if self.branch is not None:
+            header.append(f"  ◀ {self.branch[0]}/{self.branch[1]} ▶", style="dim")
         if self.shown_as_plain_text:
             header.append("  long reply: plain text", style="dim")
         if mark := _STATUS_MARKS.get(self.status):
@@ -196,6 +203,12 @@ class MessageView(Widget, can_focus=True):
             if self.status == MessageStatus.ERROR and self.error:
                 header.append(f": {self.error}")
         return header
+
+    def set_branch(self, branch: tuple[int, int] | None) -> None:
+        """Show the message's place among its sibling branches (None: it has none)."""
+        if branch != self.branch:
+            self.branch = branch
+            self._refresh_header()
 
     def _refresh_header(self) -> None:
         if self._live:

@@ -1,0 +1,55 @@
+"""`Conversations`: the changes front ends make to the history besides running turns —
+create, rename, switch model, switch branch, fork, delete.
+
+The TUI changes the store only through this and `ChatService` (turns), so the rules
+(a running turn settles before its conversation goes; no branch switch under a running
+reply) live in one place. It needs no API key: the history is usable without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.core.errors import TurnBusy
+from app.core.records import Conversation, Message
+from app.core.store import Store
+
+Busy = Callable[[int], bool]
+
+
+class Conversations:
+    """History changes outside turns; `busy(conversation_id)` says a turn runs there."""
+
+    def __init__(self, store: Store, busy: Busy | None = None) -> None:
+        self.store = store
+        self.busy: Busy = busy or (lambda _conversation_id: False)
+
+    def create(self, model: str, title: str | None = None) -> Conversation:
+        """A new, empty conversation with its own session id."""
+        return self.store.create_conversation(model, title=title)
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        """Set the title (blank clears it)."""
+        self.store.rename_conversation(conversation_id, title)
+
+    def set_model(self, conversation_id: int, model: str) -> None:
+        """The model the conversation continues with."""
+        self.store.set_conversation_model(conversation_id, model)
+
+    def switch_branch(self, message: Message, step: int) -> int | None:
+        """Show the sibling branch `step` places from `message`; the new leaf id, or None when
+        there is none that way. Refused while a reply runs in the conversation."""
+        if self.busy(message.conversation_id):
+            raise TurnBusy("A reply is still running here: switch branches once it is done, or press Esc.")
+        return self.store.switch_branch(message, step)
+
+    def fork(self, message: Message) -> Conversation:
+        """A new conversation (new session id) from the path up to `message`."""
+        return self.store.fork_conversation(message)
+
+    def delete(self, conversation_id: int) -> None:
+        """Delete a conversation with no running turn (use `ChatService.delete_conversation`
+        when one may run)."""
+        if self.busy(conversation_id):
+            raise TurnBusy("A reply is still running in that conversation.")
+        self.store.delete_conversation(conversation_id)

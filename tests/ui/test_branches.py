@@ -1,0 +1,184 @@
+"""Branches in the app, driven by keys as a user would: edit, regenerate, switch, fork,
+stop and resume a wait, delete mid-turn; every key from where focus usually is."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.simulator import Simulator, faults
+from app.ui.app import KEYS, PALETTE_ONLY
+from app.ui.widgets.agent_wait_card import AgentWaitCard
+from tests.conftest import TEST_KEY
+from tests.ui.helpers import build_app, idle, type_and_send, until
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _headers(app) -> list[str]:
+    return [str(v.query_one(".message--header").render()) for v in app.chat_pane.message_views()]
+
+
+def _bodies(app) -> list[str]:
+    return [v.content for v in app.chat_pane.message_views()]
+
+
+async def _select(pilot, index: int) -> None:
+    """ctrl+t (when the chat is not focused yet), then ↑/↓ to the message at `index`."""
+    app = pilot.app
+    views = app.chat_pane.message_views()
+    if app.focused not in views:
+        app.composer.focus()
+        await pilot.press("ctrl+t")  # selects the newest
+    target = views[index]
+    while app.focused is not target:
+        await pilot.press("up" if views.index(app.focused) > views.index(target) else "down")
+    assert app.focused is target
+
+
+async def test_edit_sends_a_new_branch_and_arrows_switch_between_them(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "first question")
+        await idle(app, pilot)
+        await _select(pilot, 0)
+        await pilot.press("e")
+        assert app.composer.text == "first question" and app.focused is app.composer
+        app.composer.text = "better question"
+        await pilot.press("enter")
+        await idle(app, pilot)
+        assert _bodies(app)[0] == "better question" and len(app.chat_pane.message_views()) == 2
+        assert "2/2" in _headers(app)[0]
+        await _select(pilot, 0)
+        await pilot.press("left")
+        await pilot.pause(0.2)
+        assert _bodies(app)[0] == "first question" and "1/2" in _headers(app)[0]
+        await pilot.press("right")
+        await pilot.pause(0.2)
+        assert _bodies(app)[0] == "better question"
+    # The branch on screen is remembered: a new app shows it again.
+    again = build_app(sim, db_path)
+    async with again.run_test(size=(140, 40)) as pilot:
+        await again.open_conversation(1)
+        await pilot.pause(0.1)
+        assert _bodies(again)[0] == "better question"
+
+
+async def test_r_asks_again_and_keeps_the_first_answer(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        first = _bodies(app)[1]
+        await _select(pilot, 1)
+        await pilot.press("r")
+        await idle(app, pilot)
+        assert "2/2" in _headers(app)[1]
+        assert len({r.session_id for r in sim.requests}) == 2  # a new branch, a new session
+        await _select(pilot, 1)
+        await pilot.press("left")
+        await pilot.pause(0.2)
+        assert _bodies(app)[1] == first
+
+
+async def test_r_on_a_failed_reply_sends_the_prompt_again(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    sim.add_fault(faults.Status(400))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "keep this prompt")
+        await idle(app, pilot)
+        assert "error" in _headers(app)[1]
+        await _select(pilot, 1)
+        await pilot.press("r")
+        await idle(app, pilot)
+        assert [m["content"] for m in sim.requests[-1].messages] == ["keep this prompt"]
+        assert "error" not in _headers(app)[1] and "2/2" in _headers(app)[1]
+
+
+async def test_editing_while_a_reply_runs_is_refused_and_loses_nothing(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, chunk_delay=0.03) as slow:
+        app = build_app(slow, db_path)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await type_and_send(pilot, "a slow one")
+            await until(pilot, lambda: app.running_turns)
+            await _select(pilot, 0)
+            await pilot.press("e")
+            assert app.editing is None and app.composer.text == ""
+            await pilot.press("escape")  # Esc from the chat cancels the reply
+            await idle(app, pilot)
+            assert "interrupted" in _headers(app)[1]
+
+
+async def test_esc_stops_a_wait_shown_as_stopped_and_f5_waits_again(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, agent_polls=3) as sim:
+        app = build_app(sim, db_path, poll_interval=0.2)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await type_and_send(pilot, "draw a lighthouse")
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.running_turns)
+            await pilot.pause(0.1)
+            assert not app.query(AgentWaitCard)
+            assert "wait stopped" in _headers(app)[1] and "waiting for agent" not in _headers(app)[1]
+            assert "⏳" not in str(app.conversation_list.get_option_at_index(0).prompt)
+            await app.open_conversation(1)  # reopened, still stopped
+            await pilot.pause(0.1)
+            assert "wait stopped" in _headers(app)[1]
+            await pilot.press("f5")
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            await idle(app, pilot)
+            assert "![generated-image](" in _bodies(app)[-1] and "wait stopped" not in _headers(app)[1]
+
+
+async def test_delete_mid_stream_from_the_list_settles_the_turn_and_focus_can_type(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, chunk_delay=0.03) as slow:
+        app = build_app(slow, db_path)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await type_and_send(pilot, "a long-running prompt")
+            await until(pilot, lambda: app.running_turns)
+            errors = []
+            app.notify = lambda text, **kw: errors.append(text) if kw.get("severity") == "error" else None
+            await pilot.press("ctrl+l", "ctrl+d")
+            await pilot.pause(0.2)
+            await pilot.press("y")
+            await until(pilot, lambda: app.store.count_conversations() == 0)
+            await idle(app, pilot)
+            assert errors == [] and app.focused is app.composer
+
+
+async def test_fork_from_the_palette_opens_a_copy(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "one")
+        await idle(app, pilot)
+        await app.run_action("fork")
+        await pilot.pause(0.2)
+        assert app.current_id == 2 and _bodies(app)[0] == "one"
+        assert app.store.get_conversation(2).session_id != app.store.get_conversation(1).session_id
+
+
+async def test_every_key_works_from_the_composer(sim, db_path, monkeypatch) -> None:
+    """Each binding of KEYS, pressed with the composer focused, reaches its action."""
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        for key, action, *_ in KEYS:
+            calls = []
+            monkeypatch.setattr(app, f"action_{action}", lambda *a, _c=calls: _c.append(a), raising=False)
+            app.composer.focus()
+            app.composer.text = "draft"
+            await pilot.press(key)
+            await pilot.pause()
+            assert calls, f"{key} did not reach {action} from the composer"
+            monkeypatch.undo()
+
+
+def test_readme_footer_and_palette_agree() -> None:
+    """README's key table lists exactly the keys of KEYS, and the palette entries exist."""
+    table = README.read_text(encoding="utf-8").split("## Using the app", 1)[1].split("\n\n", 2)[1]
+    documented = set(re.findall(r"`([a-z0-9+]+)`", table))
+    bound = {key for key, *_ in KEYS}
+    assert bound <= documented, f"keys missing from README: {bound - documented}"
+    for _action, label, _help in PALETTE_ONLY:
+        assert label.split()[0].lower() in table.lower()
