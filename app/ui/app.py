@@ -20,6 +20,7 @@ from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
+from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
@@ -57,7 +58,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -124,6 +125,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.apply_layout()
         self.composer.focus()
         self.conversation_list.reload()
         await self._show_new_conversation()
@@ -350,8 +352,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         self.conversation_list.focus()
 
     def action_toggle_reasoning(self) -> None:
-        pane = self.reasoning_pane
-        pane.display = not pane.display
+        self.toggle_reasoning_pane()  # app.ui.layout: beside the chat, or over a narrow one
 
     def action_focus_list(self) -> None:
         self.conversation_list.focus()
@@ -367,6 +368,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         yield from super().get_system_commands(screen)
         for key, action, label, help_text, _ in KEYS:
             yield SystemCommand(f"{label} ({key})", help_text, lambda a=action: self.run_action(a))
+        yield from self.layout_commands()
 
     async def on_unmount(self) -> None:
         self._gc.stop()

@@ -57,3 +57,28 @@ def test_delete_confirmation(snap_compare, tmp_path) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=ask_delete)
+
+
+def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
+    async def open_image_conversation(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=open_image_conversation)
+
+
+def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> None:
+    async def focus_list(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=focus_list)
+
+
+def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
+    async def open_image_conversation(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(240, 50), run_before=open_image_conversation)
