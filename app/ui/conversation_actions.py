@@ -59,6 +59,7 @@ class ConversationActions:
             self.store.delete_conversation(conversation_id)
             self.conversation_list.reload()
             await self._show_new_conversation()
+            self.composer.focus()  # from the list too: what is typed next must land somewhere
             self.notify("Conversation deleted.", markup=False)
 
         question = f"Delete “{self.title_of(conversation_id)}” and all its messages?"

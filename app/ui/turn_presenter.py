@@ -154,6 +154,13 @@ class TurnPresenter:
             return  # the wait stays pending (the list keeps its badge); `resume` goes on
         app.notify(str(error), title="Reply failed", severity="error", markup=False, timeout=8)
         if turn.waiting:
+            if getattr(error, "ends_wait", False):  # AgentWaitLost: the service ended the wait
+                app.conversation_list.mark_waiting(turn.conversation_id, False)
+                views = app.chat_pane.message_views() if open_now else []
+                ack = turn.ack_view or next((v for v in reversed(views) if v.status == MessageStatus.AWAITING_AGENT),
+                                            None)  # (a wait resumed in a conversation already open)
+                if ack is not None:
+                    ack.status, ack.error = MessageStatus.ERROR, str(error)
             if open_now:
                 await app.chat_pane.clear_wait()
             return

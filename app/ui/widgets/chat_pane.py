@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from app.core.records import Message, Role
 from app.ui.widgets.agent_wait_card import AgentWaitCard
+from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import release_widgets
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.welcome import Welcome
@@ -33,6 +34,7 @@ class ChatPane(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "focus_message(-1)", "Previous message", show=False),
         Binding("down,j", "focus_message(1)", "Next message", show=False),
+        Binding("c", "copy_selected_image", "Copy image link", show=False),
     ]
 
     def __init__(self, *, clock: Callable[[], float] = time.time, name: str | None = None,
@@ -164,6 +166,18 @@ class ChatPane(VerticalScroll):
         else:
             target = max(0, min(len(views) - 1, index + step))
         views[target].focus()
+
+    def action_copy_selected_image(self) -> None:
+        """`c` on a selected message: copy its (last) image link, as `c` on its card does."""
+        views = self.message_views()
+        index = self._focused_index(views)
+        if index is None:
+            return
+        urls = views[index].image_urls
+        if urls:
+            self.post_message(ImageCard.CopyRequested(urls[-1]))
+        else:
+            self.notify("This message has no image link.", markup=False)
 
     # -- paging older messages ---------------------------------------------------
 
