@@ -24,6 +24,7 @@ from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
+from app.ui.search_hits import SearchHits
 from app.ui.turn_presenter import LiveTurn, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
@@ -55,10 +56,12 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+t", "focus_chat", "Chat", "Focus the chat (↑/↓ move between messages)", False),
     ("ctrl+e", "focus_composer", "Compose", "Focus the message box", False),
     ("ctrl+x", "copy_message", "Copy message", "Copy the selected (or last) message", False),
+    ("f3", "search_hit(1)", "Next hit", "Show the next message matching the search (n in the chat)", False),
+    ("shift+f3", "search_hit(-1)", "Previous hit", "Show the previous matching message (N in the chat)", False),
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -198,7 +201,9 @@ class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, App[None]):
     @on(ConversationList.Opened)
     async def _on_opened(self, event: ConversationList.Opened) -> None:
         await self.open_conversation(event.conversation_id)
-        self.composer.focus()
+        self.hit_query = event.query  # what n / N / F3 look for here (app.ui.search_hits)
+        if event.hit is None or not await self.open_at_hit(event.hit.message_id, event.query):
+            self.composer.focus()
 
     # -- sending -----------------------------------------------------------------------
     @on(Composer.Submitted)

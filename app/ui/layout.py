@@ -115,12 +115,12 @@ class ResponsiveLayout:
         # In a compact layout the list is a layer shown while focus is in it (ctrl+l,
         # ctrl+f, a click); opening a conversation moves focus away and it steps aside.
         # (What is focused now decides, not the event's widget: these arrive late.)
-        screen: Screen = self.screen  # type: ignore[attr-defined]
-        focused = screen.focused
         try:
+            screen: Screen = self.screen  # type: ignore[attr-defined]
             sidebar = screen.query_one("#sidebar", Widget)
-        except Exception:
+        except Exception:  # starting or closing (no screen yet or any more), or a modal on top
             return
+        focused = screen.focused
         screen.set_class(focused is not None and sidebar in focused.ancestors_with_self, "-show-list")
 
     # -- the list's width, from the keyboard (palette) ----------------------------------

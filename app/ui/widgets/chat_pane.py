@@ -35,6 +35,9 @@ class ChatPane(VerticalScroll):
         Binding("up,k", "focus_message(-1)", "Previous message", show=False),
         Binding("down,j", "focus_message(1)", "Next message", show=False),
         Binding("c", "copy_selected_image", "Copy image link", show=False),
+        # Search hits (app.ui.search_hits): here only, so typing n in the composer stays an n.
+        Binding("n", "app.search_hit(1)", "Next hit", show=False),
+        Binding("N", "app.search_hit(-1)", "Previous hit", show=False),
     ]
 
     def __init__(self, *, clock: Callable[[], float] = time.time, name: str | None = None,
@@ -143,6 +146,31 @@ class ChatPane(VerticalScroll):
             if urls := view.image_urls:
                 return urls[-1]
         return None
+
+    def view_of(self, message_id: int) -> MessageView | None:
+        """The shown view of the stored message `message_id`, if it is loaded."""
+        return next((view for view in self.message_views() if view.message_id == message_id), None)
+
+    async def reveal(self, message_id: int) -> MessageView | None:
+        """Scroll to the stored message `message_id`, focus it and mark it (`-search-hit`),
+        loading older pages until it is in; None if it is not in this conversation."""
+        while (view := self.view_of(message_id)) is None:
+            views = self.message_views()
+            if self._load_older is None or not views or views[0].message_id is None:
+                return None
+            older = self._load_older(views[0].message_id)
+            if not older:
+                self._load_older = None
+                return None
+            with self.app.batch_update():
+                await self.mount_all([MessageView(message) for message in older], before=views[0])
+        for marked in self.query_children(".-search-hit"):
+            marked.remove_class("-search-hit")
+        view.add_class("-search-hit")
+        self.release_anchor()  # stay on the hit, not the end
+        view.focus(scroll_visible=False)
+        self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        return view
 
     # -- keyboard ------------------------------------------------------------------
 
