@@ -20,6 +20,7 @@ from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
+from app.ui.draft_guard import DraftGuard
 from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.quick_start import QuickStart
@@ -61,7 +62,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, DraftGuard, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -129,6 +130,7 @@ class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, 
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.apply_layout()
+        self.composer.confirm_send = self.confirm_draft  # app.ui.draft_guard
         self.composer.focus()
         self.conversation_list.reload()
         await self._show_new_conversation()
