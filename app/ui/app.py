@@ -23,6 +23,7 @@ from app.ui.conversation_actions import ConversationActions
 from app.ui.draft_guard import DraftGuard
 from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_link, copy_text, open_link
+from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
 from app.ui.search_hits import SearchHits
@@ -62,7 +63,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, DraftGuard, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, ResponsiveLayout, SearchHits, DraftGuard, OnceNotices, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"

@@ -103,3 +103,32 @@ async def test_a_wait_the_server_forgot_is_never_announced_as_a_reply(sim, db_pa
             assert not any("no pending task" in v.content.lower() for v in views)
             ack = next(v for v in views if isinstance(v, MessageView) and v.content == "I've sent the message")
             assert ack.status == "error"
+
+
+async def test_a_read_only_history_is_announced_once(sim, db_path) -> None:
+    store = Store(db_path)
+    conversation = store.create_conversation("asi1-mini", title="kept")
+    store.add_message(conversation.id, "user", "hi")
+    store.close()
+    app = build_app(sim, db_path)
+    opened = app.store._db
+
+    def read_only():  # SQLite refuses every write, as on a read-only file (root ignores chmod)
+        db = opened()
+        db.conn.execute("PRAGMA query_only = 1")
+        return db
+
+    app.store._db = read_only
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: notices(app, "History"))
+        await app.open_conversation(conversation.id)
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        await pilot.press("ctrl+n")
+        await type_and_send(pilot, "and a new one")
+        await pilot.pause(0.3)
+        (notice,) = notices(app, "History")  # said once, not stacked again by each write
+        assert "read-only" in notice
+        assert app.composer.text == "and a new one"  # nothing typed is lost
+        reply = app.chat_pane.message_views()
+        assert reply == [] or "read-only" in (reply[-1].error or "")
