@@ -68,3 +68,15 @@ def test_search_lists_each_conversation_once_with_its_snippets(sim_env) -> None:
     (found,) = json.loads(asi(sim_env, "search", "--json", "giraffes").stdout)
     assert found["conversation_id"] == 1 and found["title_matches"] is True
     assert [m["role"] for m in found["matches"]] == ["user", "assistant"]
+
+
+def test_a_demo_wait_resumes_in_the_next_run(tmp_path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASI_")}
+    env["ASI_CHAT_POLL_INTERVAL"] = "0.05"
+    first = asi(env, "--demo", "ask", "--poll-attempts", "1", "draw a heron")
+    assert first.returncode == 5, first.stderr  # the demo agent answers on its third poll
+    resumed = asi(env, "--demo", "resume")  # a new process: a new simulator, the same job file
+    assert resumed.returncode == 0, resumed.stderr
+    assert "![generated-image](" in resumed.stdout and "no pending task" not in resumed.stdout.lower()
