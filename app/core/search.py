@@ -7,7 +7,6 @@ so the store stays one screen of SQL per concern.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from app.core.database import message_query
@@ -17,8 +16,8 @@ HIT_START, HIT_END = "\x02", "\x03"
 """What FTS5's snippet() puts around each matched word. Stored text never holds control
 characters (`app.core.sanitize.clean` strips them at ingest), so these cannot clash."""
 
-CANDIDATES = 5000
-"""Only the newest this many matching messages are ranked (as in `Store.search_messages`)."""
+CANDIDATES = Store.LIST_CANDIDATES
+"""Only the newest this many matching messages are ranked, as the list's own search ranks them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +42,6 @@ class MessageHit:
         return [(text, matched) for text, matched in pieces if text]
 
 
-def _ranked(conn: sqlite3.Connection, match: str) -> list[tuple[int, float]]:
-    return conn.execute("SELECT rowid, r FROM (SELECT rowid, bm25(messages_fts) AS r FROM messages_fts"
-                        " WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY r",
-                        (match, CANDIDATES)).fetchall()
-
-
 def best_message_hits(store: Store, query: str, conversation_ids: list[int]) -> dict[int, MessageHit]:
     """For each of `conversation_ids` whose messages match `query`, its best message and a snippet.
 
@@ -59,18 +52,13 @@ def best_message_hits(store: Store, query: str, conversation_ids: list[int]) -> 
     if match is None or not wanted:
         return {}
     with store._snapshot() as conn:  # noqa: SLF001 - one read transaction with the store
-        ranked = _ranked(conn, match)
-        best: dict[int, tuple[int, str]] = {}
-        for start in range(0, len(ranked), 500):
-            chunk = [rowid for rowid, _ in ranked[start:start + 500]]
-            about = {mid: (cid, role) for mid, cid, role in conn.execute(
-                f"SELECT id, conversation_id, role FROM messages WHERE id IN ({', '.join('?' * len(chunk))})", chunk)}
-            for message_id in chunk:  # best first: a conversation's first hit is its best
-                cid, role = about[message_id]
-                if cid in wanted and cid not in best:
-                    best[cid] = (message_id, role)
-            if len(best) == len(wanted):
-                break
+        # The best (lowest bm25) of each conversation's messages among the newest candidates;
+        # SQLite gives a bare column of a MIN() aggregate from the row holding the minimum.
+        best = {cid: (mid, role) for cid, mid, role, _ in conn.execute(
+            "SELECT m.conversation_id, m.id, m.role, MIN(f.r) FROM (SELECT rowid, bm25(messages_fts) AS r"
+            " FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f"
+            " JOIN messages m ON m.id = f.rowid GROUP BY m.conversation_id", (match, CANDIDATES))
+            if cid in wanted}
         if not best:
             return {}
         ids = [mid for mid, _ in best.values()]
