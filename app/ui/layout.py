@@ -34,8 +34,9 @@ REASONING_MIN, REASONING_MAX = 28, 70
 
 
 def auto_list_width(columns: int) -> int:
-    """The list's width when the user has not chosen one: a fifth of the terminal, in bounds."""
-    return max(28, min(LIST_MAX - 16, columns // 5))
+    """The list's width when the user has not chosen one: a quarter of the terminal, 28..64
+    (64 shows a whole 60-character title)."""
+    return max(28, min(LIST_MAX, columns // 4))
 
 
 def list_width(columns: int, preferred: int | None = None) -> int:
