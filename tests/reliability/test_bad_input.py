@@ -268,7 +268,7 @@ async def test_damage_found_while_the_app_runs_is_reported(sim, db_path) -> None
 # -- unknown conversation ids --------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [["export", "999"], ["resume", "999"], ["rename", "999", "x"],
-                                  ["delete", "999", "--yes"], ["ask", "-C", "999", "hello"]])
+                                  ["delete", "999", "--yes"]])
 def test_unknown_conversation_id(sim, db_path, args) -> None:
     result = asi(app_env(sim.base_url, db_path), *args)
     assert result.returncode == 1
