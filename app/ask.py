@@ -93,7 +93,9 @@ async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
         await runtime.aclose()
     if as_json:
         result["images"] = [i.url for i in runtime.store.images(conversation.id)]
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        if not show_reasoning:
+            del result["reasoning"]  # --no-reasoning: not in the object either
+        TurnPrinter(out=sys.stdout)._write(json.dumps(result, ensure_ascii=False) + "\n")
     return code
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from app.core.config import MODELS, Settings, load_settings
-from app.core.errors import AsiChatError
+from app.core.errors import AsiChatError, ConversationNotFound
 
 _SETTING_OPTIONS = (
     click.option("--api-key", help="ASI:One API key (prefer $ASI_ONE_API_KEY: flags show in `ps`)."),
@@ -99,7 +99,12 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
     store = _store(settings)
     runtime = make_runtime(settings, store)
     if conversation is not None:
-        conv = store.get_conversation(conversation)
+        try:
+            conv = store.get_conversation(conversation)
+        except ConversationNotFound:  # a usage error: exit 2, like a bad flag
+            click.echo(f"asi-chat: conversation {conversation} does not exist (`asi-chat list` shows them).",
+                       err=True)
+            ctx.exit(2)
     elif continue_ and (latest := store.latest_conversation()) is not None:
         conv = latest
     else:
@@ -123,6 +128,8 @@ def list_(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
         print_json([{"id": c.id, "title": c.title, "model": c.model, "session_id": c.session_id,
                      "updated_at": iso(c.updated_at), "waiting": c.waiting} for c in rows])
         return
+    if not rows:
+        click.echo("No conversations yet.", err=True)
     for c in rows:
         mark = "⏳" if c.waiting else "  "
         click.echo(f"{c.id:>6} {mark} {iso(c.updated_at)}  {c.model:<22} {c.title or '(untitled)'}")
@@ -136,20 +143,20 @@ def list_(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
 @click.pass_context
 def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: Any) -> None:
     """Full-text search over messages and titles, best match first."""
-    from app.cli_output import print_json
+    from app.cli_output import group_hits, print_json, search_lines
 
-    hits = _store(_settings(ctx, flags)).search_messages(query, limit=limit)
+    # Each conversation once (best first), with its best few snippets: read more hits than rows.
+    found = group_hits(_store(_settings(ctx, flags)).search_messages(query, limit=limit * 10), limit)
     if as_json:
-        print_json([{"conversation_id": h.conversation_id, "title": h.conversation_title,
-                     "message_id": h.message_id, "role": h.role, "snippet": h.snippet,
-                     "rank": h.rank} for h in hits])
+        print_json([{"conversation_id": g.conversation_id, "title": g.title, "rank": g.rank,
+                     "title_matches": g.title_matches,
+                     "matches": [{"message_id": h.message_id, "role": h.role, "snippet": h.snippet,
+                                  "rank": h.rank} for h in g.hits]} for g in found])
         return
-    if not hits:
+    if not found:
         click.echo("No matches.", err=True)
-    for h in hits:
-        where = h.role or "title"
-        click.echo(f"{h.conversation_id:>6}  {h.conversation_title or '(untitled)'}  [{where}]")
-        click.echo(f"        {' '.join(h.snippet.split())}")
+    for line in search_lines(found):
+        click.echo(line)
 
 
 @cli.command()
@@ -264,6 +271,15 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; errors become one line on stderr and an exit code."""
     try:
         code = cli.main(args=argv, prog_name="asi-chat", standalone_mode=False)
+    except SystemExit as exc:
+        from click.utils import PacifyFlushWrapper
+
+        # Click ends a command whose stdout reader went away (`asi-chat list | head -1`)
+        # with exit 1; the reader has all it wanted: quietly done (see README).
+        if not isinstance(sys.stdout, PacifyFlushWrapper):
+            raise
+        del exc
+        code = 0
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C in Abort
             click.echo("Interrupted; what arrived so far is kept.", err=True)
@@ -279,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("\nInterrupted; what arrived so far is kept.", err=True)
         code = 130
+    except BrokenPipeError:  # `asi-chat list | head -1`: the reader has all it wanted
+        from app.cli_output import stdout_closed
+
+        stdout_closed()
+        code = 0
     except AsiChatError as exc:
         click.echo(f"asi-chat: {exc.message}", err=True)
         code = exc.exit_code

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
 from app.core.deferral import is_acknowledgement, may_be_acknowledgement
+from app.core.records import SearchHit
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -29,6 +32,18 @@ class TurnPrinter:
         self._held = ""
         self._answer_started = False
         self._status_line = False
+        self.out_closed = False
+        """The reader of stdout went away (`| head -1`): the rest is not written, only stored."""
+
+    def _write(self, text: str) -> None:
+        if self.out_closed:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.out_closed = True
+            stdout_closed()
 
     # reasoning ----------------------------------------------------------------------
     def reasoning(self, text: str) -> None:
@@ -60,8 +75,7 @@ class TurnPrinter:
                 return
             self._answer_started = True
             text, self._held = self._held, ""
-        self.out.write(text)
-        self.out.flush()
+        self._write(text)
 
     def end_of_reply(self) -> str | None:
         """Called when a streamed reply is over; returns the held acknowledgement, if it was one."""
@@ -70,22 +84,20 @@ class TurnPrinter:
         if held and is_acknowledgement(held):
             return held.strip()
         if held:
-            self.out.write(held)
+            self._write(held)
             self._answer_started = True
         return None
 
     def final(self, text: str) -> None:
         """The agent's result after a wait."""
         self._clear_status()
-        self.out.write(text)
+        self._write(text)
         self._answer_started = True
 
     def finish(self) -> None:
         self._end_reasoning()
         self._clear_status()
-        if self._answer_started:
-            self.out.write("\n")
-        self.out.flush()
+        self._write("\n" if self._answer_started else "")
 
     # status -------------------------------------------------------------------------
     def status(self, text: str) -> None:
@@ -113,3 +125,53 @@ def iso(timestamp: float | None) -> str | None:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def stdout_closed() -> None:
+    """The reader of stdout is gone: point stdout at /dev/null, so nothing written later
+    (nor Python's flush at exit) fails again with a broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+@dataclass
+class ConversationHits:
+    """One conversation's search hits, best first: what `asi-chat search` prints as one entry."""
+
+    conversation_id: int
+    title: str | None
+    rank: float
+    title_matches: bool = False
+    hits: list[SearchHit] = field(default_factory=list)
+    """The matching messages (at most `per_conversation`)."""
+
+
+def group_hits(hits: list[SearchHit], limit: int, per_conversation: int = 3) -> list[ConversationHits]:
+    """`hits` (best first) gathered per conversation: `limit` conversations, best first."""
+    groups: dict[int, ConversationHits] = {}
+    for hit in sorted(hits, key=lambda h: h.rank):
+        group = groups.get(hit.conversation_id)
+        if group is None:
+            if len(groups) >= limit:
+                continue
+            group = groups[hit.conversation_id] = ConversationHits(hit.conversation_id, hit.conversation_title,
+                                                                   hit.rank)
+        if hit.message_id is None:
+            group.title_matches = True
+        elif len(group.hits) < per_conversation:
+            group.hits.append(hit)
+    return list(groups.values())
+
+
+def search_lines(groups: list[ConversationHits]) -> list[str]:
+    """The text form: the conversation's id and title, then a line per matching message."""
+    lines = []
+    for group in groups:
+        mark = "  [title]" if group.title_matches else ""
+        lines.append(f"{group.conversation_id:>6}  {group.title or '(untitled)'}{mark}")
+        lines += [f"        [{hit.role}] {' '.join(hit.snippet.split())}" for hit in group.hits]
+    return lines

@@ -17,16 +17,24 @@ def demo_db_path() -> Path:
     return user_data_path("asi-chat") / "demo.db"
 
 
+def demo_jobs_path(db: Path) -> Path:
+    """Where the demo simulator keeps its pending agent jobs: beside the demo history."""
+    return db.with_name(db.stem + "-agent-jobs.json")
+
+
 def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float = 0.015):
     """Start the simulator; return (simulator, settings pointing at it and the demo DB)."""
     from app.simulator import Simulator
 
-    simulator = Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay).start()
+    db = db or demo_db_path()
+    # The agent jobs live beside the demo history, so a wait left by one run is answered
+    # by the next run's simulator, as ASI:One would answer it.
+    simulator = Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay, jobs_file=demo_jobs_path(db)).start()
     # The simulated agent answers after two polls: poll faster than the real default
     # so the demo shows a whole wait in seconds (an explicit setting still wins).
     poll_interval = 1.5 if settings.poll_interval == 5.0 else settings.poll_interval
     demo_settings = replace(settings, api_key=DEMO_KEY, base_url=simulator.base_url,
-                            db=db or demo_db_path(), poll_interval=poll_interval)
+                            db=db, poll_interval=poll_interval)
     return simulator, demo_settings
 
 

@@ -68,7 +68,14 @@ async def main() -> None:
             await pilot.press("ctrl+f", *"giraf")
             await pilot.pause(0.6)
             app.save_screenshot("search.svg", str(HERE))
-    for name in ("main", "agent-wait", "image", "search"):
+            # 5. a small terminal (80 x 24): the chat takes the width, the panes step aside
+            await pilot.press("escape")
+            await pilot.resize_terminal(80, 24)
+            await app.open_conversation(app.store.latest_conversation().id)  # the image one
+            await pilot.press("ctrl+e")
+            await pilot.pause(0.6)
+            app.save_screenshot("small-terminal.svg", str(HERE))
+    for name in ("main", "agent-wait", "image", "search", "small-terminal"):
         print(HERE / f"{name}.svg")
 
 

@@ -300,6 +300,12 @@ class ChatService:
                     store.clear_wait(wait.id)
                     return None
             case TurnFailed(error, partial):
+                if wait is not None and getattr(error, "ends_wait", False):
+                    # ASI:One lost the task (AgentWaitLost): nothing left to resume.
+                    store.update_message(wait.message_id, status=MessageStatus.ERROR, error=str(error))
+                    store.clear_wait(wait.id)
+                    recorder.closed = True
+                    return None
                 if wait is not None:
                     # The wait stays in the database: `resume` or the next launch goes on.
                     store.update_wait(wait.id, last_error=str(error))

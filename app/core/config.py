@@ -47,6 +47,7 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     theme: str | None = None
+    list_width: int | None = None
     config_file: Path | None = None
 
     def with_overrides(self, **values: Any) -> "Settings":
@@ -84,7 +85,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if not number > 0:
                     raise ValueError
                 return number
-            case "poll_attempts":
+            case "poll_attempts" | "list_width":
                 number = int(value)
                 if number < 1:
                     raise ValueError

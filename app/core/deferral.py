@@ -47,4 +47,22 @@ def may_be_acknowledgement(text: str) -> bool:
 def agent_finished(reply: str, acknowledgement: str) -> bool:
     """True when a poll reply is the agent's result rather than the same wait again."""
     stripped = reply.strip()
-    return bool(stripped) and stripped != acknowledgement.strip() and not is_acknowledgement(stripped)
+    return (bool(stripped) and stripped != acknowledgement.strip() and not is_acknowledgement(stripped)
+            and not nothing_pending(stripped))
+
+
+_NOTHING_PENDING = re.compile(
+    r"""^(?:there\s+is\s+|there's\s+|i\s+have\s+|i've\s+got\s+)?no\s+(?:pending|running|active|open)\s+
+        (?:task|request|job|message)s?\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def nothing_pending(reply: str) -> bool:
+    """True when a poll reply says the agent's task is gone ("There is no pending task.").
+
+    ASI:One answers so when the session lost its task (a restart, an expired session):
+    the reply is not the agent's result and must never be announced as one.
+    """
+    stripped = reply.strip()
+    return len(stripped) <= _MAX_LENGTH and _NOTHING_PENDING.match(stripped) is not None

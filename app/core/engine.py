@@ -11,8 +11,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from app.core.client import AsiOneClient
-from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement
-from app.core.errors import AgentWaitExhausted, ApiError, AuthenticationError, EmptyReply
+from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, nothing_pending
+from app.core.errors import AgentWaitExhausted, AgentWaitLost, ApiError, AuthenticationError, EmptyReply
 from app.core.request import TurnRequest
 from app.core.events import (
     AgentWaiting,
@@ -118,6 +118,12 @@ class TurnEngine:
                 last_error = err.message
                 yield AgentWaiting(acknowledgement, attempt, total, self._clock() - started, last_error)
                 continue
+            if nothing_pending(reply.content):  # not the agent's result: never announce it as one
+                yield TurnFailed(AgentWaitLost(
+                    f"The agent's task is gone: ASI:One answered the poll with \u201c{reply.content.strip()}\u201d; "
+                    "the wait has ended without a result (send the request again)."),
+                    Completion(acknowledgement, reasoning))
+                return
             if agent_finished(reply.content, acknowledgement):
                 yield TurnFinal(
                     reply.content,
@@ -129,10 +135,11 @@ class TurnEngine:
                 return
             last_error = None
             yield AgentWaiting(acknowledgement, attempt, total, self._clock() - started)
-        minutes = (self._clock() - started) / 60
+        waited_s = self._clock() - started
         yield TurnFailed(
             AgentWaitExhausted(
-                f"The agent has not answered after {total} polls ({minutes:.1f} min); "
+                f"The agent has not answered after {total} poll{'' if total == 1 else 's'} "
+                f"({f'{waited_s:.0f} s' if waited_s < 60 else f'{waited_s / 60:.1f} min'}); "
                 "the wait is kept and can be resumed later."
             ),
             Completion(acknowledgement, reasoning),

@@ -112,6 +112,14 @@ class AgentWaitExhausted(AsiChatError):
     exit_code = 5
 
 
+class AgentWaitLost(AsiChatError):
+    """ASI:One no longer knows the agent's task (it answered a poll with "no pending task"):
+    the wait ends without a result and is not resumed."""
+
+    exit_code = 5
+    ends_wait = True
+
+
 class StoreError(AsiChatError):
     """The history database cannot be opened or written."""
 

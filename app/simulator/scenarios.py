@@ -14,7 +14,6 @@ import json
 import re
 import threading
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -22,6 +21,7 @@ from .faults import (
     ESCAPE_ALT_TEXT, ESCAPE_PAYLOAD, SHAPING_TYPES, AgentNeverFinishes, BigReply, Empty,
     Escapes, FaultSet, PollError, ReasoningOnly, Status, Tokens, strip_directives,
 )
+from .jobs import ImageJob, JobBook
 from .sse import Reply, estimate_tokens, split_events
 
 ACK = "I've sent the message"
@@ -194,16 +194,6 @@ def big_reply(size_bytes: int, chunk: int = 65536) -> Reply:
                  content=[text[i:i + chunk] for i in range(0, len(text), chunk)])
 
 
-@dataclass
-class ImageJob:
-    """A deferred image generation for one session, resolved by ``Any update?`` polls."""
-
-    polls_seen: int = 0
-    never: bool = False
-    escapes: bool = False
-    poll_errors: list[int] = field(default_factory=list)
-
-
 class Scenarios:
     """Chooses replies and keeps the per-session image jobs (thread-safe).
 
@@ -211,9 +201,10 @@ class Scenarios:
     one with the image (so ``agent_polls=0`` means the first poll gets the image).
     """
 
-    def __init__(self, agent_polls: int = 2) -> None:
+    def __init__(self, agent_polls: int = 2, *, jobs_file: Path | None = None) -> None:
+        """`jobs_file`: keep the jobs there, so they outlive this simulator (`JobBook`)."""
         self.agent_polls = agent_polls
-        self.jobs: dict[str | None, ImageJob] = {}
+        self.jobs = JobBook(jobs_file)
         self._lock = threading.Lock()
 
     def respond(self, messages: list, session_id: str | None, faults: FaultSet,
@@ -257,12 +248,12 @@ class Scenarios:
         poll_error = faults.get(PollError)
         if poll_error is not None:
             job.poll_errors.append(poll_error.status)
-        with self._lock:
+        with self._lock, self.jobs.locked():
             self.jobs[session_id] = job
 
     def _poll(self, session_id: str | None, faults: FaultSet,
               origin: str) -> tuple[Reply, bool, bool] | Status:
-        with self._lock:
+        with self._lock, self.jobs.locked():
             job = self.jobs.get(session_id)
             if job is None:
                 reply = Reply(reasoning=["\nThe user asks for an update,",
@@ -273,11 +264,15 @@ class Scenarios:
             job.escapes = job.escapes or Escapes in faults
             poll_error = faults.get(PollError)
             if poll_error is not None:
+                self.jobs[session_id] = job  # (a job read from a file is a copy: store it back)
                 return Status(poll_error.status)
             if job.poll_errors:
-                return Status(job.poll_errors.pop(0))
+                status = Status(job.poll_errors.pop(0))
+                self.jobs[session_id] = job
+                return status
             if job.never or job.polls_seen < self.agent_polls:
                 job.polls_seen += 1
+                self.jobs[session_id] = job
                 ack = _ack("\nThe agent is still working.", " Waiting for it.\n")
                 return ack, True, job.escapes
             del self.jobs[session_id]

@@ -16,6 +16,7 @@ import socketserver
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -262,10 +263,11 @@ class Simulator:
     """
 
     def __init__(self, *, api_key: str = "sk-sim-demo", host: str = "127.0.0.1",
-                 port: int = 0, chunk_delay: float = 0.0, agent_polls: int = 2) -> None:
+                 port: int = 0, chunk_delay: float = 0.0, agent_polls: int = 2,
+                 jobs_file: Path | None = None) -> None:
         self.api_key, self.host, self.port = api_key, host, port
         self.chunk_delay = chunk_delay
-        self.scenarios = Scenarios(agent_polls)
+        self.scenarios = Scenarios(agent_polls, jobs_file=jobs_file)  # jobs_file: agent jobs outlive us
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._queue: collections.deque[list[Any]] = collections.deque()

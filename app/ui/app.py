@@ -21,10 +21,14 @@ from app.core.store import Store, title_from_text
 from app.core.turn import Turn
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
+from app.ui.draft_guard import DraftGuard
+from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_link, copy_text, open_link
+from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
 from app.ui.branch_actions import BranchActions
+from app.ui.search_hits import SearchHits
 from app.ui.turn_presenter import Panes, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
@@ -58,6 +62,8 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
      " (again: back to the message box)", False),
     ("f4", "copy_message", "Copy message", "Copy the selected (or last) message", False),
     ("f5", "resume_wait", "Wait again", "Wait again for this conversation's stopped agent", False),
+    ("f3", "search_hit(1)", "Next hit", "Show the next message matching the search (n in the chat)", False),
+    ("shift+f3", "search_hit(-1)", "Previous hit", "Show the previous matching message (N in the chat)", False),
 ]
 PRIORITY = {"ctrl+y", "ctrl+d"}
 
@@ -69,7 +75,8 @@ PALETTE_ONLY: list[tuple[str, str, str]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayout, SearchHits, DraftGuard,
+                 OnceNotices, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -151,6 +158,8 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.apply_layout()
+        self.composer.confirm_send = self.confirm_draft  # app.ui.draft_guard
         self.composer.focus()
         self.conversation_list.reload()
         await self._show_new_conversation()
@@ -226,7 +235,9 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
     @on(ConversationList.Opened)
     async def _on_opened(self, event: ConversationList.Opened) -> None:
         await self.open_conversation(event.conversation_id)
-        self.composer.focus()
+        self.hit_query = event.query  # what n / N / F3 look for here (app.ui.search_hits)
+        if event.hit is None or not await self.open_at_hit(event.hit.message_id, event.query):
+            self.composer.focus()
 
     # -- sending -----------------------------------------------------------------------
     @on(Composer.Submitted)
@@ -367,8 +378,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
         self.conversation_list.focus()
 
     def action_toggle_reasoning(self) -> None:
-        pane = self.reasoning_pane
-        pane.display = not pane.display
+        self.toggle_reasoning_pane()  # app.ui.layout: beside the chat, or over a narrow one
 
     def action_focus_list(self) -> None:
         if self.conversation_list.has_focus:
@@ -393,6 +403,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, App[None]):
             yield SystemCommand(f"{label} ({key})", help_text, lambda a=action: self.run_action(a))
         for action, label, help_text in PALETTE_ONLY:
             yield SystemCommand(label, help_text, lambda a=action: self.run_action(a))
+        yield from self.layout_commands()
 
     async def on_unmount(self) -> None:
         self._gc.stop()

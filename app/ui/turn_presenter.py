@@ -217,6 +217,12 @@ class TurnPresenter:
         else:
             panes.notify(str(error), title="Reply failed", severity="error", markup=False, timeout=8)
         if turn.wait is not None:
+            if getattr(error, "ends_wait", False):  # AgentWaitLost: the service ended the wait
+                panes.conversations.mark_waiting(turn.conversation_id, False)
+                ack = shown.ack_view or next((v for v in panes.chat.message_views() if v.message_id == turn.ack_id),
+                                             None) if self.is_open(turn) else None
+                if ack is not None:
+                    ack.status, ack.error = MessageStatus.ERROR, str(error)
             if open_now:
                 await panes.chat.clear_wait()
             return

@@ -45,7 +45,12 @@ def test_welcome_for_a_new_conversation(snap_compare, tmp_path) -> None:
 def test_search_filters_the_list(snap_compare, tmp_path) -> None:
     async def search(pilot) -> None:
         await pilot.press("ctrl+f", *"giraf")
-        await pilot.pause(0.4)
+        listed = pilot.app.conversation_list
+        for _ in range(200):  # the search (and its snippets) runs in a thread: under load, wait for it
+            if listed.option_count == 1 and listed.filter_query == "giraf" and listed._search_worker is None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=search)
 
@@ -57,3 +62,28 @@ def test_delete_confirmation(snap_compare, tmp_path) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=ask_delete)
+
+
+def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
+    async def open_image_conversation(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=open_image_conversation)
+
+
+def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> None:
+    async def focus_list(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=focus_list)
+
+
+def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
+    async def open_image_conversation(pilot) -> None:
+        await pilot.app.open_conversation(2)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(tmp_path), terminal_size=(240, 50), run_before=open_image_conversation)

@@ -382,3 +382,30 @@ def test_snapshot_welcome(snap_compare) -> None:
     assert snap_compare(ChatLayout(), terminal_size=(100, 24))
 
 
+
+
+async def test_a_long_image_link_wraps_after_slashes_and_keeps_its_uuid_whole() -> None:
+    from app.ui.widgets.link_text import LinkText, link_lines
+
+    uuid_part = "d48f5af6-622a-4a45-b86c-54981650fd36"
+    url = f"https://api.asi1.ai/agentverse/production/storage/{uuid_part}/generated-image-final.png"
+    app, card = hosted(ImageCard(url))
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert uuid_part in text  # on one line, not cut at a dash
+        rows = [line.strip(" │╭╮╰╯─") for line in text.splitlines()]
+        start = next(i for i, row in enumerate(rows) if row.startswith("https://"))
+        shown = rows[start:start + len(link_lines(url, card.query_one(LinkText).content_size.width))]
+        assert "".join(shown) == url and all(row.endswith("/") for row in shown[:-1])
+        # The wrapped lines are one hyperlink: every cell of them links to the whole URL.
+        strips = card.query_one(LinkText).render_lines(card.query_one(LinkText).region.reset_offset)
+        links = {segment.style.link for strip in strips for segment in strip if segment.text.strip()}
+        assert links == {url}
+
+
+def test_link_lines_fold_only_what_cannot_fit() -> None:
+    from app.ui.widgets.link_text import link_lines
+
+    assert link_lines("https://a.example/x/y", 80) == ["https://a.example/x/y"]
+    assert link_lines("https://a.example/" + "z" * 30, 10) == ["https://", "a.example/", *["z" * 10] * 3]

@@ -29,12 +29,15 @@ class RenameScreen(ModalScreen[str | None]):
         """
         super().__init__(name=name, id=id, classes=classes)
         self.current_title = current_title or ""
+        # A title made from the first message ends in "…" where it was cut: that mark is
+        # not part of the title, so it is not offered (nor saved) as such.
+        self.prefill = self.current_title.removesuffix("…").rstrip()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = "Rename conversation"
             # Input shows its value literally, so a title holding markup is safe here.
-            yield Input(self.current_title, placeholder="Title", id="title")
+            yield Input(self.prefill, placeholder="Title", id="title")
             yield Static("Enter to save · Esc to cancel", classes="hint", markup=False)
 
     @on(Input.Submitted, "#title")

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from app.core.records import Message, Role
 from app.ui.widgets.agent_wait_card import AgentWaitCard
+from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import release_widgets
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.welcome import Welcome
@@ -38,6 +39,10 @@ class ChatPane(VerticalScroll):
         Binding("r", "on_message('regenerate')", "Regenerate"),
         Binding("left", "on_message('branch_back')", "◀ Branch"),
         Binding("right", "on_message('branch_next')", "Branch ▶"),
+        Binding("c", "copy_selected_image", "Copy image link", show=False),
+        # Search hits (app.ui.search_hits): here only, so typing n in the composer stays an n.
+        Binding("n", "app.search_hit(1)", "Next hit", show=False),
+        Binding("N", "app.search_hit(-1)", "Previous hit", show=False),
     ]
 
     class MessageAction(TextualMessage):
@@ -163,6 +168,31 @@ class ChatPane(VerticalScroll):
                 return urls[-1]
         return None
 
+    def view_of(self, message_id: int) -> MessageView | None:
+        """The shown view of the stored message `message_id`, if it is loaded."""
+        return next((view for view in self.message_views() if view.message_id == message_id), None)
+
+    async def reveal(self, message_id: int) -> MessageView | None:
+        """Scroll to the stored message `message_id`, focus it and mark it (`-search-hit`),
+        loading older pages until it is in; None if it is not in this conversation."""
+        while (view := self.view_of(message_id)) is None:
+            views = self.message_views()
+            if self._load_older is None or not views or views[0].message_id is None:
+                return None
+            older = self._load_older(views[0].message_id)
+            if not older:
+                self._load_older = None
+                return None
+            with self.app.batch_update():
+                await self.mount_all([MessageView(message) for message in older], before=views[0])
+        for marked in self.query_children(".-search-hit"):
+            marked.remove_class("-search-hit")
+        view.add_class("-search-hit")
+        self.release_anchor()  # stay on the hit, not the end
+        view.focus(scroll_visible=False)
+        self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        return view
+
     # -- keyboard ------------------------------------------------------------------
 
     def _focused_index(self, views: list[MessageView]) -> int | None:
@@ -192,6 +222,18 @@ class ChatPane(VerticalScroll):
         else:
             target = max(0, min(len(views) - 1, index + step))
         views[target].focus()
+
+    def action_copy_selected_image(self) -> None:
+        """`c` on a selected message: copy its (last) image link, as `c` on its card does."""
+        views = self.message_views()
+        index = self._focused_index(views)
+        if index is None:
+            return
+        urls = views[index].image_urls
+        if urls:
+            self.post_message(ImageCard.CopyRequested(urls[-1]))
+        else:
+            self.notify("This message has no image link.", markup=False)
 
     # -- paging older messages ---------------------------------------------------
 

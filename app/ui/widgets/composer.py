@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
@@ -44,6 +46,8 @@ class Composer(TextArea):
         # A steady cursor: blinking redraws the screen twice a second for as long as the
         # app is open, half of its idle CPU and a steady trickle of bytes over SSH.
         self.cursor_blink = False
+        self.confirm_send: Callable[[str], bool] | None = None
+        """Asked before sending (the app warns of a message too long to fit): False keeps the text."""
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         # TextArea re-wraps the whole document on every resize and scrollbar toggle,
@@ -74,6 +78,8 @@ class Composer(TextArea):
         """Send the current text (as Enter does); returns False when there was nothing to send."""
         text = self.text.rstrip()
         if not text.strip():
+            return False
+        if self.confirm_send is not None and not self.confirm_send(text):
             return False
         self.clear()
         self.post_message(self.Submitted(self, text))

@@ -22,21 +22,41 @@ def short_count(tokens: int) -> str:
 
 
 class ContextMeter(Static):
-    """One line such as `context 1.2k / 24k ▰▱▱▱▱▱▱▱▱▱ 5%`."""
+    """One line such as `context 1.2k / 24k ▰▱▱▱▱▱▱▱▱▱ 5%`; with a draft in the composer,
+    `context 1.2k + draft 40k / 24k ▰▰▰▰▰▰▰▰▰▰ 172%` (class `-over` when it cannot fit)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._used, self._window, self._draft = 0, 0, 0
 
     def update_usage(self, used: int, window: int) -> None:
         """Show `used` tokens out of a `window`-token context (window 0: count only)."""
-        used = max(0, used)
+        self._used, self._window = max(0, used), window
+        self._render_usage()
+
+    def update_draft(self, tokens: int) -> None:
+        """Add the estimate of the text being written (0: none)."""
+        self._draft = max(0, tokens)
+        self._render_usage()
+
+    def _render_usage(self) -> None:
+        used, window, draft = self._used, self._window, self._draft
+        counted = f"{short_count(used)} + draft {short_count(draft)}" if draft else short_count(used)
         if window <= 0:
             self.set_class(False, "-high")
-            self.update(Text(f"context {short_count(used)}"))
+            self.set_class(False, "-over")
+            self.update(Text(f"context {counted}"))
             return
-        share = used / window
+        total = used + draft
+        share = total / window
         # Any usage lights at least one bar, so a short chat does not look empty.
-        filled = min(BARS, math.ceil(share * BARS)) if used else 0
-        text = Text(f"context {short_count(used)} / {short_count(window)} ")
+        filled = min(BARS, math.ceil(share * BARS)) if total else 0
+        text = Text(f"context {counted} / {short_count(window)} ")
         text.append("▰" * filled, style="bold")
         text.append("▱" * (BARS - filled))
         text.append(f" {round(share * 100)}%")
+        if draft and draft > window:
+            text.append("  too long to send", style="bold")
         self.set_class(share > HIGH, "-high")
+        self.set_class(draft > window, "-over")
         self.update(text)

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from app.core.errors import StoreError
 from app.core.records import ConversationSummary
+from app.core.search import MessageHit, best_message_hits
 from app.core.store import Store, message_query
 from app.ui.widgets.conversation_prompt import ConversationPrompt
 
@@ -46,11 +47,16 @@ class ConversationList(OptionList):
     class Opened(Message):
         """The user chose a conversation (Enter or click)."""
 
-        def __init__(self, conversation_list: ConversationList, conversation_id: int) -> None:
+        def __init__(self, conversation_list: ConversationList, conversation_id: int,
+                      hit: MessageHit | None = None, query: str = "") -> None:
             super().__init__()
             self.conversation_list = conversation_list
             self.conversation_id = conversation_id
             """The id of the conversation to open."""
+            self.hit = hit
+            """Opened from search results: the matching message shown under it (else None)."""
+            self.query = query
+            """The search shown when it was opened ('' for the plain list)."""
 
         @property
         def control(self) -> ConversationList:
@@ -80,11 +86,12 @@ class ConversationList(OptionList):
         self._now = now
         self._query = ""
         self._summaries: dict[int, ConversationSummary] = {}
+        self._hits: dict[int, MessageHit] = {}  # a search's best message per conversation
         self._offset = 0  # rows of the paged list read so far (its OFFSET, duplicates included)
         self._total = 0
         self._exhausted = True
         self._loading = False
-        self._search_worker: Worker[list[ConversationSummary]] | None = None
+        self._search_worker: Worker[tuple[list[ConversationSummary], dict[int, MessageHit]]] | None = None
         self._select_after_search: int | None = None
         self._rest_worker: Worker[tuple[list[ConversationSummary], list[Option]]] | None = None
         self._gap: Option | None = None  # End's "loading" row, above the last page, while the rest is read
@@ -152,6 +159,7 @@ class ConversationList(OptionList):
         self._select_after_search = None
         if not query:
             self._cancel_search()
+            self._hits = {}
             self.reload()
         else:
             self._start_search()
@@ -163,7 +171,8 @@ class ConversationList(OptionList):
         if summary is None or summary.waiting == waiting:
             return
         self._summaries[conversation_id] = summary = replace(summary, waiting=waiting)
-        self.replace_option_prompt(str(conversation_id), ConversationPrompt(summary, self._now()))
+        self.replace_option_prompt(str(conversation_id),
+                                   ConversationPrompt(summary, self._now(), self._hits.get(conversation_id)))
 
     # -- loading -----------------------------------------------------------------
 
@@ -175,7 +184,8 @@ class ConversationList(OptionList):
 
     def _options_for(self, summaries: Iterable[ConversationSummary]) -> list[Option]:
         now = self._now()
-        return [Option(ConversationPrompt(s, now), id=str(s.id)) for s in summaries]
+        hits = self._hits if self._query else {}
+        return [Option(ConversationPrompt(s, now, hits.get(s.id)), id=str(s.id)) for s in summaries]
 
     def _show(self, rows: list[ConversationSummary], target: int | None, fallback: int) -> None:
         """Replace the options with `rows`, highlighting `target` or the `fallback` index."""
@@ -297,13 +307,20 @@ class ConversationList(OptionList):
         # Translated rather than passed on: the app only needs to know what to open.
         event.stop()
         if event.option_id is not None:
-            self.post_message(self.Opened(self, int(event.option_id)))
+            cid = int(event.option_id)
+            hit = self._hits.get(cid) if self._query else None
+            self.post_message(self.Opened(self, cid, hit, self._query))
 
     # -- searching ---------------------------------------------------------------
 
     def _start_search(self) -> None:
-        query = self._query
-        self._search_worker = self.run_worker(lambda: self._read(lambda: self._store.search_conversations(query)),
+        query, store = self._query, self._store
+
+        def search() -> tuple[list[ConversationSummary], dict[int, MessageHit]]:
+            rows = store.search_conversations(query)
+            return rows, best_message_hits(store, query, [row.id for row in rows])
+
+        self._search_worker = self.run_worker(lambda: self._read(search),
                                               name="conversation search", group="conversation-search",
                                               description=query, thread=True, exclusive=True, exit_on_error=False)
         self._update_titles()
@@ -324,11 +341,12 @@ class ConversationList(OptionList):
             return
         self._search_worker = None
         if event.state == WorkerState.SUCCESS:
-            rows, target = event.worker.result or [], self._select_after_search
+            (rows, hits), target = event.worker.result or ([], {}), self._select_after_search
             shown = [self._summaries[cid] for cid in self.conversation_ids()]
-            if rows == shown and target is None and self._gap is None:
+            if rows == shown and hits == self._hits and target is None and self._gap is None:
                 self._update_titles()  # the matches drawn already (typing on often finds the same): keep them
             else:
+                self._hits = hits
                 self._show(rows, self.highlighted_conversation_id if target is None else target, 0)
         else:
             if event.worker.error is not None:

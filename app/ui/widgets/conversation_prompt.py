@@ -10,14 +10,18 @@ from textual.visual import RenderOptions, Visual
 
 from app.core.records import ConversationSummary
 from app.core.sanitize import clean
+from app.core.search import MessageHit
 from app.ui.relative_time import relative_time
 
 WAITING_BADGE = "⏳"
 UNTITLED = "(untitled)"
+LEAD_IN = 12
+"""Characters of a search snippet kept before its first matched word."""
 
 
-def conversation_prompt(summary: ConversationSummary, now: float) -> Content:
-    """The two-line option for a conversation: title (with badge), then "model · age".
+def conversation_prompt(summary: ConversationSummary, now: float, hit: MessageHit | None = None) -> Content:
+    """The two-line option for a conversation: title (with badge), then "model · age"; a
+    search adds a third: the matching message's snippet, the matched words highlighted.
 
     Built as Content from plain strings, so a title like "[@click=app.quit]" is
     shown as typed and never parsed as markup.
@@ -27,21 +31,31 @@ def conversation_prompt(summary: ConversationSummary, now: float) -> Content:
     badge = (f"{WAITING_BADGE} ", "") if summary.waiting else ""
     heading = (title, "bold") if title else (UNTITLED, "italic dim")
     details = f"{clean(summary.model)} · {relative_time(summary.updated_at, now)}"
-    return Content.assemble(badge, heading, "\n", (details, "dim"))
+    content = Content.assemble(badge, heading, "\n", (details, "dim"))
+    if hit is None:
+        return content
+    # Message text is third-party text: plain strings in Content spans, never markup.
+    who = "you: " if hit.role == "user" else ""
+    parts = hit.parts()
+    if parts and not parts[0][1] and len(parts[0][0]) > LEAD_IN:
+        # The list is narrow: start shortly before the first matched word, so it shows.
+        parts[0] = ("…" + parts[0][0][-LEAD_IN:].lstrip("…"), False)
+    pieces = [(clean(text), "bold reverse" if matched else "italic") for text, matched in parts]
+    return Content.assemble(content, "\n", (who, "dim"), *pieces)
 
 
 class ConversationPrompt(Visual):
     """`conversation_prompt`, built when first drawn: the End key adds thousands of options
     at once, and only the few on screen are ever drawn."""
 
-    def __init__(self, summary: ConversationSummary, now: float) -> None:
-        self._summary, self._now = summary, now
+    def __init__(self, summary: ConversationSummary, now: float, hit: MessageHit | None = None) -> None:
+        self._summary, self._now, self._hit = summary, now, hit
         self._content: Content | None = None
 
     @property
     def content(self) -> Content:
         if self._content is None:
-            self._content = conversation_prompt(self._summary, self._now)
+            self._content = conversation_prompt(self._summary, self._now, self._hit)
         return self._content
 
     @property
@@ -61,5 +75,5 @@ class ConversationPrompt(Visual):
         return self.content.get_minimal_width(rules)
 
     def get_height(self, rules: RulesMap, width: int) -> int:
-        # Two single-line rows (styles/sidebar.tcss: nowrap); OptionList asks this of every option.
-        return 2
+        # Single-line rows (styles/sidebar.tcss: nowrap); OptionList asks this of every option.
+        return 2 if self._hit is None else 3

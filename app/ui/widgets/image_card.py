@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
+from app.ui.widgets.link_text import LinkText
+
 
 class ImageCard(Widget, can_focus=True):
     """Shows an image URL in full (never as markup) with copy / open keys.
@@ -51,8 +53,8 @@ class ImageCard(Widget, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("🖼 image"), classes="image-card--title")
-        # The URL is server text: a Text object, so it is never parsed as markup.
-        yield Static(Text(self.url, overflow="fold"), classes="image-card--url")
+        # Server text: LinkText shows it as Text, never markup, broken after "/" only.
+        yield LinkText(self.url, classes="image-card--url")
         yield Static(Text("c copy · o open"), classes="image-card--hint")
 
     def action_copy_url(self) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from textual._compositor import Compositor, ReflowResult
+from textual import events
 from textual._styles_cache import StylesCache
 from textual.geometry import Size
 from textual.screen import Screen
@@ -41,6 +42,14 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.bindings_updated_signal.subscribe(self, self._forget_old_footer_keys)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The panes are re-arranged for the new width here, in the same layout pass as
+        # the screen's resize (from the app's own Resize, one frame would pair the old
+        # width with the new arrangement: a chat column of 0 and a crash in TextArea).
+        apply_layout = getattr(self.app, "apply_layout", None)
+        if apply_layout is not None:
+            apply_layout(event.size.width)
 
     def _forget_old_footer_keys(self, screen: Screen) -> None:
         """Drop the footer's watchers of the keys it removed (Textual issue #6666).
