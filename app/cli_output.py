@@ -92,6 +92,16 @@ class TurnPrinter:
             self.out.write("\n")
         self.out.flush()
 
+    def tool_call(self, name: str, args: str, result: str | None) -> None:
+        """A dim line on stderr per tool call (never on stdout: scripts read the answer there)."""
+        from app.core.tool_display import call_line
+
+        self._end_reasoning()
+        self._clear_status()
+        line = call_line(name, args, result)
+        self.err.write((DIM + line + RESET if self.dim else line) + "\n")
+        self.err.flush()
+
     # status -------------------------------------------------------------------------
     def status(self, text: str) -> None:
         """A progress line on stderr, rewritten in place on a terminal."""

@@ -22,11 +22,13 @@ from app.core.events import (
     TurnFailed,
     TurnFinal,
     TurnReasoning,
+    TurnExtras,
+    TurnToolCall,
 )
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.history import build_history
+from app.core.options import TurnDefaults, request_for
 from app.core.records import AgentWait, Message, MessageStatus
-from app.core.request import TurnRequest
 from app.core.store import Store
 
 FLUSH_SECONDS = 0.5
@@ -115,19 +117,22 @@ class _ReplyRecorder(GrowingReply):
 class ChatService:
     """Runs turns and agent waits for the conversations in one store."""
 
-    def __init__(self, store: Store, engine: TurnEngine, *, owner: str | None = None) -> None:
+    def __init__(self, store: Store, engine: TurnEngine, *, owner: str | None = None,
+                 defaults: TurnDefaults | None = None) -> None:
         self.store = store
         self.engine = engine
         self.owner = owner or process_owner()
+        self.defaults = defaults or TurnDefaults()
 
     async def send(self, conversation_id: int, prompt: str, *, model: str | None = None) -> AsyncIterator[TurnEvent]:
         """Store `prompt`, run the turn, and store the reply as it arrives."""
         conversation = self.store.get_conversation(conversation_id)
         model = model or conversation.model
         self.store.add_message(conversation.id, "user", prompt, model=model)
-        history = build_history(self.store.messages(conversation.id), model)
+        request = request_for(conversation, self.defaults, model=model)
+        history = build_history(self.store.messages(conversation.id), model, request.system_prompt)
         recorder = _ReplyRecorder(self.store, conversation.id, model)
-        events = self.engine.run(history, TurnRequest(model=model, session_id=conversation.session_id))
+        events = self.engine.run(history, request)
         async for event in self._recorded(events, recorder, history, conversation.id, model):
             yield event
 
@@ -145,7 +150,8 @@ class ChatService:
         conversation = self.store.get_conversation(wait.conversation_id)
         ack_message = self.store.get_message(wait.message_id)
         earlier = [m for m in self.store.messages(conversation.id) if m.id < ack_message.id]
-        history = build_history(earlier, ack_message.model or conversation.model)
+        request = request_for(conversation, self.defaults, model=ack_message.model or conversation.model)
+        history = build_history(earlier, request.model, request.system_prompt)
         history.append({"role": "assistant", "content": wait.acknowledgement})
         attempts_made, attempts = wait.attempts_made, wait.attempts_total
         started = wait.started_at
@@ -154,7 +160,7 @@ class ChatService:
             self.store.update_wait(wait.id, attempts_made=0, attempts_total=attempts)
         recorder = _ReplyRecorder(self.store, conversation.id, ack_message.model or conversation.model)
         events = self.engine.wait_for_agent(
-            history, TurnRequest(model=recorder.model, session_id=conversation.session_id),
+            history, request,
             attempts_made=attempts_made, attempts=attempts, started_at=started,
             reasoning=ack_message.reasoning,
         )
@@ -186,6 +192,10 @@ class ChatService:
                 recorder.add(content=text)
             case TurnReasoning(text):
                 recorder.add(reasoning=text)
+            case TurnToolCall(call):
+                store.add_tool_call(recorder._ensure().id, call)
+            case TurnExtras(data):
+                store.merge_extras(recorder._ensure().id, data)
             case AgentWaiting(ack, 0, attempts, _) if wait is None:
                 message = recorder.finish(MessageStatus.AWAITING_AGENT, content=ack)
                 now = time.time()

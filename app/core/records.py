@@ -43,6 +43,10 @@ class Conversation:
     created_at: float
     updated_at: float
     archived: bool
+    web_search: bool = False
+    """Ask the server to search the web on each turn of this conversation."""
+    system_prompt: str | None = None
+    """The conversation's own system prompt (None: the configured default, if any)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,8 @@ def title_from_text(text: str, limit: int = 60) -> str:
 # The store selects these columns in this order and maps rows by position
 # (no sqlite3.Row factory: the connection is shared with sqlite-utils).
 
-CONVERSATION_COLUMNS = "c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived"
+CONVERSATION_COLUMNS = ("c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived,"
+                        " c.web_search, c.system_prompt")
 MESSAGE_COLUMNS = ("id, conversation_id, role, content, reasoning, status, model, prompt_tokens,"
                    " completion_tokens, total_tokens, error, created_at, updated_at")
 WAIT_COLUMNS = ("id, conversation_id, message_id, acknowledgement, attempts_made, attempts_total,"
@@ -151,12 +156,12 @@ USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 def conversation_from_row(row: tuple) -> Conversation:
     """A Conversation from a row of CONVERSATION_COLUMNS."""
-    return Conversation(*row[:6], archived=bool(row[6]))
+    return Conversation(*row[:6], archived=bool(row[6]), web_search=bool(row[7]), system_prompt=row[8])
 
 
 def summary_from_row(row: tuple) -> ConversationSummary:
     """A ConversationSummary from CONVERSATION_COLUMNS plus the waiting flag."""
-    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[7]))
+    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[9]))
 
 
 def message_from_row(row: tuple) -> Message:

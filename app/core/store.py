@@ -28,6 +28,7 @@ from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_COLUM
                               WAIT_COLUMNS, AgentWait, Conversation, ConversationSummary, ImageLink,
                               Message, MessageStatus, SearchHit, conversation_from_row, export_data,
                               import_rows, message_from_row, summary_from_row, title_from_text)
+from app.core.store_tools import ToolStore
 
 _WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id)"
 
@@ -41,7 +42,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store:
+class Store(ToolStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
@@ -364,8 +365,9 @@ class Store:
     def export_conversation(self, conversation_id: int) -> dict:
         """Everything about a conversation as JSON-ready data (there is never a credential in it)."""
         with self._snapshot():
-            return export_data(self.get_conversation(conversation_id), self.messages(conversation_id),
-                               self.images(conversation_id), self.pending_waits(conversation_id))
+            return self._add_tool_data(export_data(
+                self.get_conversation(conversation_id), self.messages(conversation_id),
+                self.images(conversation_id), self.pending_waits(conversation_id)))
 
     def import_conversation(self, data: dict) -> Conversation:
         """Re-create an exported conversation under a new id, keeping its session id."""
@@ -383,6 +385,7 @@ class Store:
                                  [(new_id, ids[old], *values) for old, *values in images])
                 conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(11)})",
                                  [(new_id, ids.get(old), *values) for old, values in waits])
+                self._import_tool_data(conn, data, new_id, ids)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreError("That is not a valid asi-chat conversation export.") from exc
         return self.get_conversation(new_id)

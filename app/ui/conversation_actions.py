@@ -6,7 +6,7 @@ panes and `current_id`.
 
 from __future__ import annotations
 
-from app.core.config import MODELS
+from app.core.models import valid_name
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
@@ -17,7 +17,7 @@ class ConversationActions:
 
     def action_switch_model(self) -> None:
         def chosen(model: str | None) -> None:
-            if model is None or model not in MODELS:
+            if model is None or valid_name(model) is None:
                 return
             if self.current_id is None:
                 self.new_model = model

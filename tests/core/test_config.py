@@ -11,7 +11,7 @@ from app.core.errors import ConfigError
 def test_defaults_without_file_or_env(tmp_path: Path) -> None:
     settings = load_settings({}, env={}, config_file=tmp_path / "none.toml")
     assert settings.base_url == DEFAULT_BASE_URL
-    assert settings.model == "asi1-fast-agentic"
+    assert settings.model == "asi1"
     assert settings.poll_interval == 5.0
     assert settings.poll_attempts == 24
     assert settings.api_key is None
@@ -43,11 +43,13 @@ def test_toml_error_names_file_and_line(tmp_path: Path) -> None:
     assert "line 2" in str(info.value)
 
 
-def test_unknown_model_in_config_is_a_clear_error(tmp_path: Path) -> None:
+def test_any_model_name_is_accepted_but_not_a_blank_one(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text('model = "gpt-9"\n')
-    with pytest.raises(ConfigError, match="Unknown model 'gpt-9'"):
-        load_settings({}, env={}, config_file=cfg)
+    assert load_settings({}, env={}, config_file=cfg).model == "gpt-9"
+    assert load_settings({}, env={"ASI_CHAT_MODEL": "asi1-graph"}, config_file=cfg).model == "asi1-graph"
+    with pytest.raises(ConfigError, match="Invalid value for model in --model"):
+        load_settings({"model": "two words"}, env={}, config_file=cfg)
 
 
 @pytest.mark.parametrize("var,value", [("ASI_CHAT_POLL_INTERVAL", "soon"), ("ASI_CHAT_POLL_ATTEMPTS", "0")])

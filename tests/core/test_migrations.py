@@ -20,7 +20,8 @@ from app.core.migrations import (MIGRATIONS, create_fts_triggers, drop_fts_trigg
 from app.core.store import Store
 
 IMG = "https://agents.example.com/files/old.png"
-TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts"}
+TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts",
+          "tool_calls", "tool_calls_fts"}
 INDEXES = {"conversations_updated_at", "messages_conversation", "messages_streaming",
            "agent_waits_conversation", "agent_waits_message", "images_conversation"}
 
@@ -32,10 +33,11 @@ def _schema(conn: sqlite3.Connection, kind: str) -> set[str]:
 def test_fresh_schema(db_path: Path):
     conn = Store(db_path)._db().conn
     assert TABLES <= _schema(conn, "table") and INDEXES <= _schema(conn, "index")
-    assert len(_schema(conn, "trigger")) == 6
+    assert len(_schema(conn, "trigger")) == 9
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert applied == migration_names() == ["m001_conversations_messages", "m002_agent_waits",
-                                            "m003_images", "m004_search"]
+    assert applied == migration_names()
+    assert applied[:4] == ["m001_conversations_messages", "m002_agent_waits", "m003_images", "m004_search"]
+    assert {"m120_conversation_options", "m121_tool_calls", "m122_message_extras"} <= set(applied)
     columns = {c[1].lower() for t in ("conversations", "messages", "agent_waits", "images")
                for c in conn.execute(f"PRAGMA table_info({t})")}
     assert not {c for c in columns if "key" in c or "secret" in c or "auth" in c}  # never a credential
@@ -145,7 +147,8 @@ def test_processes_opening_a_new_file_at_once(db_path: Path):
     store = Store(db_path)
     assert sorted(ids) == [1, 2, 3, 4] and store.count_conversations() == 4
     assert len([h for h in store.search_messages("hello") if h.message_id]) == 4
-    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 4
+    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
+        migration_names())
 
 
 @pytest.mark.parametrize("content", [b"not a database\n", os.urandom(8192),

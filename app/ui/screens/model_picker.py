@@ -13,18 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from app.core.config import MODELS, ModelInfo
+from app.core.models import CATALOGUE as MODELS, ModelInfo, window_label
 
 CURRENT_MARK = "●"
 
 
-def context_window(tokens: int) -> str:
-    """A context window as people say it: 32000 → "32K tokens"."""
-    if tokens >= 1_000_000:
-        return f"{tokens / 1_000_000:g}M tokens"
-    if tokens >= 1_000:
-        return f"{tokens / 1_000:g}K tokens"
-    return f"{tokens} tokens"
+def context_window(tokens: int | None) -> str:
+    """A context window as people say it: 32000 → "32K tokens" (None: "unknown window")."""
+    return window_label(tokens)
 
 
 def model_prompt(model: ModelInfo, current: bool) -> Content:
@@ -33,7 +29,7 @@ def model_prompt(model: ModelInfo, current: bool) -> Content:
     return Content.assemble(
         mark, (model.name, "bold"), "\n",
         f"  {model.purpose}", "\n",
-        (f"  {model.latency} latency · {context_window(model.context_tokens)}", "dim"),
+        (f"  {model.latency or 'unknown'} latency · {context_window(model.context_tokens)}", "dim"),
     )
 
 
