@@ -337,6 +337,7 @@ class Store(ToolStore):
         with self._snapshot() as conn:
             found = self._ranked(conn, "messages_fts", match, limit,
                                  "snippet(messages_fts, 0, '«', '»', '…', 12)")
+            found += self._tool_call_hits(conn, match, limit)  # a message found by its tool calls
             titled = self._ranked(conn, "conversations_fts", match, limit,
                                   "highlight(conversations_fts, 0, '«', '»')")
             about = {row[0]: row[1:] for row in conn.execute(
