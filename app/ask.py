@@ -45,7 +45,7 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                     calls[same[0]] = entry  # its result arrived
                 else:
                     calls.append(entry)
-                printer.tool_call(call.name, call.args, call.result)
+                printer.tool_call(call.id, call.name, call.args, call.result)
             case TurnRetrying(attempt, retries, delay, reason):
                 printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
             case AgentWaiting(ack, 0, attempts, _):

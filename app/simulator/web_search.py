@@ -61,5 +61,5 @@ def search_reply(prompt: str, style: str, reasoning: list[str], content: list[st
         chunks = [[first], [{**first, "result": result}]]
         whole = [{**first, "result": result}]
     cited = f"I searched the web for “{query}” [1].\n\n"
-    return Reply(reasoning=["\nThe user wants fresh facts.", " I'll search the web first.\n", *reasoning[2:3]],
+    return Reply(reasoning=["\nThe user wants fresh facts.", " I'll search the web first.\n", *reasoning],
                  content=[cited, *content], tool_chunks=chunks, tool_calls=whole)
