@@ -47,6 +47,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", True),
     ("ctrl+f", "search", "Search", "Search conversations", True),
     ("f2", "switch_model", "Model", "Switch this conversation's model", True),
+    ("f3", "toggle_web_search", "Web search", "Turn web search on or off for this conversation", False),
     ("ctrl+r", "rename", "Rename", "Rename this conversation", False),
     ("ctrl+d", "delete", "Delete", "Delete this conversation", False),
     ("ctrl+b", "toggle_reasoning", "Reasoning", "Show or hide the reasoning pane", False),
@@ -141,9 +142,9 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
 
     def _update_title(self) -> None:
         if self.current_id is None:
-            self.sub_title = f"new conversation · {self.new_model}"
+            self.sub_title = f"new conversation · {self.new_model}{self.web_search_mark()}"
         else:
-            self.sub_title = f"{self.title_of(self.current_id)} · {self.current_model()}"
+            self.sub_title = f"{self.title_of(self.current_id)} · {self.current_model()}{self.web_search_mark()}"
 
     def title_of(self, conversation_id: int) -> str:
         try:
@@ -212,6 +213,8 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         if self.current_id is None:
             try:
                 conversation = self.store.create_conversation(self.new_model, title=title_from_text(text))
+                if getattr(self, "new_web_search", False):
+                    self.store.set_web_search(conversation.id, True)
             except AsiChatError as exc:
                 self.composer.text = text
                 self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)

@@ -6,7 +6,7 @@ panes and `current_id`.
 
 from __future__ import annotations
 
-from app.core.models import valid_name
+from app.core.models import known_models, valid_name
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
@@ -28,7 +28,32 @@ class ConversationActions:
             self._update_context()
             self.notify(f"Model: {model}", markup=False)
 
-        self.push_screen(ModelPickerScreen(self.current_model()), chosen)
+        self.push_screen(ModelPickerScreen(self.current_model(), known_models(self.settings)), chosen)
+
+    def web_search_on(self) -> bool:
+        """True when the open (or next new) conversation's turns ask for web search."""
+        if self.settings.web_search:
+            return True
+        if self.current_id is None:
+            return getattr(self, "new_web_search", False)
+        return self.store.get_conversation(self.current_id).web_search
+
+    def web_search_mark(self) -> str:
+        """What the sub-title adds after the model name."""
+        return " · 🌐 web search" if self.web_search_on() else ""
+
+    def action_toggle_web_search(self) -> None:
+        if self.settings.web_search:
+            self.notify("Web search is on for every conversation (web_search in the config file).",
+                        markup=False)
+            return
+        enabled = not self.web_search_on()
+        if self.current_id is None:
+            self.new_web_search = enabled  # applied when the conversation is created
+        else:
+            self.store.set_web_search(self.current_id, enabled)
+        self._update_title()
+        self.notify(f"Web search: {'on' if enabled else 'off'}", markup=False)
 
     def action_rename(self) -> None:
         conversation_id = self.current_id

@@ -19,6 +19,7 @@ from app.core.events import (
     TurnFinal,
     TurnReasoning,
     TurnRetrying,
+    TurnToolCall,
 )
 from app.core.growing_text import GrowingText
 from app.core.records import MessageStatus
@@ -46,6 +47,8 @@ class LiveTurn:
     ack_view: "MessageView | None" = None
     finishing: bool = False
     """The reply is in and stored; only its last lines are still being drawn."""
+    tool_calls: dict = field(default_factory=dict)
+    """The reply's tool calls so far, by id (shown again when the conversation is reopened)."""
 
 
 class TurnPresenter:
@@ -74,6 +77,8 @@ class TurnPresenter:
         turn.view.append(str(turn.content))
         await self.app.reasoning_pane.start_live()
         self.app.reasoning_pane.append(str(turn.reasoning))
+        for call in turn.tool_calls.values():
+            self.app.reasoning_pane.show_tool_call(call.id, call.name, call.args, call.result)
 
     async def consume(self, turn: LiveTurn, events: AsyncIterator[TurnEvent]) -> None:
         """Run a turn's events to the end, updating whatever of it is on screen."""
@@ -110,6 +115,10 @@ class TurnPresenter:
                 if open_now and turn.view is not None:
                     turn.view.append_reasoning(text)
                     app.reasoning_pane.append(text)
+            case TurnToolCall(call):
+                turn.tool_calls[call.id] = call
+                if open_now and turn.view is not None:
+                    app.reasoning_pane.show_tool_call(call.id, call.name, call.args, call.result)
             case TurnRetrying(attempt, retries, delay, reason):
                 app.notify(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries}).",
                            title="Retrying", severity="warning", markup=False, timeout=max(3.0, delay))

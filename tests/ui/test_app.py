@@ -149,10 +149,10 @@ async def test_rename_delete_search_and_model_switch(sim, db_path) -> None:
         # model switch
         await pilot.press("f2")
         await pilot.pause()
-        await pilot.press("end", "enter")  # the last model: asi1-extended-agentic
+        await pilot.press("home", "down", "enter")  # the second model: asi1-ultra
         await pilot.pause(0.1)
-        assert app.store.get_conversation(hello_id).model == "asi1-extended-agentic"
-        assert "asi1-extended-agentic" in app.sub_title
+        assert app.store.get_conversation(hello_id).model == "asi1-ultra"
+        assert "asi1-ultra" in app.sub_title
         # search as you type filters the list by message content
         await pilot.press("ctrl+f", *"giraf")
         await until(pilot, lambda: len(app.conversation_list.conversation_ids()) == 1)

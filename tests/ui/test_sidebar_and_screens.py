@@ -365,7 +365,7 @@ async def test_model_picker_lists_every_model_and_marks_the_current_one() -> Non
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         assert options.has_focus
-        assert [o.id for o in options.options] == list(MODELS)
+        assert [o.id for o in options.options] == [*MODELS, "\x00other"]
         assert options.highlighted_option.id == "asi1-fast-agentic"
         for option, window in zip(options.options, ["200K", "200K", "200K", "32K", "24K", "64K"]):
             model, text = MODELS[option.id], option.prompt.plain
@@ -382,8 +382,10 @@ async def test_model_picker_results(keys: tuple[str, ...], expected: str | None)
     assert await run_modal(ModelPickerScreen("asi1-agentic"), *keys) == [expected]
 
 
-async def test_model_picker_wraps_around() -> None:
-    assert await run_modal(ModelPickerScreen("asi1"), "up", "enter") == ["asi1-extended-agentic"]
+async def test_model_picker_wraps_around_to_other_then_the_last_model() -> None:
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "up", "enter") == ["asi1-extended-agentic"]
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "enter", *"my-model", "enter") == ["my-model"]
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "enter", "escape") == []  # back in the picker
 
 
 # -- snapshots -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from app.core.records import Message
 from app.ui.widgets.message_view import MessageView
+from app.ui.widgets.tool_calls import ToolCallList
 
 FLUSH_INTERVAL = 0.05
 """Seconds between renders of live reasoning; tokens only ever touch a buffer."""
@@ -104,7 +105,13 @@ class ReasoningPane(VerticalScroll):
         self.border_title = TITLE
 
     def compose(self) -> ComposeResult:
+        yield ToolCallList(classes="reasoning--tools")
         yield Markdown(open_links=False, classes="reasoning--body")
+
+    def show_tool_call(self, call_id: str, name: str, args: str, result: str | None) -> None:
+        """Show a tool call of the live reply (ignored when not live)."""
+        if self._following:
+            self.query_one(ToolCallList).show_call(call_id, name, args, result)
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="reasoning-flush", pause=True)
@@ -135,6 +142,8 @@ class ReasoningPane(VerticalScroll):
         self._pending.clear()
         self._source[:] = [text] if text else []
         self._breaker = ParagraphBreaker()
+        for tools in self.query(ToolCallList):  # another reply: its calls are not these
+            tools.clear()
 
     def _run(self, coroutine) -> AwaitComplete:
         async def locked() -> None:
