@@ -86,10 +86,9 @@ def test_tool_calls_in_show_export_import_and_search(sim_env, tmp_path) -> None:
     assert exported["messages"][1]["tool_calls"][0]["name"] == "web_search"
     hits = json.loads(asi(sim_env, "search", "--json", "hello").stdout)
     assert any(h["role"] == "assistant" and "🔧 web_search" in h["snippet"] for h in hits)
-    # A tool-call query nobody typed into a message still finds the message.
-    asi(sim_env, "ask", "!sim:websearch=openai tell me about giraffe")
-    hits = json.loads(asi(sim_env, "search", "--json", "giraffe").stdout)
-    assert any(h["role"] == "assistant" for h in hits)
+    # A word only the tool result holds still finds the reply.
+    hits = json.loads(asi(sim_env, "search", "--json", "Wikipedia").stdout)
+    assert [(h["role"], h["snippet"].split(":")[0]) for h in hits] == [("assistant", "🔧 web_search")]
     assert TEST_KEY not in out.read_text()
 
 

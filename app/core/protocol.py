@@ -214,6 +214,10 @@ class StreamParser:
         self._release_tools(out)
         return out.result()
 
+    def _tool_calls(self, entries: Any, out: _Output) -> None:
+        for call in self._tools.feed(entries):
+            out.event(call)
+
     def _release_tools(self, out: _Output) -> None:
         for call in self._tools.flush():  # OpenAI-style fragments are whole only now
             out.event(call)
@@ -272,9 +276,10 @@ class StreamParser:
         if error is not None:
             out.event(_error(error))
             return
-        extras = extras_of(obj)
-        if extras is not None:
-            out.event(extras)
+        if "executable_data" in obj or "metadata" in obj or "intermediate_steps" in obj:
+            extras = extras_of(obj)
+            if extras is not None:
+                out.event(extras)
         thought = obj.get("thought")
         if isinstance(thought, str):
             out.text(ReasoningDelta, thought)
@@ -297,10 +302,10 @@ class StreamParser:
             content = delta.get("content")
             if content and isinstance(content, str):
                 self._think.feed(content, out)
-        for part in (delta, choice.get("message")):
-            if isinstance(part, dict) and part.get("tool_calls"):
-                for call in self._tools.feed(part["tool_calls"]):
-                    out.event(call)
+            if "tool_calls" in delta:
+                self._tool_calls(delta["tool_calls"], out)
+        if "message" in choice and isinstance(choice["message"], dict) and "tool_calls" in choice["message"]:
+            self._tool_calls(choice["message"]["tool_calls"], out)
         reason = choice.get("finish_reason")
         if reason and not self._finished and isinstance(reason, str):
             self._finished = True
