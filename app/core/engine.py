@@ -67,9 +67,12 @@ class TurnEngine:
                         yield TurnReasoning(text)
                     case Retrying(attempt, retries, delay, reason):
                         yield TurnRetrying(attempt, retries, delay, reason)
-                    case ToolCall() | Extras():
+                    case ToolCall():
                         completion.apply(event)
-                        yield TurnToolCall(event) if isinstance(event, ToolCall) else TurnExtras(event.data)
+                        yield TurnToolCall(event)
+                    case Extras(data):
+                        completion.apply(event)
+                        yield TurnExtras(data)
                     case _:
                         completion.apply(event)
         except ApiError as err:
