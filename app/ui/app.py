@@ -160,7 +160,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
     def _update_context(self) -> None:
         model = self.current_model()
         messages = self.store.messages(self.current_id) if self.current_id is not None else []
-        used, window = context_usage(messages, model)
+        used, window = context_usage(messages, model, self.system_prompt_now())
         self.query_one(ContextMeter).update_usage(used, window)
 
     # -- opening conversations ---------------------------------------------------------
@@ -322,7 +322,10 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         if self.current_id is not None and self.current_id in self.presenter.live and \
                 event.message_view is self.presenter.live[self.current_id].view:
             return  # the live reply's reasoning is already streaming there
-        await self.reasoning_pane.show_message(event.message_view)
+        message_id = event.message_view.message_id
+        calls = self.store.tool_calls(message_id) if message_id is not None else []
+        await self.reasoning_pane.show_message(
+            event.message_view, [(c.call_id, c.name, c.args, c.result) for c in calls])
 
     def action_copy_message(self) -> None:
         focused = self.focused if isinstance(self.focused, MessageView) else None

@@ -30,6 +30,12 @@ class ConversationActions:
 
         self.push_screen(ModelPickerScreen(self.current_model(), known_models(self.settings)), chosen)
 
+    def system_prompt_now(self) -> str | None:
+        """The system prompt the open (or next new) conversation's turns send."""
+        if self.current_id is None:
+            return self.settings.system_prompt
+        return self.store.get_conversation(self.current_id).system_prompt or self.settings.system_prompt
+
     def web_search_on(self) -> bool:
         """True when the open (or next new) conversation's turns ask for web search."""
         if self.settings.web_search:

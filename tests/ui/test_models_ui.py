@@ -102,3 +102,34 @@ async def test_the_app_refreshes_the_model_list_in_the_background(sim, db_path) 
 
         await until(pilot, lambda: "asi1-brand-new" in [m.name for m in known_models(app.settings)])
         assert isinstance(app.focused, Composer)
+
+
+async def test_a_selected_message_shows_its_stored_tool_calls(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "search the web for okapis")
+        await idle(app, pilot)
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        tools = app.reasoning_pane.query_one(ToolCallList)
+        await app.open_conversation(app.current_id)  # as after a restart: views of stored messages
+        await until(pilot, lambda: len(app.chat_pane.message_views()) == 4)
+        replies = [v for v in app.chat_pane.message_views() if v.role == "assistant"]
+        searched, plain = replies
+        assert searched.message_id is not None and "I searched the web" in searched.content
+        searched.focus()
+        await until(pilot, lambda: tools.lines and tools.lines[0].startswith("🔧 web_search: okapis →"))
+        plain.focus()
+        await until(pilot, lambda: tools.lines == [])
+
+
+async def test_the_context_meter_counts_the_system_prompt(sim, db_path) -> None:
+    from app.core.history import estimate_tokens
+    from app.ui.widgets.context_meter import ContextMeter, short_count
+
+    prompt = "Be terse. " * 300
+    app = build_app(sim, db_path, system_prompt=prompt)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = str(app.query_one(ContextMeter).render())
+        assert shown.startswith(f"context {short_count(estimate_tokens(prompt))} / 200k")

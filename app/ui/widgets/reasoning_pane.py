@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 
 from textual.app import ComposeResult
@@ -185,10 +186,15 @@ class ReasoningPane(VerticalScroll):
             if self._timer is not None and self._stream is not None:
                 self._timer.resume()
 
-    def show_message(self, view_or_message: MessageView | Message) -> AwaitComplete:
-        """Show the stored reasoning of a message (a `MessageView` or a `Message`)."""
+    def show_message(self, view_or_message: MessageView | Message,
+                     tool_calls: Iterable[tuple[str, str, str, str | None]] = ()) -> AwaitComplete:
+        """Show the stored reasoning of a message (a `MessageView` or a `Message`), and its
+        stored tool calls as (id, name, args, result)."""
         reasoning = getattr(view_or_message, "reasoning", "") or ""
         self._set_source(reasoning, live=False)
+        tools = self.query_one(ToolCallList)
+        for call in tool_calls:
+            tools.show_call(*call)
         document = ParagraphBreaker().feed(reasoning) if reasoning.strip() else NO_REASONING
         return self._run(self._replace(document, f"{TITLE} · message", live=False))
 
