@@ -358,6 +358,7 @@ class Store(ToolStore):
             return []
         with self._snapshot() as conn:
             order = best_conversations(conn, match, message_query(query), limit, self.LIST_CANDIDATES)
+            order += self._tool_call_conversations(conn, message_query(query), limit - len(order), order)
             rows = {row[0]: row for row in conn.execute(
                 f"SELECT {CONVERSATION_COLUMNS}, {_WAITING} FROM conversations c"
                 f" WHERE c.id IN ({_marks(len(order))})", order)}

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.database import ranked_matches
 from app.core.events import ToolCall, merge_extras
 from app.core.errors import StoreError
 
@@ -142,6 +143,26 @@ class ToolStore:
         owners = dict(conn.execute(f"SELECT id, message_id FROM tool_calls WHERE id IN"
                                    f" ({', '.join('?' * len(found))})", [f[0] for f in found]))
         return [(owners[rowid], rank, snippet) for rowid, rank, snippet in found if rowid in owners]
+
+    def _tool_call_conversations(self, conn: sqlite3.Connection, match: str | None, limit: int,
+                                 found: list[int]) -> list[int]:
+        """Conversations (not in `found`) whose tool calls match, best first, at most `limit`."""
+        if match is None or limit <= 0:
+            return []
+        ranked = ranked_matches(conn, "tool_calls_fts", match, -1, self.LIST_CANDIDATES)
+        if not ranked:
+            return []
+        owner = dict(conn.execute(
+            "SELECT t.id, m.conversation_id FROM tool_calls t JOIN messages m ON m.id = t.message_id"
+            f" WHERE t.id IN ({', '.join('?' * len(ranked))})", [rowid for rowid, _ in ranked]))
+        extra: list[int] = []
+        for rowid, _ in ranked:
+            cid = owner.get(rowid)
+            if cid is not None and cid not in found and cid not in extra:
+                extra.append(cid)
+                if len(extra) >= limit:
+                    break
+        return extra
 
 
 def _loads(text: str | None) -> dict:

@@ -75,6 +75,8 @@ def test_store_keeps_options_and_tool_calls(db_path: Path) -> None:
     assert store.message_extras(message.id) == {"executable_data": [1, 2], "metadata": {"k": "v"}}
     assert [h.message_id for h in store.search_messages("giraffe")] == [message.id]
     assert "zebra" in store.search_messages("zebra")[0].snippet
+    assert [c.id for c in store.search_conversations("zebra")] == [conv.id]  # search as you type too
+    assert store.search_conversations("z") == []  # a lone letter: titles only
     copy = store.import_conversation({**store.export_conversation(conv.id), "conversation": {
         **store.export_conversation(conv.id)["conversation"], "session_id": "another"}})
     (copied,) = store.messages(copy.id)
