@@ -81,6 +81,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
                     raise ValueError
                 return number
             case "temperature":
+                if isinstance(value, bool):
+                    raise ValueError
                 number = float(value)
                 if not 0 <= number <= 2:
                     raise ValueError

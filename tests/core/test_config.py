@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import DEFAULT_BASE_URL, load_settings, require_key, save_setting
+from app.core.config import DEFAULT_BASE_URL, Settings, load_settings, require_key, save_setting
 from app.core.errors import ConfigError
 
 
@@ -75,3 +75,33 @@ def test_save_setting_keeps_other_keys_and_refuses_the_key(tmp_path: Path) -> No
     with pytest.raises(ValueError):
         save_setting(cfg, "api_key", "sk-secret")
     assert "sk-secret" not in cfg.read_text()
+
+
+def test_turn_options_from_file_and_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('temperature = 0.7\nmax_tokens = 512\nsystem_prompt = "  Be kind.  "\nweb_search = true\n')
+    settings = load_settings({}, env={}, config_file=cfg)
+    assert (settings.temperature, settings.max_tokens, settings.system_prompt, settings.web_search) == (
+        0.7, 512, "Be kind.", True)
+    env = {"ASI_CHAT_TEMPERATURE": "0", "ASI_CHAT_WEB_SEARCH": "off", "ASI_CHAT_MAX_TOKENS": "9"}
+    settings = load_settings({}, env=env, config_file=cfg)
+    assert (settings.temperature, settings.web_search, settings.max_tokens) == (0.0, False, 9)
+    assert Settings().temperature is None and Settings().web_search is False
+
+
+@pytest.mark.parametrize("line", ["temperature = 2.5", "temperature = -1", 'temperature = "hot"', "temperature = true",
+                                  "max_tokens = 0", "max_tokens = 1.5", "max_tokens = true",
+                                  'web_search = "maybe"', "system_prompt = 3"])
+def test_bad_turn_options_are_named(tmp_path: Path, line: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(line + "\n")
+    with pytest.raises(ConfigError, match=f"Invalid value for {line.split()[0]}"):
+        load_settings({}, env={}, config_file=cfg)
+
+
+def test_a_saved_system_prompt_with_newlines_and_quotes_reads_back(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    save_setting(cfg, "system_prompt", 'Line one\n"quoted" \\ back')
+    save_setting(cfg, "web_search", True)
+    settings = load_settings({}, env={}, config_file=cfg)
+    assert settings.system_prompt == 'Line one\n"quoted" \\ back' and settings.web_search is True
