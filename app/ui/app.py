@@ -48,6 +48,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+f", "search", "Search", "Search conversations", True),
     ("f2", "switch_model", "Model", "Switch this conversation's model", True),
     ("f3", "toggle_web_search", "Web search", "Turn web search on or off for this conversation", False),
+    ("f4", "edit_system_prompt", "System prompt", "Set this conversation's system prompt", False),
     ("ctrl+r", "rename", "Rename", "Rename this conversation", False),
     ("ctrl+d", "delete", "Delete", "Delete this conversation", False),
     ("ctrl+b", "toggle_reasoning", "Reasoning", "Show or hide the reasoning pane", False),
@@ -213,8 +214,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         if self.current_id is None:
             try:
                 conversation = self.store.create_conversation(self.new_model, title=title_from_text(text))
-                if getattr(self, "new_web_search", False):
-                    self.store.set_web_search(conversation.id, True)
+                self.apply_new_options(conversation.id)  # web search, system prompt chosen before
             except AsiChatError as exc:
                 self.composer.text = text
                 self.notify(str(exc), title="History", severity="error", markup=False, timeout=10)

@@ -10,6 +10,7 @@ from app.core.models import known_models, valid_name
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
+from app.ui.screens.system_prompt import SystemPromptScreen
 
 
 class ConversationActions:
@@ -33,8 +34,32 @@ class ConversationActions:
     def system_prompt_now(self) -> str | None:
         """The system prompt the open (or next new) conversation's turns send."""
         if self.current_id is None:
-            return self.settings.system_prompt
+            return getattr(self, "new_system_prompt", None) or self.settings.system_prompt
         return self.store.get_conversation(self.current_id).system_prompt or self.settings.system_prompt
+
+    def apply_new_options(self, conversation_id: int) -> None:
+        """Give a just-created conversation the options chosen before it existed."""
+        if getattr(self, "new_web_search", False):
+            self.store.set_web_search(conversation_id, True)
+        if getattr(self, "new_system_prompt", None):
+            self.store.set_system_prompt(conversation_id, self.new_system_prompt)
+        self.new_web_search, self.new_system_prompt = False, None
+
+    def action_edit_system_prompt(self) -> None:
+        own = (getattr(self, "new_system_prompt", None) if self.current_id is None
+               else self.store.get_conversation(self.current_id).system_prompt)
+
+        def edited(text: str | None) -> None:
+            if text is None:
+                return
+            if self.current_id is None:
+                self.new_system_prompt = text or None  # applied when the conversation is created
+            else:
+                self.store.set_system_prompt(self.current_id, text or None)
+            self._update_context()
+            self.notify("System prompt saved." if text else "System prompt cleared.", markup=False)
+
+        self.push_screen(SystemPromptScreen(own, self.settings.system_prompt), edited)
 
     def web_search_on(self) -> bool:
         """True when the open (or next new) conversation's turns ask for web search."""

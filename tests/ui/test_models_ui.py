@@ -133,3 +133,33 @@ async def test_the_context_meter_counts_the_system_prompt(sim, db_path) -> None:
         await pilot.pause()
         shown = str(app.query_one(ContextMeter).render())
         assert shown.startswith(f"context {short_count(estimate_tokens(prompt))} / 200k")
+
+
+async def test_f4_sets_the_system_prompt_from_the_composer(sim, db_path) -> None:
+    from app.ui.screens.system_prompt import SystemPromptScreen
+
+    app = build_app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")  # before the conversation exists: kept for it
+        await until(pilot, lambda: isinstance(app.screen, SystemPromptScreen))
+        await pilot.press(*"Answer in French.", "ctrl+j", *"Briefly.", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SystemPromptScreen))
+        assert isinstance(app.focused, Composer)
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        assert sim.requests[-1].messages[0] == {"role": "system", "content": "Answer in French.\nBriefly."}
+        assert app.store.get_conversation(app.current_id).system_prompt == "Answer in French.\nBriefly."
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, SystemPromptScreen))
+        await pilot.press("escape")  # cancel: unchanged
+        await until(pilot, lambda: not isinstance(app.screen, SystemPromptScreen))
+        assert app.store.get_conversation(app.current_id).system_prompt == "Answer in French.\nBriefly."
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, SystemPromptScreen))
+        await pilot.press("ctrl+r")  # cleared
+        await until(pilot, lambda: not isinstance(app.screen, SystemPromptScreen))
+        assert app.store.get_conversation(app.current_id).system_prompt is None
+        await type_and_send(pilot, "again")
+        await idle(app, pilot)
+        assert sim.requests[-1].messages[0]["role"] == "user"
+        assert "System prompt (f4)" in [c.title for c in app.get_system_commands(app.screen)]
