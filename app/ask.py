@@ -17,6 +17,7 @@ from app.core.events import (
     TurnFinal,
     TurnReasoning,
     TurnRetrying,
+    TurnToolCall,
 )
 from app.core.growing_text import GrowingText
 from app.core.records import AgentWait
@@ -36,6 +37,15 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
             case TurnContent(text):
                 content.append(text)
                 printer.content(text)
+            case TurnToolCall(call):
+                calls = result.setdefault("tool_calls", [])
+                entry = {"id": call.id, "name": call.name, "args": call.args, "result": call.result}
+                same = [i for i, c in enumerate(calls) if c["id"] == call.id]
+                if same:
+                    calls[same[0]] = entry  # its result arrived
+                else:
+                    calls.append(entry)
+                printer.tool_call(call.id, call.name, call.args, call.result)
             case TurnRetrying(attempt, retries, delay, reason):
                 printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
             case AgentWaiting(ack, 0, attempts, _):
@@ -86,7 +96,7 @@ async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
     conversation = runtime.store.get_conversation(conversation_id)
     result = {"conversation_id": conversation.id, "session_id": conversation.session_id,
               "model": conversation.model, "content": "", "reasoning": "", "usage": None,
-              "status": "streaming"}
+              "status": "streaming", "tool_calls": []}
     try:
         code = await _print_turn(runtime.chat.send(conversation.id, prompt), _printer(as_json, show_reasoning), result)
     finally:

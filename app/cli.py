@@ -9,13 +9,14 @@ from typing import Any
 
 import click
 
-from app.core.config import MODELS, Settings, load_settings
+from app.core.config import Settings, load_settings
 from app.core.errors import AsiChatError, ConversationNotFound
 
 _SETTING_OPTIONS = (
     click.option("--api-key", help="ASI:One API key (prefer $ASI_ONE_API_KEY: flags show in `ps`)."),
     click.option("--base-url", help="API base URL [$ASI_ONE_BASE_URL; default https://api.asi1.ai/v1]."),
-    click.option("--model", type=click.Choice(list(MODELS)), help="Model for new conversations [$ASI_CHAT_MODEL]."),
+    click.option("--model", help="Model for new conversations, any name (`asi-chat models` lists them)"
+                 " [$ASI_CHAT_MODEL; asi1]."),
     click.option("--poll-interval", type=float, help="Seconds between agent polls [$ASI_CHAT_POLL_INTERVAL; 5]."),
     click.option("--poll-attempts", type=int, help="Polls before giving up on an agent [$ASI_CHAT_POLL_ATTEMPTS; 24]."),
     click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database [$ASI_CHAT_DB]."),
@@ -84,15 +85,21 @@ def cli(ctx: click.Context, **flags: Any) -> None:
 @click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
 @click.option("--no-reasoning", is_flag=True, help="Do not print the model's reasoning.")
+@click.option("--web-search", is_flag=True, default=None, help="Let the model search the web for this turn.")
+@click.option("--temperature", type=click.FloatRange(0, 2), help="Sampling temperature, 0-2 [config: temperature].")
+@click.option("--max-tokens", type=click.IntRange(1), help="Cap the reply's tokens [config: max_tokens].")
+@click.option("--system", help="System prompt of this conversation, kept for its later turns.")
 @setting_options
 @click.pass_context
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
-        as_json: bool, no_reasoning: bool, **flags: Any) -> None:
+        as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
+        max_tokens: int | None, system: str | None, **flags: Any) -> None:
     """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
     text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
     if not text.strip():
         raise click.UsageError("Nothing to send: the prompt is empty.")
-    settings = _settings(ctx, flags)
+    settings = _settings(ctx, flags).with_overrides(web_search=web_search, temperature=temperature,
+                                                    max_tokens=max_tokens)
     from app.ask import run_ask
     from app.core.runtime import make_runtime
 
@@ -109,8 +116,21 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         conv = latest
     else:
         conv = store.create_conversation(settings.model)
+    if system is not None:
+        store.set_system_prompt(conv.id, system)
     code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning))
     ctx.exit(code)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@setting_options
+@click.pass_context
+def models(ctx: click.Context, as_json: bool, **flags: Any) -> None:
+    """Models: the built-in catalogue and what the server offers now, with context windows."""
+    from app.models_cli import run_models
+
+    run_models(_settings(ctx, flags), as_json=as_json)
 
 
 @cli.command(name="list")

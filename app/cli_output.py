@@ -32,6 +32,7 @@ class TurnPrinter:
         self._held = ""
         self._answer_started = False
         self._status_line = False
+        self._pending_tools: dict[str, tuple[str, str]] = {}
         self.out_closed = False
         """The reader of stdout went away (`| head -1`): the rest is not written, only stored."""
 
@@ -79,6 +80,7 @@ class TurnPrinter:
 
     def end_of_reply(self) -> str | None:
         """Called when a streamed reply is over; returns the held acknowledgement, if it was one."""
+        self._flush_tools()
         self._end_reasoning()
         held, self._held = self._held, ""
         if held and is_acknowledgement(held):
@@ -95,9 +97,36 @@ class TurnPrinter:
         self._answer_started = True
 
     def finish(self) -> None:
+        self._flush_tools()
         self._end_reasoning()
         self._clear_status()
         self._write("\n" if self._answer_started else "")
+
+    def tool_call(self, call_id: str, name: str, args: str, result: str | None) -> None:
+        """A dim line on stderr per tool call (never on stdout: scripts read the answer there).
+
+        A call announced before its result waits for it, so each call gets one line; one
+        whose result never comes is printed when the reply ends.
+        """
+        if result is None:
+            self._pending_tools[call_id] = (name, args)
+            return
+        self._pending_tools.pop(call_id, None)
+        self._tool_line(name, args, result)
+
+    def _tool_line(self, name: str, args: str, result: str | None) -> None:
+        from app.core.tool_display import call_line
+
+        self._end_reasoning()
+        self._clear_status()
+        line = call_line(name, args, result)
+        self.err.write((DIM + line + RESET if self.dim else line) + "\n")
+        self.err.flush()
+
+    def _flush_tools(self) -> None:
+        pending, self._pending_tools = self._pending_tools, {}
+        for name, args in pending.values():
+            self._tool_line(name, args, None)
 
     # status -------------------------------------------------------------------------
     def status(self, text: str) -> None:

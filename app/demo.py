@@ -95,6 +95,6 @@ def seed_demo(store) -> None:
 
 
 def _models() -> set[str]:
-    from app.core.config import MODELS
+    from app.core.models import CATALOGUE
 
-    return set(MODELS)
+    return set(CATALOGUE)

@@ -43,7 +43,7 @@ def test_ask_json(sim_env, sim) -> None:
     data = json.loads(result.stdout)
     assert data["content"].startswith("## Hello") and data["reasoning"].strip()
     assert data["session_id"] == sim.requests[-1].session_id
-    assert data["model"] == "asi1-fast-agentic" and data["usage"]["total_tokens"] > 0
+    assert data["model"] == "asi1" and data["usage"]["total_tokens"] > 0
     assert TEST_KEY not in result.stdout
 
 
@@ -72,7 +72,7 @@ def test_prompt_from_stdin(sim_env) -> None:
 
 @pytest.mark.parametrize("args,code,message", [
     (["ask", "   "], 2, "prompt is empty"),
-    (["ask", "--model", "gpt-9", "hi"], 2, "Invalid value"),
+    (["ask", "--model", "gpt-9", "hi"], 4, "does not offer the model 'gpt-9'"),
     (["ask", "--conversation", "999", "hi"], 2, "conversation 999 does not exist"),
     (["show", "999"], 1, "No conversation with id 999"),
     (["ask", "hello !sim:status=503*9"], 4, "Gave up after 3 retries"),

@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator
 
 from app.core.engine import TurnEngine
 from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
-from app.core.events import AgentWaiting, Completion, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning
+from app.core.events import (AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras, TurnFailed, TurnFinal,
+                             TurnReasoning, TurnToolCall)
 from app.core.history import build_history
+from app.core.options import TurnDefaults, request_for
 from app.core.records import AgentWait, Message, MessageStatus, Role
 from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa: F401 - re-exported
-from app.core.request import TurnRequest
 from app.core.store import Store
 from app.core.tree import new_session_id
 from app.core.turn import Turn, WaitProgress
@@ -50,10 +51,12 @@ def owner_gone(owner: str) -> bool:
 class ChatService:
     """Runs turns and agent waits for the conversations in one store."""
 
-    def __init__(self, store: Store, engine: TurnEngine, *, owner: str | None = None) -> None:
+    def __init__(self, store: Store, engine: TurnEngine, *, owner: str | None = None,
+                 defaults: TurnDefaults | None = None) -> None:
         self.store = store
         self.engine = engine
         self.owner = owner or process_owner()
+        self.defaults = defaults or TurnDefaults()
         self.turns: dict[int, Turn] = {}
         """The running turns, by conversation (one at most in each)."""
 
@@ -102,9 +105,10 @@ class ChatService:
                           new_branch=True)
 
     def _answer(self, prompt: Message, model: str, *, activate: bool, session_id: str | None = None) -> Turn:
-        session_id = session_id or prompt.session_id or self.store.get_conversation(prompt.conversation_id).session_id
-        request = TurnRequest(model=model, session_id=session_id)
-        history = build_history(self.store.branch(prompt.conversation_id, prompt.id), model)
+        conversation = self.store.get_conversation(prompt.conversation_id)
+        session_id = session_id or prompt.session_id or conversation.session_id
+        request = request_for(conversation, self.defaults, model=model).with_session(session_id)
+        history = build_history(self.store.branch(prompt.conversation_id, prompt.id), model, request.system_prompt)
         recorder = ReplyRecorder(self.store, prompt.conversation_id, model, parent_id=prompt.id,
                                  session_id=session_id, activate=activate)
         turn = Turn(prompt.conversation_id, request, prompt_id=prompt.id, parent_id=prompt.id)
@@ -125,8 +129,10 @@ class ChatService:
         conversation = self.store.get_conversation(wait.conversation_id)
         ack = self.store.get_message(wait.message_id)
         model = ack.model or conversation.model
-        request = TurnRequest(model=model, session_id=ack.session_id or conversation.session_id)
-        history = build_history(self.store.branch(conversation.id, ack.parent_id) if ack.parent_id else [], model)
+        request = request_for(conversation, self.defaults, model=model).with_session(
+            ack.session_id or conversation.session_id)
+        earlier = self.store.branch(conversation.id, ack.parent_id) if ack.parent_id else []
+        history = build_history(earlier, model, request.system_prompt)
         history.append({"role": "assistant", "content": wait.acknowledgement})
         attempts_made, attempts, started = wait.attempts_made, wait.attempts_total, wait.started_at
         if fresh_budget:
@@ -274,6 +280,12 @@ class ChatService:
             case TurnReasoning(text):
                 recorder.add(reasoning=text)
                 turn.message_id = recorder.message.id
+            case TurnToolCall(call):
+                turn.message_id = recorder.ensure().id
+                store.add_tool_call(turn.message_id, call)
+            case TurnExtras(data):
+                turn.message_id = recorder.ensure().id
+                store.merge_extras(turn.message_id, data)
             case AgentWaiting(ack, 0, attempts, _) if wait is None:
                 message = recorder.finish(MessageStatus.AWAITING_AGENT, content=ack)
                 now = time.time()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
@@ -28,8 +28,10 @@ from app.core.errors import (
     ServerError,
     StreamCutOff,
     StreamErrorEvent,
+    UnknownModel,
 )
 from app.core.events import Completion, Finish, Retrying, StreamError, StreamEvent
+from app.core.models import CATALOGUE
 from app.core.protocol import StreamParser, parse_completion
 from app.core.request import TurnRequest
 from app.core.sanitize import clean, redact
@@ -59,6 +61,8 @@ class AsiOneClient:
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
         self._api_key = api_key
+        #: Model names an "unknown model" error lists (the runtime adds the server's).
+        self.known_models: Callable[[], Iterable[str]] = lambda: list(CATALOGUE)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -143,7 +147,7 @@ class AsiOneClient:
             body = b""
         finally:
             await response.aclose()
-        raise self._status_error(response, body)
+        raise self._status_error(response, body, payload.get("model"))
 
     async def _read(self, response: httpx.Response, stream: bool) -> AsyncIterator[StreamEvent]:
         content_type = response.headers.get("content-type", "")
@@ -182,9 +186,11 @@ class AsiOneClient:
             )
         return event
 
-    def _status_error(self, response: httpx.Response, body: bytes) -> ApiError:
+    def _status_error(self, response: httpx.Response, body: bytes, model: str | None = None) -> ApiError:
         status = response.status_code
         detail = _error_detail(body, self._api_key) or response.reason_phrase or "no details"
+        if status in (400, 404) and model and model in detail:
+            return UnknownModel(model, detail, list(self.known_models()), status=status)
         retry_after = _retry_after(response.headers.get("retry-after"))
         if status in (401, 403):
             return AuthenticationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -9,31 +10,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.core.errors import ConfigError
+from app.core.models import DEFAULT_MODEL, valid_name
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
-DEFAULT_MODEL = "asi1-fast-agentic"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """One of ASI:One's agentic models, as the docs describe it."""
-
-    name: str
-    purpose: str
-    latency: str
-    context_tokens: int
-
-
-MODELS: dict[str, ModelInfo] = {
-    m.name: m
-    for m in (
-        ModelInfo("asi1-agentic", "General orchestration & prototyping", "medium", 32_000),
-        ModelInfo("asi1-fast-agentic", "Real-time agent coordination", "ultra-fast", 24_000),
-        ModelInfo("asi1-extended-agentic", "Complex multi-stage workflows", "slower", 64_000),
-    )
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything asi-chat can be configured with. The key is never persisted by the app."""
@@ -49,6 +28,14 @@ class Settings:
     theme: str | None = None
     list_width: int | None = None
     config_file: Path | None = None
+    temperature: float | None = None
+    """Sampling temperature (0-2) sent with every turn; None leaves it to the server."""
+    max_tokens: int | None = None
+    """A cap on the reply's tokens sent with every turn; None leaves it to the server."""
+    system_prompt: str | None = None
+    """The system prompt of conversations that have none of their own."""
+    web_search: bool = False
+    """Ask for web search on every turn (a conversation can also turn it on for itself)."""
 
     def with_overrides(self, **values: Any) -> "Settings":
         """A copy with the non-None values replaced (flags given on the command line)."""
@@ -63,6 +50,10 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("poll_interval", "ASI_CHAT_POLL_INTERVAL"),
     ("poll_attempts", "ASI_CHAT_POLL_ATTEMPTS"),
     ("db", "ASI_CHAT_DB"),
+    ("temperature", "ASI_CHAT_TEMPERATURE"),
+    ("max_tokens", "ASI_CHAT_MAX_TOKENS"),
+    ("system_prompt", "ASI_CHAT_SYSTEM_PROMPT"),
+    ("web_search", "ASI_CHAT_WEB_SEARCH"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 
@@ -90,6 +81,35 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if number < 1:
                     raise ValueError
                 return number
+            case "temperature":
+                if isinstance(value, bool):
+                    raise ValueError
+                number = float(value)
+                if not 0 <= number <= 2:
+                    raise ValueError
+                return number
+            case "max_tokens":
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                number = int(value)
+                if number < 1:
+                    raise ValueError
+                return number
+            case "web_search":
+                if isinstance(value, bool):
+                    return value
+                if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                    return value.strip().lower() in ("1", "true", "yes", "on")
+                raise ValueError
+            case "model":
+                model = valid_name(value)
+                if model is None:
+                    raise ValueError
+                return model
+            case "system_prompt":
+                if not isinstance(value, str):
+                    raise ValueError
+                return value.strip() or None
             case "db":
                 return Path(str(value)).expanduser()
             case "api_key" if isinstance(value, str):
@@ -138,12 +158,7 @@ def load_settings(
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = _convert(name, value, f"--{name.replace('_', '-')}")
-    settings = Settings(config_file=path, **values)
-    if settings.model not in MODELS:
-        raise ConfigError(
-            f"Unknown model {settings.model!r}; choose one of {', '.join(MODELS)}."
-        )
-    return settings
+    return Settings(config_file=path, **values)
 
 
 def require_key(settings: Settings) -> str:
@@ -168,10 +183,12 @@ def save_setting(path: Path, name: str, value: str | float | int) -> None:
     current[name] = value
     lines = []
     for key, val in current.items():
-        if isinstance(val, (int, float)) and not isinstance(val, bool):
+        if isinstance(val, bool):
+            lines.append(f"{key} = {'true' if val else 'false'}")
+        elif isinstance(val, (int, float)):
             lines.append(f"{key} = {val}")
         else:
-            escaped = str(val).replace("\\", "\\\\").replace('"', '\\"')
+            escaped = json.dumps(str(val), ensure_ascii=False)[1:-1]  # a valid TOML basic string
             lines.append(f'{key} = "{escaped}"')
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -36,6 +36,14 @@ class Conversations:
         """The model the conversation continues with."""
         self.store.set_conversation_model(conversation_id, model)
 
+    def set_web_search(self, conversation_id: int, enabled: bool) -> None:
+        """Ask for web search on each turn of the conversation (or not)."""
+        self.store.set_web_search(conversation_id, enabled)
+
+    def set_system_prompt(self, conversation_id: int, text: str | None) -> None:
+        """The conversation's own system prompt (None: the configured default)."""
+        self.store.set_system_prompt(conversation_id, text)
+
     def switch_branch(self, message: Message, step: int) -> int | None:
         """Show the sibling branch `step` places from `message`; the new leaf id, or None when
         there is none that way. Refused while a reply runs in the conversation."""

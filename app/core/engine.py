@@ -19,13 +19,17 @@ from app.core.events import (
     Completion,
     ContentDelta,
     ReasoningDelta,
+    Extras,
     Retrying,
+    ToolCall,
     TurnContent,
+    TurnExtras,
     TurnEvent,
     TurnFailed,
     TurnFinal,
     TurnReasoning,
     TurnRetrying,
+    TurnToolCall,
 )
 
 Message = dict[str, str]
@@ -63,6 +67,12 @@ class TurnEngine:
                         yield TurnReasoning(text)
                     case Retrying(attempt, retries, delay, reason):
                         yield TurnRetrying(attempt, retries, delay, reason)
+                    case ToolCall():
+                        completion.apply(event)
+                        yield TurnToolCall(event)
+                    case Extras(data):
+                        completion.apply(event)
+                        yield TurnExtras(data)
                     case _:
                         completion.apply(event)
         except ApiError as err:

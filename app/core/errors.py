@@ -48,6 +48,17 @@ class BadRequestError(ApiError):
     """400 and other 4xx the server will not accept again as it is."""
 
 
+class UnknownModel(BadRequestError):
+    """400/404 naming the model: the server does not offer it."""
+
+    def __init__(self, model: str, detail: str, known: list[str], *, status: int | None = 400) -> None:
+        names = ", ".join(known) if known else "asi1"
+        super().__init__(
+            f"ASI:One does not offer the model {model!r} ({status}: {detail}). Switch with f2 in "
+            f"the app or --model in the shell; known models: {names}.", status=status)
+        self.model = model
+
+
 class RateLimitedError(ApiError):
     """429: too many requests; `retry_after` is the server's advice in seconds."""
 

@@ -70,7 +70,38 @@ class Retrying:
     reason: str
 
 
-StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A tool the model (or the server for it) called: web search, an agent, a function.
+
+    `args` is JSON text; `result` is None until the server reports one. The same `id` may
+    arrive again with more filled in: the later one wins.
+    """
+
+    id: str
+    name: str
+    args: str = "{}"
+    result: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """Raw top-level extras of a reply (`executable_data`, `metadata`, `intermediate_steps`)."""
+
+    data: dict
+
+
+StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError | ToolCall | Extras
+
+
+def merge_extras(into: dict, data: dict) -> dict:
+    """Fold one chunk's extras into a reply's: lists grow, other values are replaced."""
+    for key, value in data.items():
+        if isinstance(value, list) and isinstance(into.get(key), list):
+            into[key] = into[key] + value
+        else:
+            into[key] = value
+    return into
 
 
 class Completion(GrowingReply):
@@ -79,7 +110,7 @@ class Completion(GrowingReply):
     `content` and `reasoning` read as strings; `apply` grows them in linear time.
     """
 
-    __slots__ = ("_content", "_reasoning", "usage", "finish_reason")
+    __slots__ = ("_content", "_reasoning", "usage", "finish_reason", "tool_calls", "extras")
 
     def __init__(self, content: str = "", reasoning: str = "", usage: Usage | None = None,
                  finish_reason: str | None = None) -> None:
@@ -87,6 +118,8 @@ class Completion(GrowingReply):
         self._reasoning = GrowingText(reasoning)
         self.usage = usage
         self.finish_reason = finish_reason
+        self.tool_calls: dict[str, ToolCall] = {}
+        self.extras: dict = {}
 
     def apply(self, event: StreamEvent) -> None:
         """Fold one stream event into this reply."""
@@ -99,6 +132,10 @@ class Completion(GrowingReply):
                 self.usage = event
             case Finish(reason):
                 self.finish_reason = reason
+            case ToolCall():
+                self.tool_calls[event.id] = event
+            case Extras(data):
+                merge_extras(self.extras, data)
             case _:
                 pass
 
@@ -183,4 +220,19 @@ class TurnFailed:
         return failure_status(self.error)
 
 
-TurnEvent = TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | TurnFinal | TurnFailed
+@dataclass(frozen=True, slots=True)
+class TurnToolCall:
+    """A tool call of the running turn (sent again, by id, when its result arrives)."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class TurnExtras:
+    """Raw extras of the running turn's reply (see `Extras`)."""
+
+    data: dict
+
+
+TurnEvent = (TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | TurnFinal | TurnFailed
+             | TurnToolCall | TurnExtras)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from app.core.config import MODELS
+from app.core.models import trimming_window
 
 # Room left for the reply when trimming.
 REPLY_RESERVE_TOKENS = 2048
@@ -25,9 +25,8 @@ def estimate_tokens(text: str) -> int:
 
 
 def context_window(model: str) -> int:
-    """The model's context window in tokens (the smallest known one for an unknown model)."""
-    info = MODELS.get(model)
-    return info.context_tokens if info else min(m.context_tokens for m in MODELS.values())
+    """The window the history is trimmed to: the model's, or a conservative 32K when unknown."""
+    return trimming_window(model)
 
 
 def sendable(messages: Iterable[StoredMessage]) -> list[dict[str, str]]:
@@ -66,12 +65,20 @@ def trim_to_window(messages: Sequence[dict[str, str]], model: str) -> list[dict[
     return system + kept
 
 
-def build_history(messages: Iterable[StoredMessage], model: str) -> list[dict[str, str]]:
-    """The request history for a conversation's stored messages."""
-    return trim_to_window(sendable(messages), model)
+def build_history(messages: Iterable[StoredMessage], model: str,
+                  system_prompt: str | None = None) -> list[dict[str, str]]:
+    """The request history for a conversation's stored messages.
+
+    A system prompt goes first, and trimming never drops it.
+    """
+    sent = sendable(messages)
+    if system_prompt and system_prompt.strip():
+        sent.insert(0, {"role": "system", "content": system_prompt})
+    return trim_to_window(sent, model)
 
 
-def context_usage(messages: Iterable[StoredMessage], model: str) -> tuple[int, int]:
-    """(estimated tokens the next request would carry, the model's window)."""
-    sent = build_history(messages, model)
+def context_usage(messages: Iterable[StoredMessage], model: str,
+                  system_prompt: str | None = None) -> tuple[int, int]:
+    """(estimated tokens the next request would carry, the window it is trimmed to)."""
+    sent = build_history(messages, model, system_prompt)
     return sum(estimate_tokens(m["content"]) for m in sent), context_window(model)

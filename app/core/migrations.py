@@ -245,3 +245,55 @@ def rebuild_fts(db: Database) -> None:
 def migration_names() -> list[str]:
     """Names of all migrations, oldest first (for `apply(stop_before=...)`)."""
     return [migration.name for migration in MIGRATIONS._migrations]
+
+
+@MIGRATIONS()
+def m120_conversation_options(db: Database) -> None:
+    """Per-conversation turn options: web search on or off, and its own system prompt."""
+    _run(
+        db,
+        "ALTER TABLE conversations ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0"
+        " CHECK (web_search IN (0, 1))",
+        "ALTER TABLE conversations ADD COLUMN system_prompt TEXT",
+    )
+
+
+@MIGRATIONS()
+def m121_tool_calls(db: Database) -> None:
+    """The tool calls of each reply, in order, with their names, args and results searchable."""
+    _run(
+        db,
+        """CREATE TABLE tool_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            call_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            args TEXT NOT NULL DEFAULT '{}',
+            result TEXT,
+            position INTEGER NOT NULL,
+            UNIQUE (message_id, call_id)
+        )""",
+        "CREATE INDEX tool_calls_message ON tool_calls(message_id, position)",
+        f"""CREATE VIRTUAL TABLE tool_calls_fts USING fts5(
+            name, args, result, content='tool_calls', content_rowid='id', {FTS_OPTIONS})""",
+        """CREATE TRIGGER tool_calls_fts_insert AFTER INSERT ON tool_calls BEGIN
+            INSERT INTO tool_calls_fts(rowid, name, args, result)
+            VALUES (new.id, new.name, new.args, coalesce(new.result, ''));
+        END""",
+        """CREATE TRIGGER tool_calls_fts_delete AFTER DELETE ON tool_calls BEGIN
+            INSERT INTO tool_calls_fts(tool_calls_fts, rowid, name, args, result)
+            VALUES ('delete', old.id, old.name, old.args, coalesce(old.result, ''));
+        END""",
+        """CREATE TRIGGER tool_calls_fts_update AFTER UPDATE ON tool_calls BEGIN
+            INSERT INTO tool_calls_fts(tool_calls_fts, rowid, name, args, result)
+            VALUES ('delete', old.id, old.name, old.args, coalesce(old.result, ''));
+            INSERT INTO tool_calls_fts(rowid, name, args, result)
+            VALUES (new.id, new.name, new.args, coalesce(new.result, ''));
+        END""",
+    )
+
+
+@MIGRATIONS()
+def m122_message_extras(db: Database) -> None:
+    """Raw reply extras (executable_data, metadata, intermediate_steps) as JSON text."""
+    _run(db, "ALTER TABLE messages ADD COLUMN extras TEXT")

@@ -17,11 +17,12 @@ from typing import Any
 from app.core.errors import ProtocolError
 from app.core.events import Completion, ContentDelta, Finish, ReasoningDelta, StreamError
 from app.core.events import StreamEvent, Usage
+from app.core.protocol_tools import ToolCallAssembler, extras_of
 from app.core.sanitize import clean
+from app.core.think_tags import ThinkSplitter
 
 __all__ = ["StreamParser", "parse_completion", "gather"]
 
-_OPEN_TAG, _CLOSE_TAG = "<think>", "</think>"
 _UNREADABLE = "The server sent a reply that could not be read."
 
 # Non-strict: a server that puts a raw tab or other control character inside a JSON string
@@ -87,48 +88,6 @@ class _Output:
             self.events[-1] = kind(last.text + text)  # type: ignore[union-attr]
         else:
             self.events.append(kind(text))
-
-
-class _ThinkSplitter:
-    """Routes content inside `<think>...</think>` to reasoning, the rest to content.
-
-    A tag may be cut anywhere between chunks, so a suffix that could still become a tag
-    is held back until the next chunk (or `flush`) shows what it is. Only a suffix
-    starting at the last `<` can be a tag prefix, so this needs no character loop.
-    """
-
-    __slots__ = ("inside", "_held")
-
-    def __init__(self) -> None:
-        self.inside = False
-        self._held = ""
-
-    def feed(self, text: str, out: _Output) -> None:
-        if self._held:
-            text, self._held = self._held + text, ""
-        elif "<" not in text:  # fast path: almost every token
-            out.text(ReasoningDelta if self.inside else ContentDelta, text)
-            return
-        while text:
-            tag = _CLOSE_TAG if self.inside else _OPEN_TAG
-            kind = ReasoningDelta if self.inside else ContentDelta
-            at = text.find(tag)
-            if at >= 0:
-                out.text(kind, text[:at])
-                text = text[at + len(tag) :]
-                self.inside = not self.inside
-                continue
-            last = text.rfind("<")
-            if last >= 0 and len(text) - last < len(tag) and tag.startswith(text[last:]):
-                text, self._held = text[:last], text[last:]
-            out.text(kind, text)
-            return
-
-    def flush(self, out: _Output) -> None:
-        """Release held-back text: nothing more is coming, so it was never a tag."""
-        if self._held:
-            out.text(ReasoningDelta if self.inside else ContentDelta, self._held)
-            self._held = ""
 
 
 def _as_int(value: Any) -> int:
@@ -201,7 +160,8 @@ class StreamParser:
         self._pending: list[bytes] = []  # bytes of the line not yet ended by b"\n"
         self._data: list[str] = []  # `data:` lines of the event not yet dispatched
         self._event_type: str | None = None
-        self._think = _ThinkSplitter()
+        self._think = ThinkSplitter()
+        self._tools = ToolCallAssembler()
         self._finished = False  # the real API repeats its finish chunk: report it once
 
     def feed(self, data: bytes) -> list[StreamEvent]:
@@ -251,7 +211,16 @@ class StreamParser:
             if not self.done:
                 self._dispatch(out)
         self._think.flush(out)
+        self._release_tools(out)
         return out.result()
+
+    def _tool_calls(self, entries: Any, out: _Output) -> None:
+        for call in self._tools.feed(entries):
+            out.event(call)
+
+    def _release_tools(self, out: _Output) -> None:
+        for call in self._tools.flush():  # OpenAI-style fragments are whole only now
+            out.event(call)
 
     def _line(self, line: str, out: _Output) -> None:
         if not line:
@@ -268,6 +237,7 @@ class StreamParser:
                 self._dispatch(out)
                 self.done = True
                 self._think.flush(out)
+                self._release_tools(out)
                 return
             self._data.append(value)
         elif name == "event":
@@ -306,6 +276,10 @@ class StreamParser:
         if error is not None:
             out.event(_error(error))
             return
+        if "executable_data" in obj or "metadata" in obj or "intermediate_steps" in obj:
+            extras = extras_of(obj)
+            if extras is not None:
+                out.event(extras)
         thought = obj.get("thought")
         if isinstance(thought, str):
             out.text(ReasoningDelta, thought)
@@ -328,11 +302,16 @@ class StreamParser:
             content = delta.get("content")
             if content and isinstance(content, str):
                 self._think.feed(content, out)
+            if "tool_calls" in delta:
+                self._tool_calls(delta["tool_calls"], out)
+        if "message" in choice and isinstance(choice["message"], dict) and "tool_calls" in choice["message"]:
+            self._tool_calls(choice["message"]["tool_calls"], out)
         reason = choice.get("finish_reason")
         if reason and not self._finished and isinstance(reason, str):
             self._finished = True
             # No content follows a finish, so a held-back `<...` is plain text after all.
             self._think.flush(out)
+            self._release_tools(out)
             out.event(Finish(clean(reason)))
 
 
@@ -373,7 +352,7 @@ def parse_completion(body: bytes | str | dict[str, Any]) -> list[StreamEvent]:
     answer: list[str] = []
     content = message.get("content")
     if isinstance(content, str):
-        split, splitter = _Output(), _ThinkSplitter()
+        split, splitter = _Output(), ThinkSplitter()
         splitter.feed(content, split)
         splitter.flush(split)
         for event in split.result():
@@ -382,6 +361,10 @@ def parse_completion(body: bytes | str | dict[str, Any]) -> list[StreamEvent]:
     out = _Output()
     out.text(ReasoningDelta, "\n".join(part for part in map(clean, reasoning) if part))
     out.text(ContentDelta, "".join(answer))
+    tools = ToolCallAssembler()
+    for event in [extras_of(obj), *tools.feed(message.get("tool_calls")), *tools.flush()]:
+        if event is not None:
+            out.event(event)
     reason = choice.get("finish_reason")
     if isinstance(reason, str) and reason:
         out.event(Finish(clean(reason)))

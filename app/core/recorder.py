@@ -34,6 +34,10 @@ class ReplyRecorder(GrowingReply):
         self._unflushed = 0
         self.closed = False
 
+    def ensure(self) -> Message:
+        """The stored reply, created (empty, streaming) if it is not yet."""
+        return self._ensure()
+
     def _ensure(self) -> Message:
         if self.message is None:
             self.message = self.store.add_message(

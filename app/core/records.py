@@ -48,6 +48,10 @@ class Conversation:
     archived: bool
     active_leaf_id: int | None = None
     """The newest message of the branch on screen (None while the conversation is empty)."""
+    web_search: bool = False
+    """Ask the server to search the web on each turn of this conversation."""
+    system_prompt: str | None = None
+    """The conversation's own system prompt (None: the configured default, if any)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +156,7 @@ def title_from_text(text: str, limit: int = 60) -> str:
 # (no sqlite3.Row factory: the connection is shared with sqlite-utils).
 
 CONVERSATION_COLUMNS = ("c.id, c.title, c.model, c.session_id, c.created_at, c.updated_at, c.archived,"
-                        " c.active_leaf_id")
+                        " c.active_leaf_id, c.web_search, c.system_prompt")
 MESSAGE_COLUMNS = ("id, conversation_id, role, content, reasoning, status, model, prompt_tokens,"
                    " completion_tokens, total_tokens, error, created_at, updated_at, parent_id, session_id")
 # What a message is read with: a stopped wait shows as its own status.
@@ -167,12 +171,13 @@ USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 def conversation_from_row(row: tuple) -> Conversation:
     """A Conversation from a row of CONVERSATION_COLUMNS."""
-    return Conversation(*row[:6], archived=bool(row[6]), active_leaf_id=row[7])
+    return Conversation(*row[:6], archived=bool(row[6]), active_leaf_id=row[7], web_search=bool(row[8]),
+                        system_prompt=row[9])
 
 
 def summary_from_row(row: tuple) -> ConversationSummary:
     """A ConversationSummary from CONVERSATION_COLUMNS plus the waiting flag."""
-    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[8]))
+    return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[10]))
 
 
 def message_from_row(row: tuple) -> Message:

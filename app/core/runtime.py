@@ -53,5 +53,10 @@ def make_runtime(settings: Settings, store: Store) -> Runtime:
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
     )
+    from app.core.models import known_models
+    from app.core.options import TurnDefaults
+
+    client.known_models = lambda: [m.name for m in known_models(settings)]
     engine = TurnEngine(client, poll_interval=settings.poll_interval, poll_attempts=settings.poll_attempts)
-    return Runtime(settings, store, client, engine, ChatService(store, engine))
+    return Runtime(settings, store, client, engine,
+                   ChatService(store, engine, defaults=TurnDefaults.from_settings(settings)))

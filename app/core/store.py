@@ -30,6 +30,7 @@ from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_SELEC
                               import_rows, message_from_row, summary_from_row, title_from_text)
 from app.core.tree import TreeStore
 from app.core.wait_store import WaitStore
+from app.core.store_tools import ToolStore
 
 _WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id AND w.stopped_at IS NULL)"
 
@@ -43,7 +44,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store(TreeStore, WaitStore):
+class Store(TreeStore, WaitStore, ToolStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
@@ -282,6 +283,7 @@ class Store(TreeStore, WaitStore):
         with self._snapshot() as conn:
             found = self._ranked(conn, "messages_fts", match, limit,
                                  "snippet(messages_fts, 0, '«', '»', '…', 12)")
+            found += self._tool_call_hits(conn, match, limit)  # a message found by its tool calls
             titled = self._ranked(conn, "conversations_fts", match, limit,
                                   "highlight(conversations_fts, 0, '«', '»')")
             about = {row[0]: row[1:] for row in conn.execute(
@@ -302,6 +304,7 @@ class Store(TreeStore, WaitStore):
             return []
         with self._snapshot() as conn:
             order = best_conversations(conn, match, message_query(query), limit, self.LIST_CANDIDATES)
+            order += self._tool_call_conversations(conn, message_query(query), limit - len(order), order)
             rows = {row[0]: row for row in conn.execute(
                 f"SELECT {CONVERSATION_COLUMNS}, {_WAITING} FROM conversations c"
                 f" WHERE c.id IN ({_marks(len(order))})", order)}
@@ -310,8 +313,9 @@ class Store(TreeStore, WaitStore):
     def export_conversation(self, conversation_id: int) -> dict:
         """Everything about a conversation as JSON-ready data (there is never a credential in it)."""
         with self._snapshot():
-            return export_data(self.get_conversation(conversation_id), self.all_messages(conversation_id),
-                               self.images(conversation_id), self.waits_of(conversation_id))
+            return self._add_tool_data(export_data(
+                self.get_conversation(conversation_id), self.all_messages(conversation_id),
+                self.images(conversation_id), self.waits_of(conversation_id)))
 
     def import_conversation(self, data: dict) -> Conversation:
         """Re-create an exported conversation under a new id, keeping its session id."""
@@ -336,6 +340,7 @@ class Store(TreeStore, WaitStore):
                                  [(new_id, ids[old], *values) for old, *values in images])
                 conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(12)})",
                                  [(new_id, ids.get(old), *values) for old, values in waits])
+                self._import_tool_data(conn, data, new_id, ids)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreError("That is not a valid asi-chat conversation export.") from exc
         return self.get_conversation(new_id)

@@ -15,7 +15,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from app.core.events import AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning
+from app.core.events import (AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
+                             TurnToolCall)
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.records import MessageStatus
 from app.core.request import TurnRequest
@@ -53,6 +54,8 @@ class Turn(GrowingReply):
         self.status = MessageStatus.AWAITING_AGENT if wait else MessageStatus.STREAMING
         self.wait = wait
         self.error: Exception | None = None
+        self.tool_calls: dict[str, ToolCall] = {}
+        """The reply's tool calls so far, by id (a call's result may come in a later event)."""
         self.stopping = False
         """Set by the service when the user stops the wait (rather than the app closing)."""
         self._content, self._reasoning = GrowingText(), GrowingText()
@@ -103,6 +106,8 @@ class Turn(GrowingReply):
                 self._content.append(text)
             case TurnReasoning(text):
                 self._reasoning.append(text)
+            case TurnToolCall(call):
+                self.tool_calls[call.id] = call
             case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
                 if self.wait is None:
                     self.wait = WaitProgress(ack, attempt, attempts, time.time() - elapsed, last_error)

@@ -13,7 +13,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
 think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
-never, poll-error[=CODE], tokens=N.
+never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile].
 """
 
 from __future__ import annotations
@@ -150,17 +150,24 @@ class Tokens:
     n: int = 1000
 
 
+@dataclass
+class WebSearch:
+    """Answer with a web-search tool call first, in wire shape `style` (see web_search.py)."""
+
+    style: str = "asi"
+
+
 Fault = Union[
     Status, Cut, ErrorEvent, SlowFirstByte, KeepAlive, CRLF, Escapes, Malformed, ThinkTags,
     ReasoningContent, Empty, ReasoningOnly, BigReply, BadUtf8, AgentNeverFinishes,
-    PollError, Tokens,
+    PollError, Tokens, WebSearch,
 ]
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 
 # Faults that change the bytes of a stream; their presence rules out a verbatim replay.
 SHAPING_TYPES: tuple[type, ...] = (
     Cut, ErrorEvent, KeepAlive, CRLF, Escapes, Malformed, ThinkTags, ReasoningContent,
-    Empty, ReasoningOnly, BadUtf8,
+    Empty, ReasoningOnly, BadUtf8, WebSearch,
 )
 
 F = TypeVar("F")
@@ -241,6 +248,7 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "never": lambda v: AgentNeverFinishes(),
     "poll-error": lambda v: PollError(int(v) if v else 500),
     "tokens": lambda v: Tokens(int(v) if v else 1000),
+    "websearch": lambda v: WebSearch(v.lower() if v else "asi"),
 }
 
 

@@ -19,10 +19,11 @@ from typing import Any, Iterator
 
 from .faults import (
     ESCAPE_ALT_TEXT, ESCAPE_PAYLOAD, SHAPING_TYPES, AgentNeverFinishes, BigReply, Empty,
-    Escapes, FaultSet, PollError, ReasoningOnly, Status, Tokens, strip_directives,
+    Escapes, FaultSet, PollError, ReasoningOnly, Status, Tokens, WebSearch, strip_directives,
 )
 from .jobs import ImageJob, JobBook
 from .sse import Reply, estimate_tokens, split_events
+from .web_search import SEARCH_RE, search_reply
 
 ACK = "I've sent the message"
 POLL_TEXT = "Any update?"
@@ -233,6 +234,16 @@ class Scenarios:
                 reply = self._giraffes(stream, faults)
             else:
                 reply = generic_reply(prompt)
+            search = faults.get(WebSearch) or (WebSearch() if SEARCH_RE.search(prompt) else None)
+            if search is not None and not exact and reply.replay is None:
+                reply = search_reply(prompt, search.style, reply.reasoning, reply.content)
+            system = next((message_text(m) for m in messages
+                           if isinstance(m, dict) and m.get("role") == "system"), "")
+            if system.strip() and not exact and reply.replay is None:
+                # Visible proof the system prompt arrived (first, as the API expects).
+                shown = " ".join(system.split())
+                shown = shown if len(shown) <= 80 else shown[:79] + "…"
+                reply.content.insert(0, f"(Following the system prompt: “{shown}”)\n\n")
         reply.prompt_tokens = prompt_tokens
         return _shape(reply, faults, escapes, exact)
 

@@ -23,13 +23,17 @@ from urllib.parse import urlsplit
 from .faults import (
     Cut, Escapes, ESCAPE_PAYLOAD, FaultSet, SlowFirstByte, Status, CRLF, parse_directives,
 )
+from .faults import WebSearch
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
 
+# Today's family, the seed's agentic models, and one older name only the list offers.
 MODELS = frozenset({
     "asi1-agentic", "asi1-fast-agentic", "asi1-extended-agentic", "asi1-mini", "asi1",
-    "asi1-ultra",
+    "asi1-ultra", "asi1-graph",
 })
+MODEL_LIST = ("asi1", "asi1-ultra", "asi1-mini", "asi1-agentic", "asi1-fast-agentic",
+              "asi1-extended-agentic", "asi1-graph")
 AUTH_FAILED = {"message": "failed to authenticate user"}
 _STORAGE_RE = re.compile(r"^/agentverse/production/storage/[0-9a-fA-F-]{32,36}$")
 # A client that goes away mid-reply shows up as one of these; never worth a traceback.
@@ -103,11 +107,23 @@ class _Handler(BaseHTTPRequestHandler):
         except (_GONE + (OSError,)):
             pass
 
-    # --- GET: generated images -------------------------------------------------------
+    # --- GET: generated images and the model list --------------------------------------
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        sim = self.server.sim
         if _STORAGE_RE.match(path):
             self._send(200, IMAGE_PNG.read_bytes(), "image/png")
+        elif path.rstrip("/") == "/v1/models":
+            if self.headers.get("Authorization") != f"Bearer {sim.api_key}":
+                self._send_json(401, AUTH_FAILED)
+            elif sim.models_reply is not None:  # a broken list, for tests: (delay, status, type, body)
+                delay, code, content_type, data = sim.models_reply
+                if delay and sim._stopping.wait(delay):
+                    return
+                self._send(code, data, content_type)
+            else:
+                self._send_json(200, {"object": "list", "data": [
+                    {"id": name, "object": "model", "owned_by": "asi1"} for name in sim.model_list]})
         else:
             self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
 
@@ -139,7 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, _invalid("request body is not a JSON object"))
             return
         model = body.get("model")
-        if model not in MODELS:
+        if model not in MODELS and model not in sim.model_list:
             self._send_json(400, _invalid(f"model '{model}' not found"))
             return
         if not messages:
@@ -147,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         faults = sim._faults_for(messages, session_id)
+        if body.get("web_search") is True and WebSearch not in faults:
+            faults.items.append(WebSearch())
         slow = faults.get(SlowFirstByte)
         if slow is not None and sim._stopping.wait(slow.seconds):
             self.close_connection = True  # shutting down: answer nothing
@@ -269,6 +287,10 @@ class Simulator:
         self.chunk_delay = chunk_delay
         self.scenarios = Scenarios(agent_polls, jobs_file=jobs_file)  # jobs_file: agent jobs outlive us
         self.requests: list[RecordedRequest] = []
+        #: What `GET /v1/models` lists (and so also accepts as a model).
+        self.model_list: list[str] = list(MODEL_LIST)
+        #: When set, `GET /v1/models` answers (after delay s) with (delay, status, content type, body).
+        self.models_reply: tuple[float, int, str, bytes] | None = None
         self._lock = threading.Lock()
         self._queue: collections.deque[list[Any]] = collections.deque()
         self._directive_uses: collections.Counter = collections.Counter()

@@ -43,6 +43,10 @@ class Reply:
     completion_tokens: int | None = None
     replay: bytes | None = None
     fast: bool = False
+    tool_chunks: list[list] = field(default_factory=list)
+    """`delta.tool_calls` values streamed, one chunk each, before the content."""
+    tool_calls: list = field(default_factory=list)
+    """The whole `message.tool_calls` of a non-streamed reply."""
 
     def usage(self) -> dict[str, int]:
         """The usage object: prompt, completion and total token counts."""
@@ -224,6 +228,8 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
     yield from dialect.opening()
     for piece in reasoning:
         yield dialect.reasoning(piece)
+    for entries in reply.tool_chunks:
+        yield dialect.event(dialect._chunk({"tool_calls": entries}, None))
     sent = 0
     for piece in content + [None]:
         # Interrupt after N content chunks, or at the end if the reply is shorter.
@@ -272,4 +278,6 @@ def render_json(reply: Reply, faults: FaultSet, model: str) -> bytes:
                 "role": "assistant", "content": content, "reasoning": None}}],
             "usage": reply.usage(),
         }
+    if reply.tool_calls:
+        body["choices"][0]["message"]["tool_calls"] = reply.tool_calls
     return dumps(body).replace(_BAD_MARK.encode(), _BAD_BYTES)

@@ -54,6 +54,8 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", True),
     ("ctrl+f", "search", "Search", "Search conversations", True),
     ("f2", "switch_model", "Model", "Switch this conversation's model", True),
+    ("f8", "toggle_web_search", "Web search", "Turn web search on or off for this conversation", False),
+    ("ctrl+s", "edit_system_prompt", "System prompt", "Set this conversation's system prompt", False),
     ("ctrl+r", "rename", "Rename", "Rename this conversation", False),
     ("ctrl+d", "delete", "Delete", "Delete this conversation", False),
     ("ctrl+b", "toggle_reasoning", "Reasoning", "Show or hide the reasoning pane", False),
@@ -177,9 +179,9 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayou
 
     def _update_title(self) -> None:
         if self.current_id is None:
-            self.sub_title = f"new conversation · {self.new_model}"
+            self.sub_title = f"new conversation · {self.new_model}{self.web_search_mark()}"
         else:
-            self.sub_title = f"{self.title_of(self.current_id)} · {self.current_model()}"
+            self.sub_title = f"{self.title_of(self.current_id)} · {self.current_model()}{self.web_search_mark()}"
 
     def title_of(self, conversation_id: int) -> str:
         try:
@@ -195,7 +197,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayou
     def _update_context(self) -> None:
         model = self.current_model()
         messages = self.store.messages(self.current_id) if self.current_id is not None else []
-        used, window = context_usage(messages, model)
+        used, window = context_usage(messages, model, self.system_prompt_now())
         self.query_one(ContextMeter).update_usage(used, window)
 
     # -- opening conversations ---------------------------------------------------------
@@ -255,6 +257,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayou
         try:
             if self.current_id is None:
                 conversation = self.conversations.create(self.new_model, title=title_from_text(text))
+                self.apply_new_options(conversation.id)  # web search, system prompt chosen before
                 self.current_id = conversation.id
                 await self.chat_pane.show_conversation([])
             if editing is not None:
@@ -347,7 +350,10 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayou
         turn = self.running_turn(self.current_id)
         if turn is not None and event.message_view is self.presenter.view_of(turn):
             return  # the live reply's reasoning is already streaming there
-        await self.reasoning_pane.show_message(event.message_view)
+        message_id = event.message_view.message_id
+        calls = self.store.tool_calls(message_id) if message_id is not None else []
+        await self.reasoning_pane.show_message(
+            event.message_view, [(c.call_id, c.name, c.args, c.result) for c in calls])
 
     def action_copy_message(self) -> None:
         focused = self.focused if isinstance(self.focused, MessageView) else None

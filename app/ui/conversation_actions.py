@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.core.config import MODELS
+from app.core.models import known_models, valid_name
 from app.core.errors import AsiChatError
 from app.ui.screens.confirm import ConfirmScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.screens.rename import RenameScreen
+from app.ui.screens.system_prompt import SystemPromptScreen
 
 if TYPE_CHECKING:
     from app.core.conversations import Conversations
@@ -30,7 +31,7 @@ class ConversationActions:
 
     def action_switch_model(self) -> None:
         def chosen(model: str | None) -> None:
-            if model is None or model not in MODELS:
+            if model is None or valid_name(model) is None:
                 return
             if self.current_id is None:
                 self.new_model = model
@@ -41,7 +42,62 @@ class ConversationActions:
             self._update_context()
             self.notify(f"Model: {model}", markup=False)
 
-        self.push_screen(ModelPickerScreen(self.current_model()), chosen)
+        self.push_screen(ModelPickerScreen(self.current_model(), known_models(self.settings)), chosen)
+
+    def system_prompt_now(self) -> str | None:
+        """The system prompt the open (or next new) conversation's turns send."""
+        if self.current_id is None:
+            return getattr(self, "new_system_prompt", None) or self.settings.system_prompt
+        return self.store.get_conversation(self.current_id).system_prompt or self.settings.system_prompt
+
+    def apply_new_options(self, conversation_id: int) -> None:
+        """Give a just-created conversation the options chosen before it existed."""
+        if getattr(self, "new_web_search", False):
+            self.conversations.set_web_search(conversation_id, True)
+        if getattr(self, "new_system_prompt", None):
+            self.conversations.set_system_prompt(conversation_id, self.new_system_prompt)
+        self.new_web_search, self.new_system_prompt = False, None
+
+    def action_edit_system_prompt(self) -> None:
+        own = (getattr(self, "new_system_prompt", None) if self.current_id is None
+               else self.store.get_conversation(self.current_id).system_prompt)
+
+        def edited(text: str | None) -> None:
+            if text is None:
+                return
+            if self.current_id is None:
+                self.new_system_prompt = text or None  # applied when the conversation is created
+            else:
+                self.conversations.set_system_prompt(self.current_id, text or None)
+            self._update_context()
+            self.notify("System prompt saved." if text else "System prompt cleared.", markup=False)
+
+        self.push_screen(SystemPromptScreen(own, self.settings.system_prompt), edited)
+
+    def web_search_on(self) -> bool:
+        """True when the open (or next new) conversation's turns ask for web search."""
+        if self.settings.web_search:
+            return True
+        if self.current_id is None:
+            return getattr(self, "new_web_search", False)
+        return self.store.get_conversation(self.current_id).web_search
+
+    def web_search_mark(self) -> str:
+        """What the sub-title adds after the model name."""
+        return " · 🌐 web search" if self.web_search_on() else ""
+
+    def action_toggle_web_search(self) -> None:
+        if self.settings.web_search:
+            self.notify("Web search is on for every conversation (web_search in the config file).",
+                        markup=False)
+            return
+        enabled = not self.web_search_on()
+        if self.current_id is None:
+            self.new_web_search = enabled  # applied when the conversation is created
+        else:
+            self.conversations.set_web_search(self.current_id, enabled)
+        self._update_title()
+        self.notify(f"Web search: {'on' if enabled else 'off'}", markup=False)
 
     def action_rename(self) -> None:
         conversation_id = self.current_id

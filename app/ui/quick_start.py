@@ -56,8 +56,18 @@ class QuickStart:
         if self.runtime is None and self._runtime_factory is not None:
             # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
             self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
-        elif self.resume_waits:
+            return
+        self._refresh_models()
+        if self.resume_waits:
             self._resume_pending_waits()
+
+    def _refresh_models(self) -> None:
+        """Ask the server for its model list in the background (at most daily; silent)."""
+        if self.runtime is None:
+            return  # no key: nothing to ask with
+        from app.core.models import refresh_models
+
+        self.run_worker(refresh_models(self.settings), name="model list", exit_on_error=False)
 
     def _import_runtime(self) -> None:
         import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
@@ -65,8 +75,10 @@ class QuickStart:
         self.call_from_thread(self._runtime_ready)
 
     def _runtime_ready(self) -> None:
-        if self._ensure_runtime() is not None and self.resume_waits:
-            self._resume_pending_waits()
+        if self._ensure_runtime() is not None:
+            self._refresh_models()
+            if self.resume_waits:
+                self._resume_pending_waits()
 
     def _ensure_runtime(self) -> Runtime | None:
         """The runtime, built now if it was left to `runtime_factory` and not built yet."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
-from app.core.events import AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying
+from app.core.events import (AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying,
+                             TurnToolCall)
 from app.core.records import MessageStatus
 from app.core.turn import Turn
 
@@ -93,6 +94,7 @@ class TurnPresenter:
         pane, shown = self.panes.chat, self._shown.setdefault(turn, _Shown())
         shown.attached, shown.synced = True, turn.seq
         reasoning = turn.reasoning  # the state as of `synced`: later events come through consume
+        tool_calls = list(turn.tool_calls.values())
         if turn.wait is not None:
             shown.view = None
             if view is not None:  # it was the acknowledgement, by now
@@ -115,6 +117,8 @@ class TurnPresenter:
         shown.view.append(turn.content)
         await self.panes.reasoning.start_live()
         self.panes.reasoning.append(reasoning)
+        for call in tool_calls:
+            self.panes.reasoning.show_tool_call(call.id, call.name, call.args, call.result)
         return True
 
     async def _draw_over(self, turn: Turn, view: "MessageView") -> None:
@@ -160,6 +164,9 @@ class TurnPresenter:
                 if view is not None:
                     view.append_reasoning(text)
                     panes.reasoning.append(text)
+            case TurnToolCall(call):
+                if view is not None:
+                    panes.reasoning.show_tool_call(call.id, call.name, call.args, call.result)
             case TurnRetrying(attempt, retries, delay, reason):
                 panes.notify(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries}).",
                              title="Retrying", severity="warning", markup=False, timeout=max(3.0, delay))

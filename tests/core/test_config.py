@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import DEFAULT_BASE_URL, load_settings, require_key, save_setting
+from app.core.config import DEFAULT_BASE_URL, Settings, load_settings, require_key, save_setting
 from app.core.errors import ConfigError
 
 
 def test_defaults_without_file_or_env(tmp_path: Path) -> None:
     settings = load_settings({}, env={}, config_file=tmp_path / "none.toml")
     assert settings.base_url == DEFAULT_BASE_URL
-    assert settings.model == "asi1-fast-agentic"
+    assert settings.model == "asi1"
     assert settings.poll_interval == 5.0
     assert settings.poll_attempts == 24
     assert settings.api_key is None
@@ -43,11 +43,13 @@ def test_toml_error_names_file_and_line(tmp_path: Path) -> None:
     assert "line 2" in str(info.value)
 
 
-def test_unknown_model_in_config_is_a_clear_error(tmp_path: Path) -> None:
+def test_any_model_name_is_accepted_but_not_a_blank_one(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text('model = "gpt-9"\n')
-    with pytest.raises(ConfigError, match="Unknown model 'gpt-9'"):
-        load_settings({}, env={}, config_file=cfg)
+    assert load_settings({}, env={}, config_file=cfg).model == "gpt-9"
+    assert load_settings({}, env={"ASI_CHAT_MODEL": "asi1-graph"}, config_file=cfg).model == "asi1-graph"
+    with pytest.raises(ConfigError, match="Invalid value for model in --model"):
+        load_settings({"model": "two words"}, env={}, config_file=cfg)
 
 
 @pytest.mark.parametrize("var,value", [("ASI_CHAT_POLL_INTERVAL", "soon"), ("ASI_CHAT_POLL_ATTEMPTS", "0")])
@@ -73,3 +75,33 @@ def test_save_setting_keeps_other_keys_and_refuses_the_key(tmp_path: Path) -> No
     with pytest.raises(ValueError):
         save_setting(cfg, "api_key", "sk-secret")
     assert "sk-secret" not in cfg.read_text()
+
+
+def test_turn_options_from_file_and_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('temperature = 0.7\nmax_tokens = 512\nsystem_prompt = "  Be kind.  "\nweb_search = true\n')
+    settings = load_settings({}, env={}, config_file=cfg)
+    assert (settings.temperature, settings.max_tokens, settings.system_prompt, settings.web_search) == (
+        0.7, 512, "Be kind.", True)
+    env = {"ASI_CHAT_TEMPERATURE": "0", "ASI_CHAT_WEB_SEARCH": "off", "ASI_CHAT_MAX_TOKENS": "9"}
+    settings = load_settings({}, env=env, config_file=cfg)
+    assert (settings.temperature, settings.web_search, settings.max_tokens) == (0.0, False, 9)
+    assert Settings().temperature is None and Settings().web_search is False
+
+
+@pytest.mark.parametrize("line", ["temperature = 2.5", "temperature = -1", 'temperature = "hot"', "temperature = true",
+                                  "max_tokens = 0", "max_tokens = 1.5", "max_tokens = true",
+                                  'web_search = "maybe"', "system_prompt = 3"])
+def test_bad_turn_options_are_named(tmp_path: Path, line: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(line + "\n")
+    with pytest.raises(ConfigError, match=f"Invalid value for {line.split()[0]}"):
+        load_settings({}, env={}, config_file=cfg)
+
+
+def test_a_saved_system_prompt_with_newlines_and_quotes_reads_back(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    save_setting(cfg, "system_prompt", 'Line one\n"quoted" \\ back')
+    save_setting(cfg, "web_search", True)
+    settings = load_settings({}, env={}, config_file=cfg)
+    assert settings.system_prompt == 'Line one\n"quoted" \\ back' and settings.web_search is True

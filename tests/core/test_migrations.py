@@ -20,7 +20,8 @@ from app.core.migrations import (MIGRATIONS, create_fts_triggers, drop_fts_trigg
 from app.core.store import Store
 
 IMG = "https://agents.example.com/files/old.png"
-TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts"}
+TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts",
+          "tool_calls", "tool_calls_fts"}
 INDEXES = {"conversations_updated_at", "messages_conversation", "messages_streaming",
            "agent_waits_conversation", "agent_waits_message", "images_conversation"}
 
@@ -32,11 +33,12 @@ def _schema(conn: sqlite3.Connection, kind: str) -> set[str]:
 def test_fresh_schema(db_path: Path):
     conn = Store(db_path)._db().conn
     assert TABLES <= _schema(conn, "table") and INDEXES <= _schema(conn, "index")
-    assert len(_schema(conn, "trigger")) == 6
+    assert len(_schema(conn, "trigger")) == 9
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert applied == migration_names()
     assert applied[:5] == ["m001_conversations_messages", "m002_agent_waits", "m003_images", "m004_search",
                            "m110_branches"]
+    assert {"m120_conversation_options", "m121_tool_calls", "m122_message_extras"} <= set(applied)
     columns = {c[1].lower() for t in ("conversations", "messages", "agent_waits", "images")
                for c in conn.execute(f"PRAGMA table_info({t})")}
     assert not {c for c in columns if "key" in c or "secret" in c or "auth" in c}  # never a credential
@@ -59,6 +61,10 @@ def _old_file(path: Path, stop_before: str) -> None:
     for mid, role, content, status in rows:
         db.execute("INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at)"
                    " VALUES (?, 7, ?, ?, ?, ?, ?)", (mid, role, content, status, now, now))
+    if "parent_id" in db["messages"].columns_dict:  # a version with branches wrote them as one line
+        db.execute("UPDATE messages SET parent_id = id - 1, session_id = 'sess-7' WHERE id > 70")
+        db.execute("UPDATE messages SET session_id = 'sess-7' WHERE id = 70")
+        db.execute("UPDATE conversations SET active_leaf_id = 73 WHERE id = 7")
     if "agent_waits" in tables:
         db.execute("INSERT INTO agent_waits (conversation_id, message_id, acknowledgement, attempts_made,"
                    " attempts_total, started_at, next_poll_at) VALUES (7, 72, 'ack', 3, 20, ?, ?)", (now, now))
@@ -153,7 +159,8 @@ def test_processes_opening_a_new_file_at_once(db_path: Path):
     store = Store(db_path)
     assert sorted(ids) == [1, 2, 3, 4] and store.count_conversations() == 4
     assert len([h for h in store.search_messages("hello") if h.message_id]) == 4
-    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migration_names())
+    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
+        migration_names())
 
 
 @pytest.mark.parametrize("content", [b"not a database\n", os.urandom(8192),

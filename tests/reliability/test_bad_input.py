@@ -93,13 +93,15 @@ def _settings_error(env: dict[str, str], *needles: str) -> None:
         assert "\x1b[" not in result.stdout  # the app never started drawing
 
 
-def test_unknown_model_in_the_config_file(sim, db_path, tmp_path) -> None:
+def test_a_model_the_server_refuses_is_one_line_saying_how_to_switch(sim, db_path, tmp_path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('model = "gpt-9"\n')
-    _settings_error(app_env(sim.base_url, db_path, ASI_CHAT_CONFIG=str(config)),
-                    "Unknown model 'gpt-9'", "asi1-fast-agentic")
-    _settings_error(app_env(sim.base_url, db_path, ASI_CHAT_MODEL="gpt-9"), "Unknown model 'gpt-9'")
-    assert sim.requests == []
+    for env in (app_env(sim.base_url, db_path, ASI_CHAT_CONFIG=str(config)),
+                app_env(sim.base_url, db_path, ASI_CHAT_MODEL="gpt-9")):
+        result = asi(env, "ask", "hello", timeout=30)
+        assert result.returncode == 4, result.stderr
+        one_clean_line(result.stderr, "does not offer the model 'gpt-9'", "f2", "--model", "asi1-ultra")
+    assert [r.body["model"] for r in sim.requests] == ["gpt-9", "gpt-9"]  # refused, never retried
 
 
 def test_toml_error_names_the_file_and_the_line(sim, db_path, tmp_path) -> None:

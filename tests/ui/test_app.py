@@ -22,7 +22,7 @@ async def test_launch_focuses_composer_and_welcomes(sim, db_path) -> None:
         welcome = app.query_one(Welcome)
         text = str(welcome.render())
         assert "Enter" in text and "--demo" in text
-        assert "asi-chat" in app.title and "asi1-fast-agentic" in app.sub_title
+        assert "asi-chat" in app.title and app.sub_title == "new conversation · asi1"
         await pilot.press("h", "i")
         assert app.composer.text == "hi"
 
@@ -149,10 +149,10 @@ async def test_rename_delete_search_and_model_switch(sim, db_path) -> None:
         # model switch
         await pilot.press("f2")
         await pilot.pause()
-        await pilot.press("home", "enter")  # the first model: asi1-agentic
+        await pilot.press("home", "down", "enter")  # the second model: asi1-ultra
         await pilot.pause(0.1)
-        assert app.store.get_conversation(hello_id).model == "asi1-agentic"
-        assert "asi1-agentic" in app.sub_title
+        assert app.store.get_conversation(hello_id).model == "asi1-ultra"
+        assert "asi1-ultra" in app.sub_title
         # search as you type filters the list by message content
         await pilot.press("ctrl+f", *"giraf")
         await until(pilot, lambda: len(app.conversation_list.conversation_ids()) == 1)

@@ -11,7 +11,7 @@ def _meter(app) -> str:
 
 
 async def test_the_meter_counts_a_pasted_draft_and_sending_it_asks_first(sim, db_path) -> None:
-    app = build_app(sim, db_path)
+    app = build_app(sim, db_path, model="asi1-fast-agentic")  # a 24k window
     async with app.run_test(size=(120, 30)) as pilot:
         assert _meter(app).startswith("context 0 / 24k")
         big = "word " * 60_000  # 300 kB: about 100k tokens, four times the 24k window
@@ -33,7 +33,7 @@ async def test_the_meter_counts_a_pasted_draft_and_sending_it_asks_first(sim, db
 
 
 async def test_an_edited_draft_is_asked_about_again(sim, db_path) -> None:
-    app = build_app(sim, db_path)
+    app = build_app(sim, db_path, model="asi1-fast-agentic")  # a 24k window
     async with app.run_test(size=(120, 30)) as pilot:
         app.composer.focus()
         app.composer.insert("word " * 30_000)

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList
 
-from app.core.config import MODELS
+from app.core.models import CATALOGUE as MODELS
 from app.core.store import Store
 from app.ui.relative_time import relative_time
 from app.ui.resources import style_files
@@ -365,9 +365,9 @@ async def test_model_picker_lists_every_model_and_marks_the_current_one() -> Non
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         assert options.has_focus
-        assert [o.id for o in options.options] == list(MODELS)
+        assert [o.id for o in options.options] == [*MODELS, "\x00other"]
         assert options.highlighted_option.id == "asi1-fast-agentic"
-        for option, window in zip(options.options, ["32K", "24K", "64K"]):
+        for option, window in zip(options.options, ["200K", "200K", "200K", "32K", "24K", "64K"]):
             model, text = MODELS[option.id], option.prompt.plain
             assert model.purpose in text and f"{model.latency} latency · {window} tokens" in text
         assert [o.id for o in options.options if "●" in o.prompt.plain] == ["asi1-fast-agentic"]
@@ -375,11 +375,17 @@ async def test_model_picker_lists_every_model_and_marks_the_current_one() -> Non
 
 @pytest.mark.parametrize(("keys", "expected"), [
     (("enter",), "asi1-agentic"), (("escape",), None), (("down", "up", "enter"), "asi1-agentic"),
-    (("up", "enter"), "asi1-extended-agentic"),  # OptionList wraps around
+    (("up", "enter"), "asi1-mini"),
     (("down", "enter"), "asi1-fast-agentic"),
 ])
 async def test_model_picker_results(keys: tuple[str, ...], expected: str | None) -> None:
     assert await run_modal(ModelPickerScreen("asi1-agentic"), *keys) == [expected]
+
+
+async def test_model_picker_wraps_around_to_other_then_the_last_model() -> None:
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "up", "enter") == ["asi1-extended-agentic"]
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "enter", *"my-model", "enter") == ["my-model"]
+    assert await run_modal(ModelPickerScreen("asi1"), "up", "enter", "escape") == []  # back in the picker
 
 
 # -- snapshots -----------------------------------------------------------------------

@@ -13,66 +13,86 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from app.core.config import MODELS, ModelInfo
+from app.core.models import CATALOGUE as MODELS, ModelInfo, model_info, window_label
+from app.ui.screens.model_name import ModelNameScreen
 
 CURRENT_MARK = "●"
+OTHER_ID = "\x00other"
+"""The id of the "Other…" entry (no model name can hold a NUL)."""
 
 
-def context_window(tokens: int) -> str:
-    """A context window as people say it: 32000 → "32K tokens"."""
-    if tokens >= 1_000_000:
-        return f"{tokens / 1_000_000:g}M tokens"
-    if tokens >= 1_000:
-        return f"{tokens / 1_000:g}K tokens"
-    return f"{tokens} tokens"
+def context_window(tokens: int | None) -> str:
+    """A context window as people say it: 32000 → "32K tokens" (None: "unknown window")."""
+    return window_label(tokens)
 
 
 def model_prompt(model: ModelInfo, current: bool) -> Content:
     """Three lines: the name (marked when current), its purpose, latency and window."""
     mark = f"{CURRENT_MARK} " if current else "  "
-    return Content.assemble(
-        mark, (model.name, "bold"), "\n",
-        f"  {model.purpose}", "\n",
-        (f"  {model.latency} latency · {context_window(model.context_tokens)}", "dim"),
-    )
+    if model.source == "server":  # only the server's list names it: nothing more is known
+        about = "Offered by the server"
+        details = f"  {context_window(None)} (history trimmed to 32K)"
+    else:
+        about = model.purpose + (" · agentic" if model.agentic and "agentic" not in model.purpose else "")
+        details = f"  {model.latency} latency · {context_window(model.context_tokens)}"
+    return Content.assemble(mark, (model.name, "bold"), "\n", f"  {about}", "\n", (details, "dim"))
+
+
+def other_prompt() -> Content:
+    """The last entry: type any other model name."""
+    return Content.assemble("  ", ("Other…", "bold"), "\n", "  Type any model name the server accepts")
 
 
 class ModelPickerScreen(ModalScreen[str | None]):
-    """Every model in `MODELS`, the current one marked and highlighted.
+    """The known models (the catalogue, plus the server's list when it was fetched) and
+    "Other…" to type any name; the current one marked and highlighted.
 
     Dismisses with the chosen model's name, or None on Escape.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, current: str, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, current: str, models: list[ModelInfo] | None = None, *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
             current: The name of the model in use now.
+            models: The models to offer (default: the catalogue); the current one is
+                added when it is not among them.
         """
         super().__init__(name=name, id=id, classes=classes)
         self.current = current
+        self.models = list(models if models is not None else MODELS.values())
+        if current not in {m.name for m in self.models}:
+            self.models.append(model_info(current))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = "Choose a model"
             options: list[Option | None] = []
-            for name, model in MODELS.items():
-                # None draws a rule between the three-line options.
-                options += [Option(model_prompt(model, name == self.current), id=name), None]
-            yield OptionList(*options[:-1], id="models", markup=False)
+            for model in self.models:
+                # None draws a rule between the multi-line options.
+                options += [Option(model_prompt(model, model.name == self.current), id=model.name), None]
+            options.append(Option(other_prompt(), id=OTHER_ID))
+            yield OptionList(*options, id="models", markup=False)
             yield Static("Enter to choose · Esc to cancel", classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        if self.current in MODELS:
-            options = self.query_one("#models", OptionList)
-            options.highlighted = options.get_option_index(self.current)
+        options = self.query_one("#models", OptionList)
+        options.highlighted = options.get_option_index(self.current)
 
     @on(OptionList.OptionSelected, "#models")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option_id)
+        if event.option_id != OTHER_ID:
+            self.dismiss(event.option_id)
+            return
+
+        def typed(name: str | None) -> None:
+            if name:
+                self.dismiss(name)
+
+        self.app.push_screen(ModelNameScreen(), typed)
 
     def action_cancel(self) -> None:
         """Close without changing the model."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 
 from textual.app import ComposeResult
@@ -15,6 +16,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from app.core.records import Message
 from app.ui.widgets.message_view import MessageView
+from app.ui.widgets.tool_calls import ToolCallList
 
 FLUSH_INTERVAL = 0.05
 """Seconds between renders of live reasoning; tokens only ever touch a buffer."""
@@ -104,7 +106,13 @@ class ReasoningPane(VerticalScroll):
         self.border_title = TITLE
 
     def compose(self) -> ComposeResult:
+        yield ToolCallList(classes="reasoning--tools")
         yield Markdown(open_links=False, classes="reasoning--body")
+
+    def show_tool_call(self, call_id: str, name: str, args: str, result: str | None) -> None:
+        """Show a tool call of the live reply (ignored when not live)."""
+        if self._following:
+            self.query_one(ToolCallList).show_call(call_id, name, args, result)
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="reasoning-flush", pause=True)
@@ -135,6 +143,8 @@ class ReasoningPane(VerticalScroll):
         self._pending.clear()
         self._source[:] = [text] if text else []
         self._breaker = ParagraphBreaker()
+        for tools in self.query(ToolCallList):  # another reply: its calls are not these
+            tools.clear()
 
     def _run(self, coroutine) -> AwaitComplete:
         async def locked() -> None:
@@ -176,10 +186,15 @@ class ReasoningPane(VerticalScroll):
             if self._timer is not None and self._stream is not None:
                 self._timer.resume()
 
-    def show_message(self, view_or_message: MessageView | Message) -> AwaitComplete:
-        """Show the stored reasoning of a message (a `MessageView` or a `Message`)."""
+    def show_message(self, view_or_message: MessageView | Message,
+                     tool_calls: Iterable[tuple[str, str, str, str | None]] = ()) -> AwaitComplete:
+        """Show the stored reasoning of a message (a `MessageView` or a `Message`), and its
+        stored tool calls as (id, name, args, result)."""
         reasoning = getattr(view_or_message, "reasoning", "") or ""
         self._set_source(reasoning, live=False)
+        tools = self.query_one(ToolCallList)
+        for call in tool_calls:
+            tools.show_call(*call)
         document = ParagraphBreaker().feed(reasoning) if reasoning.strip() else NO_REASONING
         return self._run(self._replace(document, f"{TITLE} · message", live=False))
 
