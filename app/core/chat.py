@@ -13,9 +13,11 @@ import socket
 import time
 from collections.abc import AsyncIterator
 
+from app.core.agent_store import AgentStore
 from app.core.engine import TurnEngine
 from app.core.errors import RequestTimedOut, StreamCutOff
 from app.core.events import (
+    AgentsContacted,
     AgentWaiting,
     TurnContent,
     TurnEvent,
@@ -120,14 +122,21 @@ class ChatService:
         self.engine = engine
         self.owner = owner or process_owner()
 
-    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None) -> AsyncIterator[TurnEvent]:
-        """Store `prompt`, run the turn, and store the reply as it arrives."""
+    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None,
+                   agent_handle: str | None = None) -> AsyncIterator[TurnEvent]:
+        """Store `prompt`, run the turn, and store the reply as it arrives.
+
+        `agent_handle` (else the first `@handle` in the prompt) is the agent addressed.
+        """
         conversation = self.store.get_conversation(conversation_id)
         model = model or conversation.model
-        self.store.add_message(conversation.id, "user", prompt, model=model)
+        user = self.store.add_message(conversation.id, "user", prompt, model=model)
+        handles = AgentStore(self.store).record_handles(user.id, prompt)  # the @handles addressed
         history = build_history(self.store.messages(conversation.id), model)
         recorder = _ReplyRecorder(self.store, conversation.id, model)
-        events = self.engine.run(history, TurnRequest(model=model, session_id=conversation.session_id))
+        request = TurnRequest(model=model, session_id=conversation.session_id,
+                              agent_handle=agent_handle or (handles[0] if handles else None))
+        events = self.engine.run(history, request)
         async for event in self._recorded(events, recorder, history, conversation.id, model):
             yield event
 
@@ -200,6 +209,9 @@ class ChatService:
                 store.update_wait(wait.id, attempts_made=attempt, last_error=last_error,
                                   next_poll_at=time.time() + self.engine.poll_interval)
                 store.claim_wait(wait.id, self.owner, self._lease())
+            case AgentsContacted(agents):
+                message_id = wait.message_id if wait is not None else recorder._ensure().id
+                AgentStore(store).record_agents(message_id, agents)
             case TurnFinal(content, reasoning, usage, deferred):
                 usage_dict = usage.as_dict() if usage else None
                 if deferred and wait is not None:

@@ -12,6 +12,7 @@ from app.core.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
 DEFAULT_MODEL = "asi1-fast-agentic"
+DEFAULT_AGENTVERSE_URL = "https://agentverse.ai"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     theme: str | None = None
+    agentverse_url: str = DEFAULT_AGENTVERSE_URL
+    """The Agentverse marketplace (agent search); the ASI:One key is never sent there."""
     config_file: Path | None = None
 
     def with_overrides(self, **values: Any) -> "Settings":
@@ -62,6 +65,7 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("poll_interval", "ASI_CHAT_POLL_INTERVAL"),
     ("poll_attempts", "ASI_CHAT_POLL_ATTEMPTS"),
     ("db", "ASI_CHAT_DB"),
+    ("agentverse_url", "ASI_CHAT_AGENTVERSE_URL"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 

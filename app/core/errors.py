@@ -122,3 +122,13 @@ class ConversationNotFound(AsiChatError):
     """No conversation with that id."""
 
     exit_code = 1
+
+
+class AgentverseError(AsiChatError):
+    """The Agentverse marketplace could not answer a search (one line, says why)."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -188,6 +188,35 @@ def m004_search(db: Database) -> None:
     rebuild_fts(db)
 
 
+@MIGRATIONS()
+def m130_agents(db: Database) -> None:
+    """Agentverse agents used or pinned (with a cached listing for offline use), and which
+    agents each message involved."""
+    _run(
+        db,
+        # `key` is the handle, else the address, else the name (AgentRef.key).
+        """CREATE TABLE agents (
+            key TEXT PRIMARY KEY,
+            handle TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            first_used REAL,
+            last_used REAL,
+            use_count INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            listing TEXT
+        )""",
+        "CREATE INDEX agents_last_used ON agents(last_used)",
+        """CREATE TABLE message_agents (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            agent_key TEXT NOT NULL REFERENCES agents(key) ON DELETE CASCADE,
+            PRIMARY KEY (message_id, agent_key)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX message_agents_agent ON message_agents(agent_key)",
+    )
+
+
 def create_fts_triggers(db: Database) -> None:
     """Create the triggers that keep both FTS indexes current."""
     _run(db, *FTS_TRIGGERS.values())
