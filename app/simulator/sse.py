@@ -43,6 +43,8 @@ class Reply:
     completion_tokens: int | None = None
     replay: bytes | None = None
     fast: bool = False
+    executable_data: list = field(default_factory=list)
+    """Top-level `executable_data` (agent manifests), sent on the first chunk."""
 
     def usage(self) -> dict[str, int]:
         """The usage object: prompt, completion and total token counts."""
@@ -98,13 +100,13 @@ class RecordedDialect:
         """Frame one JSON object as an SSE event."""
         return frame(dumps(obj), self.eol)
 
-    def opening(self) -> list[bytes]:
+    def opening(self, executable_data: list | None = None) -> list[bytes]:
         """The role chunk and (unless reasoning is in the content) the init_thought chunk."""
         role = {
             "id": self.id, "object": "chat.completion.chunk", "model": self.model,
             "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                          "finish_reason": None, "stop_reason": None}],
-            "executable_data": [], "usage": None,
+            "executable_data": executable_data or [], "usage": None,
         }
         events = [self.event(role)]
         if self.init_thought:
@@ -154,7 +156,7 @@ class OpenAIDialect(RecordedDialect):
                 "model": self.model,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
-    def opening(self) -> list[bytes]:
+    def opening(self, executable_data: list | None = None) -> list[bytes]:
         return [self.event(self._chunk({"role": "assistant"}, None))]
 
     def reasoning(self, piece: str) -> bytes:
@@ -221,7 +223,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
     if BadUtf8 in faults:
         extras.append(_bad_utf8_event(dialect))
 
-    yield from dialect.opening()
+    yield from dialect.opening(reply.executable_data)
     for piece in reasoning:
         yield dialect.reasoning(piece)
     sent = 0
@@ -266,7 +268,8 @@ def render_json(reply: Reply, faults: FaultSet, model: str) -> bytes:
         if ThinkTags in faults:
             content, thought = "".join(think_pieces(reply.reasoning)) + content, []
         body = {
-            "model": model, "id": new_id(), "executable_data": [], "conversation_id": None,
+            "model": model, "id": new_id(), "executable_data": reply.executable_data,
+            "conversation_id": None,
             "thought": thought, "tool_thought": [], "intermediate_steps": [],
             "choices": [{"index": 0, "finish_reason": "stop", "message": {
                 "role": "assistant", "content": content, "reasoning": None}}],
