@@ -84,14 +84,19 @@ def cli(ctx: click.Context, **flags: Any) -> None:
 @click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
 @click.option("--no-reasoning", is_flag=True, help="Do not print the model's reasoning.")
+@click.option("--agent", "agent", metavar="@HANDLE", help="Address this Agentverse agent (its handle goes in the message).")
 @setting_options
 @click.pass_context
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
-        as_json: bool, no_reasoning: bool, **flags: Any) -> None:
+        as_json: bool, no_reasoning: bool, agent: str | None, **flags: Any) -> None:
     """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
     text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
     if not text.strip():
         raise click.UsageError("Nothing to send: the prompt is empty.")
+    if agent is not None:
+        from app.cli_agents import addressed
+
+        text, agent = addressed(text, agent)
     settings = _settings(ctx, flags)
     from app.ask import run_ask
     from app.core.runtime import make_runtime
@@ -104,7 +109,8 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         conv = latest
     else:
         conv = store.create_conversation(settings.model)
-    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning))
+    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
+                               agent_handle=agent))
     ctx.exit(code)
 
 
@@ -253,6 +259,11 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
         sim.wait_forever()
     finally:
         sim.stop()
+
+
+from app.cli_agents import agents as _agents  # noqa: E402 - it builds on the helpers above
+
+cli.add_command(_agents)
 
 
 def main(argv: list[str] | None = None) -> None:

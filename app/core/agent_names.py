@@ -117,7 +117,9 @@ def merge_agents(*groups: Iterable[AgentRef]) -> tuple[AgentRef, ...]:
             if old is None:
                 merged[key] = ref
             else:
-                merged[key] = AgentRef(old.name or ref.name, old.handle or ref.handle, old.address or ref.address)
+                # A real name beats a bare handle standing in for one.
+                name = old.name if old.name and old.name != old.handle else (ref.name or old.name)
+                merged[key] = AgentRef(name, old.handle or ref.handle, old.address or ref.address)
             if ref.name:
                 by_name.setdefault(ref.name.lower(), key)
     return tuple(merged.values())
