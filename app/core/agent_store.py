@@ -154,14 +154,11 @@ class AgentStore:
         return self.set_pinned(agent, False)
 
     def cache_listing(self, listing: AgentListing) -> None:
-        """Refresh the cached listing of an agent already known (never adds one)."""
-        if not listing.key:
-            return
-        data = json.dumps(listing.to_dict(), ensure_ascii=False)
-        with self.store._write() as conn:
-            conn.execute("UPDATE agents SET listing = ?, name = ?, address = CASE WHEN ? != '' THEN ?"
-                         " ELSE address END, category = ? WHERE key = ?",
-                         (data, listing.name, listing.address, listing.address, listing.category, listing.key))
+        """Keep the listing for offline use (an agent just picked: listed once it is used or pinned)."""
+        ref, _ = _ref_of(listing)
+        if ref.key:
+            with self.store._write() as conn:
+                self._upsert(conn, ref, listing)
 
     # -- reads -------------------------------------------------------------------------
     def get(self, key_or_handle: str) -> KnownAgent | None:

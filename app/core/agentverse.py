@@ -27,6 +27,9 @@ from app.core.errors import AgentverseError
 from app.core.sanitize import clean
 
 SORTS = ("relevancy", "interactions", "created-at", "last-modified")
+CATEGORIES = ("Image Generation", "Travel", "Finance", "Weather", "Research", "Developer Tools",
+              "News", "Health")
+"""Categories offered as a filter (any other string can still be searched for)."""
 DIRECTIONS = ("asc", "desc")
 MAX_LIMIT = 50
 RATE_LIMIT_WAIT = 30.0
@@ -142,8 +145,13 @@ class AgentverseClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def search(self, query: AgentQuery) -> SearchPage:
-        """One page of agents for `query`; raises an `AgentverseError` with one line."""
+    async def search(self, query: AgentQuery, *,
+                     on_retry: Callable[[MarketplaceRetry], None] | None = None) -> SearchPage:
+        """One page of agents for `query`; raises an `AgentverseError` with one line.
+
+        `on_retry` (else the client's) hears of each wait before it starts.
+        """
+        notify = on_retry or self.on_retry
         attempt = 0
         while True:
             try:
@@ -158,8 +166,8 @@ class AgentverseClient:
                     ) from None
                 attempt += 1
                 delay = self._delay(err, attempt)
-                if self.on_retry is not None:
-                    self.on_retry(MarketplaceRetry(attempt, self.max_retries, delay, err.reason,
+                if notify is not None:
+                    notify(MarketplaceRetry(attempt, self.max_retries, delay, err.reason,
                                                    rate_limited=err.status == 429))
                 await self.sleep(delay)
 

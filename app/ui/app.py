@@ -18,6 +18,7 @@ from app.core.config import Settings, save_setting
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
 from app.core.store import Store, title_from_text
+from app.ui.agent_actions import AgentActions
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.links import copy_link, copy_text, open_link
@@ -54,10 +55,11 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+t", "focus_chat", "Chat", "Focus the chat (↑/↓ move between messages)", False),
     ("ctrl+e", "focus_composer", "Compose", "Focus the message box", False),
     ("ctrl+x", "copy_message", "Copy message", "Copy the selected (or last) message", False),
+    ("ctrl+g", "agent_browser", "Agents", "Browse Agentverse agents and address one (@handle)", False),
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, AgentActions, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -370,6 +372,7 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
 
     async def on_unmount(self) -> None:
         self._gc.stop()
+        await self.close_agent_directory()
         if self.runtime is not None:
             await self.runtime.aclose()
 
