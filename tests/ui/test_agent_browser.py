@@ -190,3 +190,28 @@ async def test_palette_lists_the_agent_browser(sim: Simulator, db_path: Path):
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Agents (ctrl+g)" in commands
         await pilot.pause()
+
+
+async def test_sort_category_and_paging(sim: Simulator, db_path: Path):
+    from textual.widgets import Select
+
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        await until(pilot, lambda: browser.query("#agent-category"))
+        browser.query_one("#agent-sort", Select).value = "interactions"
+        browser.query_one("#agent-category", Select).value = "Travel"
+        await until(pilot, lambda: sim.marketplace.requests[-1].body.get("filters") == {"category": ["Travel"]}
+                    and sim.marketplace.requests[-1].body["sort"] == "interactions")
+        await until(pilot, lambda: browser.results.listings and
+                    {a.category for a in browser.results.listings} == {"Travel"})
+        counts = [a.total_interactions for a in browser.results.listings]
+        assert counts == sorted(counts, reverse=True)
+        browser.query_one("#agent-category", Select).clear()
+        await until(pilot, lambda: "filters" not in sim.marketplace.requests[-1].body)
+        await until(pilot, lambda: len(browser.results.listings) == 30 and browser.page.offset == 0)
+        browser.results.focus()
+        await pilot.press("end")  # near the end: the next page is fetched and appended
+        await until(pilot, lambda: len(browser.results.listings) > 30)
+        assert 30 in [r.body["offset"] for r in sim.marketplace.requests]
+        assert len({a.key for a in browser.results.listings}) == len(browser.results.listings)

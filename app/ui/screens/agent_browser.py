@@ -9,6 +9,7 @@ with `show_pinned`. Every failure is one line in the status bar.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -149,7 +150,8 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self._debounce = None
         self._query = self._current_query()
         self._loading_more = False
-        self.run_worker(self._search(self._query), group="agent-search", exclusive=True,
+        # A callable, not a coroutine: a worker cancelled before it starts leaves nothing unawaited.
+        self.run_worker(partial(self._search, self._query), group="agent-search", exclusive=True,
                         exit_on_error=False, description="agent search")
 
     def _say_retry(self, notice: MarketplaceRetry) -> None:
@@ -160,6 +162,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         try:
             page = await self.directory.search(query, on_retry=self._say_retry)
         except AsiChatError as exc:
+            self.call_after_refresh(self.query_one(AgentFilters).build)
             if query is self._query:
                 self.page = None
                 if not query.text.strip():
@@ -172,6 +175,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         known = self._show_known() if not query.text.strip() else []
         self.results.show(list(page.agents), self._pinned, append=bool(known))
         self._summarise()
+        self.call_after_refresh(self.query_one(AgentFilters).build)  # after the results are shown
         await self._show_detail()
 
     def _summarise(self) -> None:
@@ -189,7 +193,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         if page is None or query is None or self._loading_more or not page.has_more:
             return
         self._loading_more = True
-        self.run_worker(self._next_page(query, page), group="agent-page", exit_on_error=False)
+        self.run_worker(partial(self._next_page, query, page), group="agent-page", exit_on_error=False)
 
     async def _next_page(self, query: AgentQuery, page: SearchPage) -> None:
         following = AgentQuery(query.text, query.sort, query.direction, query.category,
