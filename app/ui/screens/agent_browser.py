@@ -43,21 +43,6 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         Binding("down", "focus_results", "Results", show=False),
     ]
 
-    DEFAULT_CSS = """
-    AgentBrowserScreen {
-        align: center middle;
-        & > .dialog {
-            width: 90%;
-            height: 90%;
-            & > #agent-panes { height: 1fr; }
-            & > #agent-status { height: 1; color: $text-muted; }
-            & > #agent-status.-error { color: $error; }
-        }
-        AgentResults { width: 1fr; height: 1fr; }
-        AgentDetail { width: 1fr; height: 1fr; border-left: solid $primary-background; }
-    }
-    """
-
     class PinRequested(Message):
         """The user pressed `p` on an agent: the app stores the pin and calls `show_pinned`."""
 

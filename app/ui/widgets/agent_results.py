@@ -24,7 +24,7 @@ def listing_prompt(listing: AgentListing, pinned: bool) -> Content:
         "  ",
         (listing.shown_handle, "$text-accent"),
         "\n   ",
-        (f"★ {rating} · {listing.total_interactions:,} interactions · {success} success"
+        (f"★ {rating} · {listing.total_interactions:,} uses · {success} success"
          + (f" · {listing.category}" if listing.category else ""), "dim"),
     )
 
