@@ -109,3 +109,8 @@ def test_agents_commands_accept_demo(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["handle"] == "flight-finder"
     assert asi(env, "--demo", "agents", "used").returncode == 0
+
+
+def test_ask_agent_rejects_a_bad_handle(sim_env, sim) -> None:
+    result = asi(_env(sim_env, sim), "ask", "--agent", "not a handle", "hello")
+    assert result.returncode == 2 and "Not an agent handle" in result.stderr and not sim.requests
