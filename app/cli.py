@@ -255,6 +255,7 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
     sim = Simulator(api_key=key, port=port, chunk_delay=chunk_delay).start()
     click.echo(f"ASI:One simulator on {sim.base_url}  (key: {key})", err=True)
     click.echo(f"Try: ASI_ONE_BASE_URL={sim.base_url} ASI_ONE_API_KEY={key} asi-chat", err=True)
+    click.echo(f"Its Agentverse marketplace: ASI_CHAT_AGENTVERSE_URL={sim.origin}", err=True)
     try:
         sim.wait_forever()
     finally:
