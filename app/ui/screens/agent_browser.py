@@ -161,7 +161,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self.results.show(list(page.agents), self._pinned, append=bool(known))
         self._summarise()
         self.call_after_refresh(self.query_one(AgentFilters).build)  # after the results are shown
-        await self._show_detail()
+        self.call_after_refresh(self._show_detail)  # after the frame with the results
 
     def _summarise(self) -> None:
         page = self.page
@@ -197,6 +197,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
 
     # -- details, picking, pinning -------------------------------------------------------
     async def _show_detail(self) -> None:
+        # Not in a worker: one cancelled mid-mount by the app closing broke its shutdown.
         await self.query_one(AgentDetail).show(self.results.current)
 
     @on(OptionList.OptionHighlighted, "#agent-results")
