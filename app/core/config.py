@@ -95,6 +95,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return number
             case "db":
                 return Path(str(value)).expanduser()
+            case "agentverse_url":
+                if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
+                    raise ValueError
+                return value.strip().rstrip("/")
             case "api_key" if isinstance(value, str):
                 # A key pasted with a trailing newline or space would be sent in the
                 # Authorization header, and the HTTP library's error quotes the header.

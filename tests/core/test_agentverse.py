@@ -175,3 +175,11 @@ def test_agentverse_url_setting(tmp_path):
     assert load_settings({}, env={}, config_file=config).agentverse_url == "http://127.0.0.1:1"
     env = {"ASI_CHAT_AGENTVERSE_URL": "http://127.0.0.1:2"}
     assert load_settings({}, env=env, config_file=config).agentverse_url == "http://127.0.0.1:2"
+
+
+def test_agentverse_url_must_be_http(tmp_path):
+    from app.core.config import load_settings
+    from app.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="Invalid value for agentverse_url in \\$ASI_CHAT_AGENTVERSE_URL"):
+        load_settings({}, env={"ASI_CHAT_AGENTVERSE_URL": "agentverse.ai"}, config_file=tmp_path / "x.toml")
