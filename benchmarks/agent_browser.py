@@ -52,6 +52,13 @@ async def one_run(db: Path, sim, rng: random.Random) -> tuple[float, list[float]
     return opened, echoes
 
 
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def run(quick: bool) -> list[dict]:
     from app.simulator import Simulator
 
@@ -65,7 +72,8 @@ def run(quick: bool) -> list[dict]:
             echoes += keys
             print(f"  agent browser: opened in {opened:.0f} ms; key echo p50 {percentile(keys, 50):.1f} ms,"
                   f" p95 {percentile(keys, 95):.1f} ms", file=sys.stderr, flush=True)
-    note = f"{repeat} opens; {len(echoes)} keys; max echo {max(echoes):.0f} ms"
+    note = (f"{repeat} opens, fastest {min(opens):.0f} ms; {len(echoes)} keys; max echo {max(echoes):.0f} ms;"
+            f" load average {_load()}")
     return [
         row("agent browser", "ctrl+g → first results rendered", median(opens), "ms", 300, note=note),
         row("agent browser", "key echo in its search box, p50", percentile(echoes, 50), "ms", None),

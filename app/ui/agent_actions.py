@@ -6,9 +6,11 @@ and composer. The marketplace client is made on first use and closed with the ap
 
 from __future__ import annotations
 
+import asyncio
+
 from app.core.agent_directory import AgentDirectory
 from app.core.errors import AsiChatError
-from app.ui.screens.agent_browser import AgentBrowserScreen
+from app.ui.screens.agent_browser import PAGE_SIZE, AgentBrowserScreen
 
 
 class AgentActions:
@@ -28,6 +30,7 @@ class AgentActions:
         if isinstance(self.screen, AgentBrowserScreen):
             return
         browser = AgentBrowserScreen(self.agent_directory)
+        self._prefetch_first_page(browser)
 
         def picked(handle: str | None) -> None:
             if handle:
@@ -40,6 +43,16 @@ class AgentActions:
             self.composer.focus()
 
         self.push_screen(browser, picked)
+
+    def _prefetch_first_page(self, browser: AgentBrowserScreen) -> None:
+        """Send the empty box's search now, while the screen is still being built."""
+        from app.core.agentverse import AgentQuery
+
+        query = AgentQuery(limit=PAGE_SIZE)
+        task = asyncio.ensure_future(self.agent_directory.search(query, on_retry=browser._say_retry))
+        # Retrieved even if the screen closes first (no "exception never retrieved").
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        browser.prefetch(query, task)
 
     def address_agent(self, handle: str) -> None:
         """Put `@handle ` into the composer at the cursor (on its own if the composer is empty)."""

@@ -9,6 +9,7 @@ with `show_pinned`. Every failure is one line in the status bar.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import partial
 from typing import ClassVar
 
@@ -70,6 +71,12 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self._debounce: Timer | None = None
         self._loading_more = False
         self._pinned: set[str] = set()
+        self._prefetched: tuple[AgentQuery, Awaitable[SearchPage]] | None = None
+
+    def prefetch(self, query: AgentQuery, page: Awaitable[SearchPage]) -> None:
+        """Use `page` (a search already under way) for `query` instead of sending it again:
+        the app starts the first search as the key is pressed, before this screen is built."""
+        self._prefetched = (query, page)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
@@ -140,12 +147,17 @@ class AgentBrowserScreen(ModalScreen[str | None]):
                         exit_on_error=False, description="agent search")
 
     def _say_retry(self, notice: MarketplaceRetry) -> None:
-        self._status(notice.describe())
+        if self.is_mounted:
+            self._status(notice.describe())
 
     async def _search(self, query: AgentQuery) -> None:
         self._status("Searching Agentverse…")
+        prefetched, self._prefetched = self._prefetched, None
         try:
-            page = await self.directory.search(query, on_retry=self._say_retry)
+            if prefetched is not None and prefetched[0] == query:
+                page = await prefetched[1]
+            else:
+                page = await self.directory.search(query, on_retry=self._say_retry)
         except AsiChatError as exc:
             self.call_after_refresh(self.query_one(AgentFilters).build)
             if query is self._query:
