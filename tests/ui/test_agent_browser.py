@@ -12,6 +12,7 @@ from app.simulator.marketplace import HOSTILE_HANDLE
 from app.ui.screens.agent_browser import AgentBrowserScreen
 from app.ui.widgets.agent_detail import AgentDetail
 from app.ui.widgets.agent_results import PIN_MARK, AgentResults
+from tests.conftest import TEST_KEY
 from tests.ui.helpers import build_app, idle, until
 
 SIZE = (140, 45)
@@ -77,6 +78,9 @@ async def test_search_as_you_type_and_pick_puts_handle_in_composer(sim: Simulato
         used = AgentStore(app.store).agents_used()
         assert used[0].handle == "image-gen-hidream"
         assert used[0].listing is not None and used[0].listing.category == "Image Generation"  # cached at pick
+        # The ASI:One key never went to the marketplace.
+        assert all(TEST_KEY not in repr(r.headers) and "authorization" not in r.headers
+                   for r in sim.marketplace.requests)
 
 
 async def test_pick_from_results_list_and_insert_beside_text(sim: Simulator, db_path: Path):
@@ -215,3 +219,12 @@ async def test_sort_category_and_paging(sim: Simulator, db_path: Path):
         await until(pilot, lambda: len(browser.results.listings) > 30)
         assert 30 in [r.body["offset"] for r in sim.marketplace.requests]
         assert len({a.key for a in browser.results.listings}) == len(browser.results.listings)
+
+
+async def test_quitting_with_the_browser_open_is_clean(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot)
+        await pilot.press(*"fli")  # a search may be in flight
+        await pilot.press("ctrl+q")
+    assert app.return_code in (0, None) and app._exception is None
