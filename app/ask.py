@@ -9,7 +9,10 @@ from collections.abc import AsyncIterator
 
 from app.cli_output import TurnPrinter
 from app.core.errors import AsiChatError
+from app.core.agent_names import merge_agents
 from app.core.events import (
+    AgentRef,
+    AgentsContacted,
     AgentWaiting,
     TurnContent,
     TurnEvent,
@@ -46,6 +49,10 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 else:
                     calls.append(entry)
                 printer.tool_call(call.id, call.name, call.args, call.result)
+            case AgentsContacted(agents):
+                known = [AgentRef(**a) for a in result.get("agents", [])]
+                result["agents"] = [_agent_dict(a) for a in merge_agents(known, agents)]
+                printer.status("Agents at work: " + ", ".join(a.label for a in agents))
             case TurnRetrying(attempt, retries, delay, reason):
                 printer.status(f"{reason} Retrying in {delay:.1f} s ({attempt}/{retries})…")
             case AgentWaiting(ack, 0, attempts, _):
@@ -77,6 +84,10 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
     return code
 
 
+def _agent_dict(agent: AgentRef) -> dict[str, str]:
+    return {"name": agent.name, "handle": agent.handle, "address": agent.address}
+
+
 async def _noting_empty(events: AsyncIterator[TurnEvent], result: dict) -> AsyncIterator[TurnEvent]:
     """Pass `events` on, setting result["any"] once one arrived."""
     async for event in events:
@@ -91,14 +102,20 @@ def _printer(as_json: bool, show_reasoning: bool) -> TurnPrinter:
 
 
 async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
-                  as_json: bool = False, show_reasoning: bool = True) -> int:
-    """Send `prompt` in a stored conversation, print the reply; return the exit code."""
+                  as_json: bool = False, show_reasoning: bool = True, agent_handle: str | None = None) -> int:
+    """Send `prompt` in a stored conversation, print the reply; return the exit code.
+
+    `agent_handle` is the agent addressed (`--agent`; its handle is already in `prompt`).
+    """
     conversation = runtime.store.get_conversation(conversation_id)
     result = {"conversation_id": conversation.id, "session_id": conversation.session_id,
               "model": conversation.model, "content": "", "reasoning": "", "usage": None,
-              "status": "streaming", "tool_calls": []}
+              "status": "streaming", "tool_calls": [], "agents": []}
+    if agent_handle:
+        result["agents"] = [_agent_dict(AgentRef(agent_handle, agent_handle))]
     try:
-        code = await _print_turn(runtime.chat.send(conversation.id, prompt), _printer(as_json, show_reasoning), result)
+        events = runtime.chat.send(conversation.id, prompt, agent_handle=agent_handle)
+        code = await _print_turn(events, _printer(as_json, show_reasoning), result)
     finally:
         await runtime.aclose()
     if as_json:

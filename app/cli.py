@@ -89,15 +89,20 @@ def cli(ctx: click.Context, **flags: Any) -> None:
 @click.option("--temperature", type=click.FloatRange(0, 2), help="Sampling temperature, 0-2 [config: temperature].")
 @click.option("--max-tokens", type=click.IntRange(1), help="Cap the reply's tokens [config: max_tokens].")
 @click.option("--system", help="System prompt of this conversation, kept for its later turns.")
+@click.option("--agent", "agent", metavar="@HANDLE", help="Address this Agentverse agent (its handle goes in the message).")
 @setting_options
 @click.pass_context
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
         as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
-        max_tokens: int | None, system: str | None, **flags: Any) -> None:
+        max_tokens: int | None, system: str | None, agent: str | None, **flags: Any) -> None:
     """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
     text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
     if not text.strip():
         raise click.UsageError("Nothing to send: the prompt is empty.")
+    if agent is not None:
+        from app.cli_agents import addressed
+
+        text, agent = addressed(text, agent)
     settings = _settings(ctx, flags).with_overrides(web_search=web_search, temperature=temperature,
                                                     max_tokens=max_tokens)
     from app.ask import run_ask
@@ -118,7 +123,8 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         conv = store.create_conversation(settings.model)
     if system is not None:
         store.set_system_prompt(conv.id, system)
-    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning))
+    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
+                               agent_handle=agent))
     ctx.exit(code)
 
 
@@ -281,10 +287,16 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
     sim = Simulator(api_key=key, port=port, chunk_delay=chunk_delay).start()
     click.echo(f"ASI:One simulator on {sim.base_url}  (key: {key})", err=True)
     click.echo(f"Try: ASI_ONE_BASE_URL={sim.base_url} ASI_ONE_API_KEY={key} asi-chat", err=True)
+    click.echo(f"Its Agentverse marketplace: ASI_CHAT_AGENTVERSE_URL={sim.origin}", err=True)
     try:
         sim.wait_forever()
     finally:
         sim.stop()
+
+
+from app.cli_agents import agents as _agents  # noqa: E402 - it builds on the helpers above
+
+cli.add_command(_agents)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,7 +34,8 @@ def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float
     # so the demo shows a whole wait in seconds (an explicit setting still wins).
     poll_interval = 1.5 if settings.poll_interval == 5.0 else settings.poll_interval
     demo_settings = replace(settings, api_key=DEMO_KEY, base_url=simulator.base_url,
-                            db=db, poll_interval=poll_interval)
+                            db=db or demo_db_path(), poll_interval=poll_interval,
+                            agentverse_url=simulator.origin)  # the simulator's marketplace too
     return simulator, demo_settings
 
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 import socket
 import time
 from collections.abc import AsyncIterator
 
+from app.core.agent_store import AgentStore
 from app.core.engine import TurnEngine
 from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
-from app.core.events import (AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras, TurnFailed, TurnFinal,
-                             TurnReasoning, TurnToolCall)
+from app.core.agent_store import AgentStore
+from app.core.events import (AgentsContacted, AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras,
+                             TurnFailed, TurnFinal, TurnReasoning, TurnToolCall)
 from app.core.history import build_history
 from app.core.options import TurnDefaults, request_for
 from app.core.records import AgentWait, Message, MessageStatus, Role
@@ -72,17 +75,21 @@ class ChatService:
     # -- starting turns ---------------------------------------------------------------
 
     def start(self, conversation_id: int, prompt: str, *, model: str | None = None,
-              parent_id: int | None | object = ..., new_branch: bool = False) -> Turn:
+              parent_id: int | None | object = ..., new_branch: bool = False,
+              agent_handle: str | None = None) -> Turn:
         """Store `prompt` (under `parent_id`, default the end of the branch on screen) and start
         the turn that answers it. `new_branch` starts a branch of its own (an edited question):
-        a new session id, and the conversation shows it."""
+        a new session id, and the conversation shows it. `agent_handle` (else the first
+        `@handle` in the prompt) is the agent addressed."""
         self._check_idle(conversation_id)
         conversation = self.store.get_conversation(conversation_id)
         model = model or conversation.model
         prompt_message = self.store.add_message(
             conversation.id, Role.USER, prompt, model=model, parent_id=parent_id,
             session_id=new_session_id() if new_branch else None, activate=new_branch)
-        return self._answer(prompt_message, model, activate=False)
+        handles = AgentStore(self.store).record_handles(prompt_message.id, prompt)  # the @handles addressed
+        return self._answer(prompt_message, model, activate=False,
+                            agent_handle=agent_handle or (handles[0] if handles else None))
 
     def regenerate(self, message_id: int, *, model: str | None = None) -> Turn:
         """Ask again for the reply `message_id` is (or answers): a new branch beside it, with a
@@ -104,10 +111,12 @@ class ChatService:
         return self.start(message.conversation_id, text, model=model, parent_id=message.parent_id,
                           new_branch=True)
 
-    def _answer(self, prompt: Message, model: str, *, activate: bool, session_id: str | None = None) -> Turn:
+    def _answer(self, prompt: Message, model: str, *, activate: bool, session_id: str | None = None,
+                agent_handle: str | None = None) -> Turn:
         conversation = self.store.get_conversation(prompt.conversation_id)
         session_id = session_id or prompt.session_id or conversation.session_id
-        request = request_for(conversation, self.defaults, model=model).with_session(session_id)
+        request = replace(request_for(conversation, self.defaults, model=model).with_session(session_id),
+                          agent_handle=agent_handle)
         history = build_history(self.store.branch(prompt.conversation_id, prompt.id), model, request.system_prompt)
         recorder = ReplyRecorder(self.store, prompt.conversation_id, model, parent_id=prompt.id,
                                  session_id=session_id, activate=activate)
@@ -208,9 +217,11 @@ class ChatService:
 
     # -- generators over a turn (the shell's way) --------------------------------------
 
-    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None) -> AsyncIterator[TurnEvent]:
+    async def send(self, conversation_id: int, prompt: str, *, model: str | None = None,
+                   agent_handle: str | None = None) -> AsyncIterator[TurnEvent]:
         """Store `prompt`, run the turn, and yield its events as they are stored."""
-        async for event in self._follow(self.start(conversation_id, prompt, model=model)):
+        turn = self.start(conversation_id, prompt, model=model, agent_handle=agent_handle)
+        async for event in self._follow(turn):
             yield event
 
     async def resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> AsyncIterator[TurnEvent]:
@@ -280,6 +291,9 @@ class ChatService:
             case TurnReasoning(text):
                 recorder.add(reasoning=text)
                 turn.message_id = recorder.message.id
+            case AgentsContacted(agents):
+                message_id = wait.message_id if wait is not None else recorder.ensure().id
+                AgentStore(store).record_agents(message_id, agents)
             case TurnToolCall(call):
                 turn.message_id = recorder.ensure().id
                 store.add_tool_call(turn.message_id, call)
@@ -300,6 +314,9 @@ class ChatService:
                 store.update_wait(wait.id, attempts_made=attempt, last_error=last_error,
                                   next_poll_at=time.time() + self.engine.poll_interval)
                 store.claim_wait(wait.id, self.owner, self._lease())
+            case AgentsContacted(agents):
+                message_id = wait.message_id if wait is not None else recorder._ensure().id
+                AgentStore(store).record_agents(message_id, agents)
             case TurnFinal(content, reasoning, usage, deferred):
                 usage_dict = usage.as_dict() if usage else None
                 if deferred and wait is not None:

@@ -13,6 +13,9 @@ from app.core.errors import ConfigError
 from app.core.models import DEFAULT_MODEL, valid_name
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
+DEFAULT_AGENTVERSE_URL = "https://agentverse.ai"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything asi-chat can be configured with. The key is never persisted by the app."""
@@ -27,6 +30,8 @@ class Settings:
     read_timeout: float = 120.0
     theme: str | None = None
     list_width: int | None = None
+    agentverse_url: str = DEFAULT_AGENTVERSE_URL
+    """The Agentverse marketplace (agent search); the ASI:One key is never sent there."""
     config_file: Path | None = None
     temperature: float | None = None
     """Sampling temperature (0-2) sent with every turn; None leaves it to the server."""
@@ -54,6 +59,7 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("max_tokens", "ASI_CHAT_MAX_TOKENS"),
     ("system_prompt", "ASI_CHAT_SYSTEM_PROMPT"),
     ("web_search", "ASI_CHAT_WEB_SEARCH"),
+    ("agentverse_url", "ASI_CHAT_AGENTVERSE_URL"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 
@@ -112,6 +118,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return value.strip() or None
             case "db":
                 return Path(str(value)).expanduser()
+            case "agentverse_url":
+                if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
+                    raise ValueError
+                return value.strip().rstrip("/")
             case "api_key" if isinstance(value, str):
                 # A key pasted with a trailing newline or space would be sent in the
                 # Authorization header, and the HTTP library's error quotes the header.

@@ -10,14 +10,17 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from app.core.agent_names import contacted_agents
 from app.core.client import AsiOneClient
 from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, nothing_pending
 from app.core.errors import AgentWaitExhausted, AgentWaitLost, ApiError, AuthenticationError, EmptyReply
 from app.core.request import TurnRequest
 from app.core.events import (
+    AgentsContacted,
     AgentWaiting,
     Completion,
     ContentDelta,
+    ExecutableData,
     ReasoningDelta,
     Extras,
     Retrying,
@@ -56,9 +59,12 @@ class TurnEngine:
     async def run(self, history: list[Message], request: TurnRequest) -> AsyncIterator[TurnEvent]:
         """Stream one reply to `history`; if it is a deferral, wait for the agent's result."""
         completion = Completion()
+        manifests: list = []  # `executable_data` items: who the model called
         try:
             async for event in self.client.chat(history, request):
                 match event:
+                    case ExecutableData(items):
+                        manifests.extend(items)
                     case ContentDelta(text):
                         completion.apply(event)
                         yield TurnContent(text)
@@ -86,10 +92,14 @@ class TurnEngine:
             yield TurnFailed(EmptyReply(f"The server sent {detail}; try again."), completion)
             return
         if not is_acknowledgement(completion.content):
+            if agents := contacted_agents(None, manifests):
+                yield AgentsContacted(agents)
             yield TurnFinal(completion.content, completion.reasoning, completion.usage)
             return
         acknowledgement = completion.content.strip()
         yield AgentWaiting(acknowledgement, 0, self.poll_attempts, 0.0)
+        if agents := contacted_agents(acknowledgement, manifests, request.agent_handle):
+            yield AgentsContacted(agents)  # after the wait starts, so the ack message exists
         waited = [*history, {"role": "assistant", "content": acknowledgement}]
         async for event in self.wait_for_agent(
             waited, request, reasoning=completion.reasoning

@@ -169,3 +169,13 @@ def failure_status(error: Exception) -> str:
     if isinstance(error, WaitStopped):
         return "wait-stopped"
     return "error"
+
+
+class AgentverseError(AsiChatError):
+    """The Agentverse marketplace could not answer a search (one line, says why)."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -91,7 +91,18 @@ class Extras:
     data: dict
 
 
-StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError | ToolCall | Extras
+@dataclass(frozen=True, slots=True)
+class ExecutableData:
+    """A non-empty top-level `executable_data` list (agent manifests, tool calls), kept raw.
+
+    Raw JSON values: read it only through `agent_names.agents_from_executable_data`,
+    which sanitises what it keeps.
+    """
+
+    items: tuple
+
+
+StreamEvent = ReasoningDelta | ContentDelta | Usage | Finish | StreamError | ToolCall | Extras | ExecutableData
 
 
 def merge_extras(into: dict, data: dict) -> dict:
@@ -102,6 +113,8 @@ def merge_extras(into: dict, data: dict) -> dict:
         else:
             into[key] = value
     return into
+
+
 
 
 class Completion(GrowingReply):
@@ -234,5 +247,34 @@ class TurnExtras:
     data: dict
 
 
-TurnEvent = (TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | TurnFinal | TurnFailed
+@dataclass(frozen=True, slots=True)
+class AgentRef:
+    """An Agentverse agent a turn involves; any of the three may be "" (name is usually set)."""
+
+    name: str
+    handle: str = ""
+    """Without the leading `@`."""
+    address: str = ""
+
+    @property
+    def key(self) -> str:
+        """The local identity: handle, else address, else name."""
+        return self.handle or self.address or self.name
+
+    @property
+    def label(self) -> str:
+        """"Name (@handle)", or whichever of the two is known."""
+        if self.name and self.handle:
+            return f"{self.name} (@{self.handle})"
+        return self.name or (f"@{self.handle}" if self.handle else self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentsContacted:
+    """The model handed (part of) the turn to these Agentverse agents."""
+
+    agents: tuple[AgentRef, ...]
+
+
+TurnEvent = (TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | AgentsContacted | TurnFinal | TurnFailed
              | TurnToolCall | TurnExtras)

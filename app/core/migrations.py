@@ -297,3 +297,32 @@ def m121_tool_calls(db: Database) -> None:
 def m122_message_extras(db: Database) -> None:
     """Raw reply extras (executable_data, metadata, intermediate_steps) as JSON text."""
     _run(db, "ALTER TABLE messages ADD COLUMN extras TEXT")
+
+
+@MIGRATIONS()
+def m130_agents(db: Database) -> None:
+    """Agentverse agents used or pinned (with a cached listing for offline use), and which
+    agents each message involved."""
+    _run(
+        db,
+        # `key` is the handle, else the address, else the name (AgentRef.key).
+        """CREATE TABLE agents (
+            key TEXT PRIMARY KEY,
+            handle TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            first_used REAL,
+            last_used REAL,
+            use_count INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            listing TEXT
+        )""",
+        "CREATE INDEX agents_last_used ON agents(last_used)",
+        """CREATE TABLE message_agents (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            agent_key TEXT NOT NULL REFERENCES agents(key) ON DELETE CASCADE,
+            PRIMARY KEY (message_id, agent_key)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX message_agents_agent ON message_agents(agent_key)",
+    )

@@ -4,7 +4,7 @@
 non-streaming body. Reasoning is accepted in all three forms seen on the wire: ASI:One's
 top-level `thought`, OpenAI-style `reasoning_content`/`reasoning`, and `<think>` tags in
 the content. No I/O here, and a bad stream never raises: broken events are skipped and
-counted. All emitted text has been through `sanitize.clean`.
+counted. All emitted text has been through `sanitize.clean` (`ExecutableData` stays raw).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from app.core.errors import ProtocolError
 from app.core.events import Completion, ContentDelta, Finish, ReasoningDelta, StreamError
-from app.core.events import StreamEvent, Usage
+from app.core.events import ExecutableData, StreamEvent, Usage
 from app.core.protocol_tools import ToolCallAssembler, extras_of
 from app.core.sanitize import clean
 from app.core.think_tags import ThinkSplitter
@@ -101,9 +101,12 @@ def _as_int(value: Any) -> int:
     return int(number) if math.isfinite(number) else 0
 
 
-def _usage(usage: dict[str, Any]) -> Usage:
-    keys = ("prompt_tokens", "completion_tokens", "total_tokens")
-    return Usage(*(_as_int(usage.get(key)) for key in keys))
+def _usage_and_manifests(obj: dict[str, Any], out: "_Output") -> None:
+    if isinstance(usage := obj.get("usage"), dict):
+        keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+        out.event(Usage(*(_as_int(usage.get(key)) for key in keys)))
+    if isinstance(executable := obj.get("executable_data"), list) and executable:
+        out.event(ExecutableData(tuple(executable)))  # raw: agent_names sanitises what it reads
 
 
 def _reasoning_of(part: dict[str, Any]) -> str:
@@ -290,9 +293,7 @@ class StreamParser:
             for choice in choices:
                 if isinstance(choice, dict):
                     self._choice(choice, out)
-        usage = obj.get("usage")
-        if isinstance(usage, dict):
-            out.event(_usage(usage))
+        _usage_and_manifests(obj, out)
 
     def _choice(self, choice: dict[str, Any], out: _Output) -> None:
         delta = choice.get("delta")
@@ -368,9 +369,7 @@ def parse_completion(body: bytes | str | dict[str, Any]) -> list[StreamEvent]:
     reason = choice.get("finish_reason")
     if isinstance(reason, str) and reason:
         out.event(Finish(clean(reason)))
-    usage = obj.get("usage")
-    if isinstance(usage, dict):
-        out.event(_usage(usage))
+    _usage_and_manifests(obj, out)
     return out.result()
 
 

@@ -29,6 +29,9 @@ class ImageJob:
     never: bool = False
     escapes: bool = False
     poll_errors: list[int] = field(default_factory=list)
+    agent: dict | None = None
+    """The marketplace agent addressed by `@handle` (None: the default image agent)."""
+    acknowledgement: str = "I've sent the message"
 
 
 class JobBook(MutableMapping[str | None, ImageJob]):

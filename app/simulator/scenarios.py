@@ -22,6 +22,7 @@ from .faults import (
     Escapes, FaultSet, PollError, ReasoningOnly, Status, Tokens, WebSearch, strip_directives,
 )
 from .jobs import ImageJob, JobBook
+from .marketplace import IMAGE_AGENT, agent_by_handle
 from .sse import Reply, estimate_tokens, split_events
 from .web_search import SEARCH_RE, search_reply
 
@@ -38,6 +39,7 @@ IMAGE_RE = re.compile(
     re.IGNORECASE,
 )
 GIRAFFE_RE = re.compile(r"giraffe", re.IGNORECASE)
+HANDLE_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*[\w]|[A-Za-z0-9_])")
 
 
 def message_text(message: Any) -> str:
@@ -226,10 +228,17 @@ class Scenarios:
                 reply = tokens_reply(tokens.n)
             elif big is not None:
                 reply = big_reply(big.size_bytes)
+            elif (agent := addressed_agent(prompt)) is not None:
+                ack = agent_acknowledgement(agent)
+                self._start_job(session_id, faults, agent, ack)
+                reply, exact = _ack(f"\nThe user addressed @{agent['handle']} directly.",
+                                    " I'll pass the request on to that agent.\n", text=ack), True
+                reply.executable_data = [manifest(agent)]
             elif IMAGE_RE.search(prompt):
                 self._start_job(session_id, faults)
                 reply, exact = _ack("\nThe user wants an image.",
                                     " I'll ask the image generation agent on Agentverse.\n"), True
+                reply.executable_data = [manifest(agent_by_handle(IMAGE_AGENT[1]))]
             elif GIRAFFE_RE.search(prompt):
                 reply = self._giraffes(stream, faults)
             else:
@@ -254,8 +263,10 @@ class Scenarios:
         return Reply(reasoning=split_words(thought), content=split_words(content),
                      completion_tokens=usage.get("completion_tokens"))
 
-    def _start_job(self, session_id: str | None, faults: FaultSet) -> None:
-        job = ImageJob(never=AgentNeverFinishes in faults, escapes=Escapes in faults)
+    def _start_job(self, session_id: str | None, faults: FaultSet, agent: dict | None = None,
+                   acknowledgement: str = ACK) -> None:
+        job = ImageJob(never=AgentNeverFinishes in faults, escapes=Escapes in faults, agent=agent,
+                       acknowledgement=acknowledgement)
         poll_error = faults.get(PollError)
         if poll_error is not None:
             job.poll_errors.append(poll_error.status)
@@ -284,9 +295,13 @@ class Scenarios:
             if job.never or job.polls_seen < self.agent_polls:
                 job.polls_seen += 1
                 self.jobs[session_id] = job
-                ack = _ack("\nThe agent is still working.", " Waiting for it.\n")
+                ack = _ack("\nThe agent is still working.", " Waiting for it.\n", text=job.acknowledgement)
                 return ack, True, job.escapes
             del self.jobs[session_id]
+        if job.agent is not None and job.agent["category"] != "Image Generation":
+            text = f"**{job.agent['name']}** answered:\n\n- your request was handled\n- all done"
+            reply = Reply(reasoning=["\nThe agent has finished.\n"], content=split_words(text))
+            return reply, True, False
         url = f"{origin}/agentverse/production/storage/{uuid.uuid4()}"
         if job.escapes:
             text = f"Here is your image {ESCAPE_PAYLOAD}:\n\n![{ESCAPE_ALT_TEXT}]({url})"
@@ -297,8 +312,29 @@ class Scenarios:
         return reply, True, False  # escapes already placed in the text
 
 
-def _ack(*reasoning: str) -> Reply:
-    return Reply(reasoning=list(reasoning), content=split_words(ACK))
+def _ack(*reasoning: str, text: str = ACK) -> Reply:
+    return Reply(reasoning=list(reasoning), content=split_words(text))
+
+
+def addressed_agent(prompt: str) -> dict | None:
+    """The marketplace agent of the first known `@handle` in the prompt, if any."""
+    for handle in HANDLE_RE.findall(prompt):
+        agent = agent_by_handle(handle)
+        if agent is not None:
+            return agent
+    return None
+
+
+def agent_acknowledgement(agent: dict) -> str:
+    """What the model says when it hands the request to an addressed agent."""
+    return f"I've sent the message to {agent['name']} (@{agent['handle']}), waiting for result…"
+
+
+def manifest(agent: dict | None) -> dict:
+    """The agent manifest carried in `executable_data` on a deferral."""
+    agent = agent or {}
+    return {"type": "agent_manifest", "name": agent.get("name"), "handle": agent.get("handle"),
+            "address": agent.get("address"), "category": agent.get("category")}
 
 
 def _shape(reply: Reply, faults: FaultSet, escapes: bool, exact: bool) -> Reply:

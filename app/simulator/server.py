@@ -24,6 +24,7 @@ from .faults import (
     Cut, Escapes, ESCAPE_PAYLOAD, FaultSet, SlowFirstByte, Status, CRLF, parse_directives,
 )
 from .faults import WebSearch
+from .marketplace import Marketplace
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
 
@@ -132,6 +133,11 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         path = urlsplit(self.path).path
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if path.rstrip("/") == "/v1/search/agents":  # the Agentverse marketplace (marketplace.py)
+            code, kind, data, extra = sim.marketplace.respond(
+                {k.lower(): v for k, v in self.headers.items()}, raw, sim._stopping)
+            self._send(code, data, kind, extra)
+            return
         if path.rstrip("/") != "/v1/chat/completions":
             self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
             return
@@ -286,6 +292,7 @@ class Simulator:
         self.api_key, self.host, self.port = api_key, host, port
         self.chunk_delay = chunk_delay
         self.scenarios = Scenarios(agent_polls, jobs_file=jobs_file)  # jobs_file: agent jobs outlive us
+        self.marketplace = Marketplace()
         self.requests: list[RecordedRequest] = []
         #: What `GET /v1/models` lists (and so also accepts as a model).
         self.model_list: list[str] = list(MODEL_LIST)

@@ -47,6 +47,8 @@ class Reply:
     """`delta.tool_calls` values streamed, one chunk each, before the content."""
     tool_calls: list = field(default_factory=list)
     """The whole `message.tool_calls` of a non-streamed reply."""
+    executable_data: list = field(default_factory=list)
+    """Top-level `executable_data` (agent manifests), sent on the first chunk."""
 
     def usage(self) -> dict[str, int]:
         """The usage object: prompt, completion and total token counts."""
@@ -102,13 +104,13 @@ class RecordedDialect:
         """Frame one JSON object as an SSE event."""
         return frame(dumps(obj), self.eol)
 
-    def opening(self) -> list[bytes]:
+    def opening(self, executable_data: list | None = None) -> list[bytes]:
         """The role chunk and (unless reasoning is in the content) the init_thought chunk."""
         role = {
             "id": self.id, "object": "chat.completion.chunk", "model": self.model,
             "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                          "finish_reason": None, "stop_reason": None}],
-            "executable_data": [], "usage": None,
+            "executable_data": executable_data or [], "usage": None,
         }
         events = [self.event(role)]
         if self.init_thought:
@@ -158,7 +160,7 @@ class OpenAIDialect(RecordedDialect):
                 "model": self.model,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
-    def opening(self) -> list[bytes]:
+    def opening(self, executable_data: list | None = None) -> list[bytes]:
         return [self.event(self._chunk({"role": "assistant"}, None))]
 
     def reasoning(self, piece: str) -> bytes:
@@ -225,7 +227,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
     if BadUtf8 in faults:
         extras.append(_bad_utf8_event(dialect))
 
-    yield from dialect.opening()
+    yield from dialect.opening(reply.executable_data)
     for piece in reasoning:
         yield dialect.reasoning(piece)
     for entries in reply.tool_chunks:
@@ -272,7 +274,8 @@ def render_json(reply: Reply, faults: FaultSet, model: str) -> bytes:
         if ThinkTags in faults:
             content, thought = "".join(think_pieces(reply.reasoning)) + content, []
         body = {
-            "model": model, "id": new_id(), "executable_data": [], "conversation_id": None,
+            "model": model, "id": new_id(), "executable_data": reply.executable_data,
+            "conversation_id": None,
             "thought": thought, "tool_thought": [], "intermediate_steps": [],
             "choices": [{"index": 0, "finish_reason": "stop", "message": {
                 "role": "assistant", "content": content, "reasoning": None}}],

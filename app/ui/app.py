@@ -19,6 +19,7 @@ from app.core.errors import AsiChatError
 from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.core.turn import Turn
+from app.ui.agent_actions import AgentActions
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.draft_guard import DraftGuard
@@ -66,6 +67,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("f5", "resume_wait", "Wait again", "Wait again for this conversation's stopped agent", False),
     ("f3", "search_hit(1)", "Next hit", "Show the next message matching the search (n in the chat)", False),
     ("shift+f3", "search_hit(-1)", "Previous hit", "Show the previous matching message (N in the chat)", False),
+    ("ctrl+g", "agent_browser", "Agents", "Browse Agentverse agents and address one (@handle)", False),
 ]
 PRIORITY = {"ctrl+y", "ctrl+d"}
 
@@ -77,7 +79,7 @@ PALETTE_ONLY: list[tuple[str, str, str]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayout, SearchHits, DraftGuard,
+class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ResponsiveLayout, SearchHits, DraftGuard,
                  OnceNotices, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
@@ -413,6 +415,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, ResponsiveLayou
 
     async def on_unmount(self) -> None:
         self._gc.stop()
+        await self.close_agent_directory()
         if self.runtime is not None:
             await self.runtime.chat.shutdown()  # each turn stores what it had
             await self.runtime.aclose()

@@ -47,7 +47,7 @@ class AgentWaitCard(Widget):
     """The agent's acknowledgement text (server text: shown literally)."""
 
     def __init__(self, acknowledgement: str, *, attempt: int, attempts: int, started_at: float,
-                 clock: Callable[[], float] = time.time, name: str | None = None,
+                 clock: Callable[[], float] = time.time, agent: str | None = None, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
@@ -56,6 +56,8 @@ class AgentWaitCard(Widget):
             attempts: Polls that will be made at most.
             started_at: When the wait began, as a `time.time()` value.
             clock: Returns the current time; tests pass a fixed one.
+            agent: The agent's name, when known (sanitised text, shown literally): the
+                status line then reads "waiting for <agent> · poll 3/24 · 0:15".
         """
         super().__init__(name=name, id=id, classes=classes)
         self.set_reactive(AgentWaitCard.acknowledgement, acknowledgement)
@@ -63,6 +65,7 @@ class AgentWaitCard(Widget):
         self.attempts = attempts
         self.last_error: str | None = None
         self.started_at = started_at
+        self.agent = agent
         self._clock = clock
         self._timer: Timer | None = None
 
@@ -104,6 +107,9 @@ class AgentWaitCard(Widget):
     def _status_line(self) -> Text:
         elapsed = self.elapsed
         frame = SPINNER[int(elapsed / TICK) % len(SPINNER)]
+        if self.agent:
+            return Text.assemble((frame, "bold"), " waiting for ", (self.agent, "bold"),
+                                 f" · poll {self.attempt}/{self.attempts} · ", format_elapsed(elapsed))
         return Text.assemble((frame, "bold"), " waiting for agent · ", format_elapsed(elapsed))
 
     def _progress_line(self) -> Text:
@@ -123,6 +129,13 @@ class AgentWaitCard(Widget):
         self.set_class(bool(last_error), "-error")
         if self._live:
             _replace_line(self.query_one(".wait-card--progress", Static), self._progress_line())
+            if self.agent:  # its status line shows the poll count too
+                self._tick()
+
+    def set_agent(self, agent: str | None) -> None:
+        """Name the agent being waited for (None: the default status line)."""
+        self.agent = agent
+        self._tick()
 
     def watch_acknowledgement(self, text: str) -> None:
         if self._live:

@@ -1,0 +1,173 @@
+"""`asi-chat agents …`: search the Agentverse marketplace, list used and pinned agents, pin."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import click
+
+from app.cli import _settings, _store, setting_options
+
+_SORTS = ("relevancy", "interactions", "created-at", "last-modified")
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _rating(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
+    """Columns padded to their widest cell (names cut at 40 characters)."""
+    rows = [tuple(cell[:40] for cell in row) for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    for row in (headers, *rows):
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _handle_arg(value: str) -> str:
+    from app.core.agent_records import normal_handle
+
+    handle = normal_handle(value)
+    if not handle or not value.strip().lstrip("@") == handle:
+        raise click.UsageError(f"Not an agent handle: {value!r} (handles look like @image-gen-hidream).")
+    return handle
+
+
+def addressed(text: str, agent: str) -> tuple[str, str]:
+    """`ask --agent @h`: the text with the handle in it (prepended unless already there), and h.
+
+    ASI:One documents no request field for a target: the handle travels in the message.
+    """
+    from app.core.agent_names import handles_in_prompt
+
+    handle = _handle_arg(agent)
+    if handle not in handles_in_prompt(text):
+        text = f"@{handle} {text}"
+    return text, handle
+
+
+async def _search(settings, query, *, retries: int = 3):
+    from app.core.agentverse import AgentverseClient
+
+    def say(notice) -> None:
+        click.echo(notice.describe(), err=True)
+
+    async with AgentverseClient.from_settings(settings, on_retry=say, max_retries=retries) as client:
+        return await client.search(query)
+
+
+@click.group()
+def agents() -> None:
+    """Agentverse agents: search the marketplace, list the ones used or pinned, pin them."""
+
+
+@agents.command(name="search")
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 50))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--sort", type=click.Choice(_SORTS), default="relevancy", show_default=True)
+@click.option("--asc", is_flag=True, help="Ascending order (default: descending).")
+@click.option("--category", help="Only agents of this category (e.g. 'Image Generation').")
+@setting_options
+@click.pass_context
+def search_agents(ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int,
+                  sort: str, asc: bool, category: str | None, **flags: Any) -> None:
+    """Search the Agentverse marketplace (public: the ASI:One key is never sent there)."""
+    from app.cli_output import print_json
+    from app.core.agentverse import AgentQuery
+
+    settings = _settings(ctx, flags)
+    page = asyncio.run(_search(settings, AgentQuery(" ".join(query), sort=sort, direction="asc" if asc else "desc",
+                                                    category=category, offset=offset, limit=limit)))
+    if as_json:
+        print_json([a.to_dict() for a in page.agents])
+        return
+    if not page.agents:
+        click.echo("No agents found.", err=True)
+        return
+    _table([(a.shown_handle or a.address[:20], a.name, _rating(a.rating), str(a.total_interactions),
+             _rate(a.recent_success_rate)) for a in page.agents],
+           ("HANDLE", "NAME", "RATING", "INTERACTIONS", "SUCCESS"))
+    shown = page.offset + len(page.agents)
+    if page.has_more:
+        click.echo(f"{page.offset + 1}–{shown} of {page.total}; more with --offset {shown}.", err=True)
+
+
+def _known_list(ctx: click.Context, flags: dict, as_json: bool, which: str) -> None:
+    from app.cli_output import iso, print_json
+    from app.core.agent_store import AgentStore
+
+    agent_store = AgentStore(_store(_settings(ctx, flags)))
+    rows = agent_store.agents_used() if which == "used" else agent_store.agents_pinned()
+    if as_json:
+        print_json([a.to_dict() for a in rows])
+        return
+    if not rows:
+        click.echo("No agents used yet." if which == "used" else "No pinned agents.", err=True)
+        return
+    _table([(f"@{a.handle}" if a.handle else "", a.name, str(a.use_count),
+             iso(a.last_used) if a.last_used else "–", "📌" if a.pinned else "") for a in rows],
+           ("HANDLE", "NAME", "USES", "LAST USED", "PINNED"))
+
+
+@agents.command(name="used")
+@click.option("--json", "as_json", is_flag=True)
+@setting_options
+@click.pass_context
+def used_agents(ctx: click.Context, as_json: bool, **flags: Any) -> None:
+    """Agents that worked on (or were addressed in) your conversations, most recent first."""
+    _known_list(ctx, flags, as_json, "used")
+
+
+@agents.command(name="pinned")
+@click.option("--json", "as_json", is_flag=True)
+@setting_options
+@click.pass_context
+def pinned_agents(ctx: click.Context, as_json: bool, **flags: Any) -> None:
+    """Pinned agents (shown first in the app's agent browser, also offline)."""
+    _known_list(ctx, flags, as_json, "pinned")
+
+
+@agents.command(name="pin")
+@click.argument("handle")
+@setting_options
+@click.pass_context
+def pin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
+    """Pin an agent by @handle (its marketplace listing is cached when reachable)."""
+    from app.core.agent_store import AgentStore
+    from app.core.agentverse import AgentQuery
+    from app.core.errors import AgentverseError
+
+    handle = _handle_arg(handle)
+    settings = _settings(ctx, flags)
+    agent_store = AgentStore(_store(settings))
+    listing = None
+    try:  # best effort: a pin works offline too, with what is known
+        page = asyncio.run(_search(settings, AgentQuery(handle, limit=10), retries=0))
+        listing = next((a for a in page.agents if a.handle == handle), None)
+    except AgentverseError as exc:
+        click.echo(f"asi-chat: pinned without a listing ({exc.message})", err=True)
+    known = agent_store.pin(listing or f"@{handle}")
+    click.echo(f"Pinned {known.name} (@{handle}).", err=True)
+
+
+@agents.command(name="unpin")
+@click.argument("handle")
+@setting_options
+@click.pass_context
+def unpin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
+    """Unpin an agent."""
+    from app.core.agent_store import AgentStore
+
+    handle = _handle_arg(handle)
+    agent_store = AgentStore(_store(_settings(ctx, flags)))
+    known = agent_store.get(handle)
+    if known is None or not known.pinned:
+        raise click.ClickException(f"@{handle} is not pinned.")
+    agent_store.unpin(f"@{handle}")
+    click.echo(f"Unpinned {known.name} (@{handle}).", err=True)

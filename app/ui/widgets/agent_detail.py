@@ -1,0 +1,53 @@
+"""The agent browser's detail pane: who the agent is, and its readme as Markdown."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Markdown, Static
+
+from app.core.agent_records import AgentListing
+
+
+def detail_header(listing: AgentListing) -> Content:
+    """Name, handle, address and description, as plain text (never markup)."""
+    parts: list = [(listing.name, "bold")]
+    if listing.shown_handle:
+        parts += ["  ", (listing.shown_handle, "$text-accent")]
+    if listing.featured:
+        parts += ["  ", ("featured", "italic")]
+    if listing.category:
+        parts += ["\n", (listing.category, "dim")]
+    if listing.address:
+        parts += ["\n", (listing.address, "dim")]
+    if listing.description:
+        parts += ["\n\n", listing.description]
+    return Content.assemble(*parts)
+
+
+class AgentDetail(VerticalScroll):
+    """Shows one listing; the readme (sanitised Markdown) is parsed as Markdown, not markup."""
+
+    DEFAULT_CSS = """
+    AgentDetail {
+        padding: 0 1;
+        & > #agent-header { margin-bottom: 1; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="agent-header", markup=False)
+        yield Markdown(id="agent-readme")
+
+    async def show(self, listing: AgentListing | None) -> None:
+        """Show `listing` (None clears the pane)."""
+        header = self.query_one("#agent-header", Static)
+        readme = self.query_one("#agent-readme", Markdown)
+        if listing is None:
+            header.update("")
+            await readme.update("")
+            return
+        header.update(detail_header(listing))
+        await readme.update(listing.readme or "*No readme.*")
+        self.scroll_home(animate=False)

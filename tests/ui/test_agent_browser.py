@@ -1,0 +1,230 @@
+"""The agent browser (ctrl+g) in the real app, against the simulator's marketplace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Markdown, Static
+
+from app.core.agent_store import AgentStore
+from app.simulator import Simulator
+from app.simulator.marketplace import HOSTILE_HANDLE
+from app.ui.screens.agent_browser import AgentBrowserScreen
+from app.ui.widgets.agent_detail import AgentDetail
+from app.ui.widgets.agent_results import PIN_MARK, AgentResults
+from tests.conftest import TEST_KEY
+from tests.ui.helpers import build_app, idle, until
+
+SIZE = (140, 45)
+
+
+def _app(sim: Simulator, db: Path, *, agentverse_url: str | None = None):
+    return build_app(sim, db, agentverse_url=agentverse_url or sim.origin)
+
+
+def _browser(app) -> AgentBrowserScreen:
+    assert isinstance(app.screen, AgentBrowserScreen)
+    return app.screen
+
+
+def _rows(app) -> list[str]:
+    results = app.screen.query_one(AgentResults)
+    return [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+
+
+def _status(app) -> str:
+    return str(app.screen.query_one("#agent-status", Static).render())
+
+
+async def _open(pilot) -> AgentBrowserScreen:
+    app = pilot.app
+    app.composer.focus()
+    await pilot.press("ctrl+g")  # from the composer: not swallowed by the TextArea
+    await until(pilot, lambda: isinstance(app.screen, AgentBrowserScreen))
+    browser = _browser(app)
+    await until(pilot, lambda: browser.page is not None)
+    return browser
+
+
+async def _search(pilot, text: str) -> None:
+    browser = _browser(pilot.app)
+    await pilot.press(*text)
+    await until(pilot, lambda: browser.page is not None and browser._query.text == text
+                and browser._debounce is None)
+    await pilot.pause()
+
+
+async def test_search_as_you_type_and_pick_puts_handle_in_composer(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        assert len(_rows(app)) >= 30  # the marketplace's first page with an empty box
+        await _search(pilot, "hidream")
+        assert sim.marketplace.requests[-1].body["search_text"] == "hidream"
+        # debounced: far fewer requests than keys typed
+        assert len([r for r in sim.marketplace.requests if r.body["search_text"]]) < len("hidream")
+        assert _rows(app)[0].split("\n")[0].strip().startswith("Image Generation HiDream-I1  @image-gen-hidream")
+        detail = browser.query_one(AgentDetail)
+        await until(pilot, lambda: "HiDream" in str(detail.query_one("#agent-header", Static).render()))
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, AgentBrowserScreen))
+        assert app.composer.text == "@image-gen-hidream "
+        assert app.focused is app.composer
+        await pilot.press("d", "r", "a", "w")
+        assert app.composer.text == "@image-gen-hidream draw"
+        await pilot.press("enter")
+        await idle(app, pilot)
+        assert sim.requests[0].messages[-1]["content"] == "@image-gen-hidream draw"
+        used = AgentStore(app.store).agents_used()
+        assert used[0].handle == "image-gen-hidream"
+        assert used[0].listing is not None and used[0].listing.category == "Image Generation"  # cached at pick
+        # The ASI:One key never went to the marketplace.
+        assert all(TEST_KEY not in repr(r.headers) and "authorization" not in r.headers
+                   for r in sim.marketplace.requests)
+
+
+async def test_pick_from_results_list_and_insert_beside_text(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.composer.text = "please ask"
+        app.composer.move_cursor(app.composer.document.end)
+        await _open(pilot)
+        await _search(pilot, "flight finder")
+        await pilot.press("down")  # into the results
+        assert app.focused is app.screen.query_one(AgentResults)
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, AgentBrowserScreen))
+        assert app.composer.text == "please ask @flight-finder "
+
+
+async def test_pin_from_the_browser_is_stored_and_listed_first(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        await _search(pilot, "ref image")
+        await pilot.press("down", "p")
+        await until(pilot, lambda: _rows(app)[0].startswith(PIN_MARK))
+        assert [a.handle for a in AgentStore(app.store).agents_pinned()] == ["ref-image-agent"]
+        assert "Pinned Ref Image Agent." in _status(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, AgentBrowserScreen))
+        browser = await _open(pilot)
+        assert _rows(app)[0].startswith(f"{PIN_MARK} Ref Image Agent")  # pinned first, empty box
+        await pilot.press("down", "p")  # unpin
+        await until(pilot, lambda: not _rows(app)[0].startswith(PIN_MARK))
+        assert AgentStore(app.store).agents_pinned() == []
+        assert browser.picked is None
+
+
+async def test_known_agents_work_offline(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:  # pin while online, caching the listing
+        await _open(pilot)
+        await _search(pilot, "flight finder")
+        await pilot.press("down", "p")
+        await until(pilot, lambda: _rows(app)[0].startswith(PIN_MARK))
+    conversation = app.store.create_conversation("asi1")
+    message = app.store.add_message(conversation.id, "assistant", "ok")
+    AgentStore(app.store).record_use(message.id, "Ref Image Agent", "ref-image-agent")
+    offline = _app(sim, db_path, agentverse_url="http://127.0.0.1:9")
+    offline.agent_directory.client.max_retries = 0
+    async with offline.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(offline.screen, AgentBrowserScreen))
+        await until(pilot, lambda: "Could not reach" in _status(offline))
+        rows = _rows(offline)
+        assert rows[0].startswith(f"{PIN_MARK} Flight Finder") and "Ref Image Agent" in rows[1]
+        assert "Travel" in rows[0]  # from the cached listing
+        assert "\n" not in _status(offline) and _status(offline).startswith("Agentverse: ")
+        readme = offline.screen.query_one("#agent-readme", Markdown)
+        await until(pilot, lambda: "Flight Finder" in readme.source)
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(offline.screen, AgentBrowserScreen))
+        assert offline.composer.text == "@flight-finder "
+
+
+async def test_hostile_listing_is_shown_harmlessly(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        await _search(pilot, "totally safe")
+        assert browser.results.current.handle == HOSTILE_HANDLE
+        detail = browser.query_one(AgentDetail)
+        readme = detail.query_one("#agent-readme", Markdown)
+        await until(pilot, lambda: "Totally safe" in readme.source)
+        await pilot.pause(0.2)
+        shown = "\n".join(_rows(app)) + str(detail.query_one("#agent-header", Static).render())
+        shown += "\n".join(str(block.render()) for block in readme.query("*"))
+        assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+        assert "[bold red]Totally Safe[/bold red]" in _rows(app)[0]  # markup shown literally
+        assert "[bold red]not bold[/bold red]" in shown
+        assert "[reverse]totally safe[/reverse]" in shown
+        assert app.is_running
+
+
+async def test_errors_are_one_line_and_rate_limits_say_so(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        app.agent_directory.client.sleep = _never_returns
+        sim.marketplace.add_fault("429")
+        await pilot.press("x")
+        await until(pilot, lambda: "rate limited, retrying in 30 s" in _status(app))
+        browser.search_box.value = ""
+        await until(pilot, lambda: browser._query.text == "" and browser._debounce is None)
+        app.agent_directory.client.sleep = _instant
+        await pilot.press(*"!av:html")
+        await until(pilot, lambda: "sent a web page" in _status(app))
+        assert "\n" not in _status(app) and app.is_running
+
+
+async def _never_returns(delay: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(3600)
+
+
+async def _instant(delay: float) -> None:
+    return None
+
+
+async def test_palette_lists_the_agent_browser(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Agents (ctrl+g)" in commands
+        await pilot.pause()
+
+
+async def test_sort_category_and_paging(sim: Simulator, db_path: Path):
+    from textual.widgets import Select
+
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await _open(pilot)
+        await until(pilot, lambda: browser.query("#agent-category"))
+        browser.query_one("#agent-sort", Select).value = "interactions"
+        browser.query_one("#agent-category", Select).value = "Travel"
+        await until(pilot, lambda: sim.marketplace.requests[-1].body.get("filters") == {"category": ["Travel"]}
+                    and sim.marketplace.requests[-1].body["sort"] == "interactions")
+        await until(pilot, lambda: browser.results.listings and
+                    {a.category for a in browser.results.listings} == {"Travel"})
+        counts = [a.total_interactions for a in browser.results.listings]
+        assert counts == sorted(counts, reverse=True)
+        browser.query_one("#agent-category", Select).clear()
+        await until(pilot, lambda: "filters" not in sim.marketplace.requests[-1].body)
+        await until(pilot, lambda: len(browser.results.listings) == 30 and browser.page.offset == 0)
+        browser.results.focus()
+        await pilot.press("end")  # near the end: the next page is fetched and appended
+        await until(pilot, lambda: len(browser.results.listings) > 30)
+        assert 30 in [r.body["offset"] for r in sim.marketplace.requests]
+        assert len({a.key for a in browser.results.listings}) == len(browser.results.listings)
+
+
+async def test_quitting_with_the_browser_open_is_clean(sim: Simulator, db_path: Path):
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot)
+        await pilot.press(*"fli")  # a search may be in flight
+        await pilot.press("ctrl+q")
+    assert app.return_code in (0, None) and app._exception is None
