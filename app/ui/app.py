@@ -97,10 +97,10 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
                 yield SearchBar(id="search", classes="-hidden")
                 yield ConversationList(self.store, id="conversations")
             with Vertical(id="center"):
-                yield ChatPane(id="chat")
+                yield ChatPane(id="chat", activity=self.input_activity)
                 yield Composer(id="composer")
                 yield ContextMeter(id="context")
-            yield ReasoningPane(id="reasoning")
+            yield ReasoningPane(id="reasoning", activity=self.input_activity)
         yield Footer()
 
     @property
@@ -252,10 +252,12 @@ class AsiChatApp(QuickStart, ConversationActions, App[None]):
         worker = self.run_worker(self.presenter.consume(turn, events), group=f"turn-{turn.conversation_id}",
                                  exit_on_error=False, description="turn")
         self._turn_workers[turn.conversation_id] = worker
+        self._gc.turn_started(turn.conversation_id, waiting=turn.waiting)
 
     def turn_ended(self, conversation_id: int) -> None:
         """Called by the presenter when a turn (or wait) is over, however it ended."""
         self._turn_workers.pop(conversation_id, None)
+        self._gc.turn_ended(conversation_id)
         self.conversation_list.reload()
         if conversation_id == self.current_id:
             self._update_context()

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 
 from app.core.records import Message, Role
+from app.ui.input_activity import InputActivity
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from app.ui.widgets.main_screen import release_widgets
 from app.ui.widgets.message_view import MessageView
@@ -35,14 +36,16 @@ class ChatPane(VerticalScroll):
         Binding("down,j", "focus_message(1)", "Next message", show=False),
     ]
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, activity: InputActivity | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
             clock: Current time for wait cards' clocks; tests pass a fixed one.
+            activity: The user's typing, which paces streaming replies (see `MessageView`).
         """
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
+        self._activity = activity
         self._load_older: LoadOlder | None = None
         self._loading = False
         self._wait: AgentWaitCard | None = None
@@ -103,7 +106,7 @@ class ChatPane(VerticalScroll):
 
     async def add_reply(self, model: str) -> MessageView:
         """Append an empty assistant message in streaming state."""
-        view = MessageView(role=Role.ASSISTANT, model=model)
+        view = MessageView(role=Role.ASSISTANT, model=model, activity=self._activity)
         await self._append(view)
         return view
 
