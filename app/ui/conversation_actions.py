@@ -7,9 +7,6 @@ panes and `current_id`.
 from __future__ import annotations
 
 from app.core.config import MODELS
-from app.ui.screens.confirm import ConfirmScreen
-from app.ui.screens.model_picker import ModelPickerScreen
-from app.ui.screens.rename import RenameScreen
 
 
 class ConversationActions:
@@ -28,6 +25,8 @@ class ConversationActions:
             self._update_context()
             self.notify(f"Model: {model}", markup=False)
 
+        from app.ui.screens.model_picker import ModelPickerScreen  # (not needed for the first frame)
+
         self.push_screen(ModelPickerScreen(self.current_model()), chosen)
 
     def action_rename(self) -> None:
@@ -41,6 +40,8 @@ class ConversationActions:
                 self.store.rename_conversation(conversation_id, title)
                 self.conversation_list.reload(select=conversation_id)
                 self._update_title()
+
+        from app.ui.screens.rename import RenameScreen
 
         self.push_screen(RenameScreen(self.title_of(conversation_id)), renamed)
 
@@ -62,4 +63,6 @@ class ConversationActions:
             self.notify("Conversation deleted.", markup=False)
 
         question = f"Delete “{self.title_of(conversation_id)}” and all its messages?"
+        from app.ui.screens.confirm import ConfirmScreen
+
         self.push_screen(ConfirmScreen(question), confirmed)

@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Markdown
 
 from app.ui.widgets.render_pacing import TYPING_INTERVAL, TYPING_MAX_GAP
-from tests.ui.helpers import build_app, idle
+from tests.ui.helpers import build_app, idle, until
 
 TYPED = "whatcomesnextafterthis"
 
@@ -90,3 +90,26 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
         assert [m.content for m in app.store.messages(app.current_id) if m.role == "user"] == [
             "!sim:tokens=12000 go", "next"]
         assert [v.status for v in app.chat_pane.message_views()] == ["complete"] * 4
+
+
+async def test_the_prompts_own_keys_never_pace_its_reply(sim, db_path) -> None:
+    """Typing the prompt then pressing Enter: the reply renders at full speed (the keys
+    typed before the turn started are not "the user is typing")."""
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.composer.text = "!sim:tokens=3000 "
+        app.composer.action_cursor_line_end()
+        for letter in "go":
+            type_key(app, letter)
+        await pilot.pause()
+        assert app.composer.text == "!sim:tokens=3000 go"
+        app.post_message(events.Key("enter", None))
+        while not (len(app.chat_pane.message_views()) == 2
+                   and app.chat_pane.message_views()[-1]._stream is not None):
+            await asyncio.sleep(0.002)
+        view = app.chat_pane.message_views()[-1]
+        assert app.input_activity.typing_recently()  # the prompt's keys were just typed...
+        assert not view._stream.typing  # ...but not during this turn
+        await until(pilot, lambda: view.status == "complete", timeout=30)
+        assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
