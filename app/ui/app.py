@@ -123,10 +123,10 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, R
                 yield SearchBar(id="search", classes="-hidden")
                 yield ConversationList(self.store, id="conversations")
             with Vertical(id="center"):
-                yield ChatPane(id="chat")
+                yield ChatPane(id="chat", activity=self.input_activity)
                 yield Composer(id="composer")
                 yield ContextMeter(id="context")
-            yield ReasoningPane(id="reasoning")
+            yield ReasoningPane(id="reasoning", activity=self.input_activity)
         yield Footer()
 
     @property
@@ -287,9 +287,11 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, R
         self.presenter.track(turn)
         self.run_worker(self.presenter.consume(turn), group=f"turn-{turn.conversation_id}",
                         exit_on_error=False, description="turn")
+        self._gc.turn_started(turn.conversation_id, waiting=turn.wait is not None)
 
     def turn_ended(self, conversation_id: int) -> None:
         """Called by the presenter when a turn (or wait) is over, however it ended."""
+        self._gc.turn_ended(conversation_id)
         self.conversation_list.reload()
         if conversation_id == self.current_id:
             self._update_context()

@@ -10,10 +10,6 @@ from typing import TYPE_CHECKING
 
 from app.core.models import known_models, valid_name
 from app.core.errors import AsiChatError
-from app.ui.screens.confirm import ConfirmScreen
-from app.ui.screens.model_picker import ModelPickerScreen
-from app.ui.screens.rename import RenameScreen
-from app.ui.screens.system_prompt import SystemPromptScreen
 
 if TYPE_CHECKING:
     from app.core.conversations import Conversations
@@ -41,6 +37,8 @@ class ConversationActions:
             self._update_title()
             self._update_context()
             self.notify(f"Model: {model}", markup=False)
+
+        from app.ui.screens.model_picker import ModelPickerScreen  # (not needed for the first frame)
 
         self.push_screen(ModelPickerScreen(self.current_model(), known_models(self.settings)), chosen)
 
@@ -71,6 +69,8 @@ class ConversationActions:
                 self.conversations.set_system_prompt(self.current_id, text or None)
             self._update_context()
             self.notify("System prompt saved." if text else "System prompt cleared.", markup=False)
+
+        from app.ui.screens.system_prompt import SystemPromptScreen  # (not needed for the first frame)
 
         self.push_screen(SystemPromptScreen(own, self.settings.system_prompt), edited)
 
@@ -111,6 +111,8 @@ class ConversationActions:
                 self.conversation_list.reload(select=conversation_id)
                 self._update_title()
 
+        from app.ui.screens.rename import RenameScreen
+
         self.push_screen(RenameScreen(self.title_of(conversation_id)), renamed)
 
     def action_delete(self) -> None:
@@ -137,4 +139,6 @@ class ConversationActions:
             self.notify("Conversation deleted.", markup=False)
 
         question = f"Delete “{self.title_of(conversation_id)}” and all its messages?"
+        from app.ui.screens.confirm import ConfirmScreen
+
         self.push_screen(ConfirmScreen(question), confirmed)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import webbrowser
 
 from textual.app import App
 
@@ -67,6 +66,8 @@ def open_link(app: App, url: str) -> bool:
         return False
 
     def launch() -> None:
+        import webbrowser  # (not needed for the first frame)
+
         try:
             webbrowser.open(url, new=2)
         except Exception:  # noqa: BLE001 - no browser is not an error worth a crash

@@ -1,16 +1,15 @@
 """`QuickStart`, the part of `AsiChatApp` that keeps it quick: the default screen, the
-runtime built after the first frame, and the key timing a streaming reply is paced by."""
+runtime built after the first frame, and the user's typing a streaming reply is paced by."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from textual import events
 from textual.screen import Screen
-from textual.signal import Signal
 
 from app.core.errors import AsiChatError
+from app.ui.input_activity import InputActivity
 from app.ui.widgets.main_screen import MainScreen
 
 if TYPE_CHECKING:
@@ -24,18 +23,15 @@ class QuickStart:
     `watch_turn`; resumes the agent waits an earlier run left pending.
     """
 
-    last_key_at = 0.0
-    """When the last key (other than Enter) reached the app (see MessageView's pacing)."""
-
-    _key_echoed: Signal[None] | None = None
+    _input_activity: InputActivity | None = None
 
     @property
-    def key_echoed(self) -> Signal[None]:
-        """Published once a typed key (other than Enter) is on screen: a streaming reply
-        renders its next step then, while the user types."""
-        if self._key_echoed is None:
-            self._key_echoed = Signal(self, "key-echoed")
-        return self._key_echoed
+    def input_activity(self) -> InputActivity:
+        """The user's typing: stamped on each key (other than Enter), told when its echo is
+        on screen; handed to the panes whose streamed text it paces."""
+        if self._input_activity is None:
+            self._input_activity = InputActivity()
+        return self._input_activity
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -44,13 +40,13 @@ class QuickStart:
         if isinstance(event, events.Key) and event.key != "enter":
             # While the user types, a reply renders in short steps and lets each key's echo
             # go first (MessageView). Enter sends: the reply should then come at full speed.
-            self.last_key_at = time.perf_counter()
+            self.input_activity.typed()
             self.call_after_refresh(self._key_reached_widget)
         await super().on_event(event)
 
     def _key_reached_widget(self) -> None:
         # The focused widget has handled the key by now; the frame after shows it.
-        self.call_after_refresh(self.key_echoed.publish, None)
+        self.call_after_refresh(self.input_activity.echoed)
 
     def _after_first_frame(self) -> None:
         if self.runtime is None and self._runtime_factory is not None:

@@ -108,32 +108,39 @@ async def test_thresholds_are_high_only_while_a_reply_streams(sim, db_path: Path
         assert gc.get_threshold() == threshold
         app.composer.text = "!sim:tokens=3000 go"
         app.post_message(events.Key("enter", None))  # (Pilot's press would wait for the whole reply)
-        while not (views := app.chat_pane.message_views()) or views[-1].role != Role.ASSISTANT:
+        while (not (views := app.chat_pane.message_views()) or views[-1].role != Role.ASSISTANT
+               or views[-1]._stream is None):
             await asyncio.sleep(0.001)
         seen: list[tuple[int, int, int]] = []  # the thresholds each rendering step ran with
-        render_step = views[-1]._render_step
+        stream = views[-1]._stream
+        render_step = stream._step
 
         async def step() -> None:
             seen.append(gc.get_threshold())
             await render_step()
 
-        views[-1]._render_step = step
+        stream._step = step
         await idle(app, pilot)
         await until(pilot, lambda: views[-1].status == "complete")  # all of it rendered
         assert seen and set(seen) == {GC_THRESHOLDS}
-        assert gc.get_threshold() == threshold
+        await until(pilot, lambda: not (app.running_turns or app.presenter.observing))
+        assert gc.get_threshold() == threshold  # the turn is over
         assert views[-1].query_one(Markdown).source.rstrip() == views[-1].content.rstrip()
 
-        # A reply streaming into a conversation the user leaves: its view is gone, and so
-        # are the high thresholds (the turn goes on in the background, without widgets).
+        # A reply streaming into a conversation the user leaves: the turn goes on in the
+        # background (without widgets), and so do the high thresholds, until it ends.
         first = app.current_id
-        sim.chunk_delay = 0.005  # the turn runs at the wire's pace: keep it going while the user moves
-        app.composer.text = "!sim:tokens=20000 go"
+        sim.chunk_delay = 0.05  # the turn runs at the wire's pace (~70 pieces): it goes on while the user moves
+        app.composer.text = "hello, please show me some python code"
         app.post_message(events.Key("enter", None))
         await until(pilot, lambda: GcTuning.streaming())
         await app.action_new_conversation()
+        assert first in app.running_turns and GcTuning.streaming() and gc.get_threshold() == GC_THRESHOLDS
+        await until(pilot, lambda: first not in app.running_turns and not app.presenter.observing, timeout=30)
         assert not GcTuning.streaming() and gc.get_threshold() == threshold
-        await open_by_enter(app, pilot, first)  # back: the running reply streams in again
-        assert GcTuning.streaming() and gc.get_threshold() == GC_THRESHOLDS
+        await open_by_enter(app, pilot, first)
+        app.composer.text = "hello, please show me some python code again"
+        app.post_message(events.Key("enter", None))
+        await until(pilot, lambda: GcTuning.streaming())
     # The app closed while the reply streamed: the thresholds are the process's again.
     assert not GcTuning.streaming() and gc.get_threshold() == threshold

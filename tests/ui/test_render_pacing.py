@@ -40,3 +40,15 @@ def test_step_sizes_stay_in_range():
     sizer = StepSizer()
     sizer.measured(10**9, 0.0)
     assert sizer.size(typing=False) == STEP_RANGE[1]
+
+
+def test_a_short_step_faster_than_the_rate_raises_it() -> None:
+    """A slow first measure must not leave the steps at the smallest size for good."""
+    sizer = StepSizer()
+    sizer.measured(MIN_SAMPLE, 1.0)  # the app was busy: 1,024 characters a second
+    assert sizer.size(typing=False) == STEP_RANGE[0]
+    for _ in range(20):  # steps of the smallest size, each done in 10 ms
+        sizer.measured(sizer.size(typing=False), 0.01)
+    assert sizer.size(typing=False) > 10 * STEP_RANGE[0]
+    sizer.measured(MIN_SAMPLE // 2, 10.0)  # a short slow one proves nothing
+    assert sizer.size(typing=False) > 10 * STEP_RANGE[0]

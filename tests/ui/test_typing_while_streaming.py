@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Markdown
 
 from app.ui.widgets.render_pacing import TYPING_INTERVAL, TYPING_MAX_GAP
-from tests.ui.helpers import build_app, idle
+from tests.ui.helpers import build_app, idle, until
 
 TYPED = "whatcomesnextafterthis"
 
@@ -34,14 +34,15 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
             await asyncio.sleep(0.005)
         view = app.chat_pane.message_views()[-1]
         steps: list[float] = []
-        render_step = view._render_step
+        stream = view._stream
+        render_step = stream._step
 
         async def counted() -> None:
             steps.append(time.perf_counter())
             await render_step()
 
         type_key(app, TYPED[0])
-        view._render_step = counted
+        stream._step = counted
         started = time.perf_counter()
         for letter in TYPED[1:]:
             await asyncio.sleep(0.04)  # a fast typist, as the terminal delivers the keys
@@ -60,11 +61,11 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
         assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
         assert app.store.messages(app.current_id)[-1].content == view.content
         assert TYPING_MAX_GAP > TYPING_INTERVAL
-        # Finished: keys no longer call into the view.
-        view._key_echoed.clear()
+        # Finished: keys no longer call into the reply's stream.
+        assert view._stream is None and not app.input_activity._echo_listeners
         type_key(app, "x")
         await idle(app, pilot)
-        assert app.composer.text == TYPED + "x" and not view._key_echoed.is_set()
+        assert app.composer.text == TYPED + "x"
 
 
 async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_path) -> None:
@@ -91,3 +92,26 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
         assert [m.content for m in app.store.messages(app.current_id) if m.role == "user"] == [
             "!sim:tokens=12000 go", "next"]
         assert [v.status for v in app.chat_pane.message_views()] == ["complete"] * 4
+
+
+async def test_the_prompts_own_keys_never_pace_its_reply(sim, db_path) -> None:
+    """Typing the prompt then pressing Enter: the reply renders at full speed (the keys
+    typed before the turn started are not "the user is typing")."""
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.composer.text = "!sim:tokens=3000 "
+        app.composer.action_cursor_line_end()
+        for letter in "go":
+            type_key(app, letter)
+        await pilot.pause()
+        assert app.composer.text == "!sim:tokens=3000 go"
+        app.post_message(events.Key("enter", None))
+        while not (len(app.chat_pane.message_views()) == 2
+                   and app.chat_pane.message_views()[-1]._stream is not None):
+            await asyncio.sleep(0.002)
+        view = app.chat_pane.message_views()[-1]
+        assert app.input_activity.typing_recently()  # the prompt's keys were just typed...
+        assert not view._stream.typing  # ...but not during this turn
+        await until(pilot, lambda: view.status == "complete", timeout=30)
+        assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()

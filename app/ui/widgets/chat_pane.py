@@ -12,6 +12,7 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 
 from app.core.records import Message, Role
+from app.ui.input_activity import InputActivity
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import release_widgets
@@ -53,14 +54,16 @@ class ChatPane(VerticalScroll):
             self.action = action
             self.view = view
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, activity: InputActivity | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
             clock: Current time for wait cards' clocks; tests pass a fixed one.
+            activity: The user's typing, which paces streaming replies (see `MessageView`).
         """
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
+        self._activity = activity
         self._load_older: LoadOlder | None = None
         self._loading = False
         self._wait: AgentWaitCard | None = None
@@ -123,7 +126,7 @@ class ChatPane(VerticalScroll):
 
     async def add_reply(self, model: str) -> MessageView:
         """Append an empty assistant message in streaming state."""
-        view = MessageView(role=Role.ASSISTANT, model=model)
+        view = MessageView(role=Role.ASSISTANT, model=model, activity=self._activity)
         await self._append(view)
         return view
 

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 GC_THRESHOLDS = (20_000, 20, 20)
-"""The collector's thresholds while a reply streams in (see `GcTuning`). Python's default
+"""The collector's thresholds while a turn's reply comes in (see `GcTuning`). Python's default
 (700, 10, 10) ran ~1,400 collections while a 20,000-token reply streamed in, 1.4-1.7 s of
 it, and full collections of a heap of widgets paused the app for up to 280 ms each."""
 
@@ -65,73 +65,75 @@ class MainScreen(Screen):
 
 
 def release_widgets(widgets: Iterable[Widget]) -> None:
-    """After the chat pane removed `widgets`: end their streams, let go of the lines they drew.
+    """After the chat pane removed `widgets`: let go of the lines they drew.
 
     Textual caches `StylesCache.get_inner_outer` with `lru_cache` on the method, so the
     cache holds the last 1,024 widgets' style caches, each with the lines it last drew
     (Textual issue #6665): the lines of the conversations closed before. Refilling the
     cache costs two `Style`s per widget drawn.
     """
-    for widget in widgets:
-        GcTuning.stream_stopped(widget)  # removed while a reply streamed into it
+    del widgets  # (the lines are in a process-wide cache, whichever widgets drew them)
     StylesCache.get_inner_outer.cache_clear()
 
 
 class GcTuning:
-    """The collector's settings: start-up objects frozen, high thresholds while replies stream.
+    """The collector's settings: start-up objects frozen, high thresholds while turns run.
 
-    Only while a reply streams in (`stream_started` .. `stream_stopped`, by `MessageView`)
-    are the thresholds `GC_THRESHOLDS`. At other times they are Python's: the widgets of a
-    closed conversation are cyclic garbage, and with the high thresholds kept for the
-    whole run, those of dozens of conversations piled up before a full collection ran
-    (50 large conversations opened: 217 MB resident instead of about 90).
+    Only from a turn's start to its end (`turn_started` .. `turn_ended`, called by the
+    app where a turn starts and ends) are the thresholds `GC_THRESHOLDS`. At other times
+    they are Python's: the widgets of a closed conversation are cyclic garbage, and with
+    the high thresholds kept for the whole run, those of dozens of conversations piled up
+    before a full collection ran (50 large conversations opened: 217 MB resident instead
+    of about 90). A resumed agent wait (nothing streams in) keeps Python's thresholds.
 
     Only the first app of a process freezes: a later one (tests, benchmarks) would
     freeze the garbage its predecessor left, and it would never be collected.
     """
 
     _froze_once = False
-    _streams: ClassVar[set[Widget]] = set()
-    """What streams now, in any app of the process (the thresholds are process-wide)."""
+    _turns: ClassVar[set[tuple[int, object]]] = set()
+    """The turns running now, in any app of the process (the thresholds are process-wide)."""
     _saved: ClassVar[tuple[int, int, int] | None] = None
-    """The thresholds to restore when the last stream stops."""
+    """The thresholds to restore when the last turn ends."""
 
     def __init__(self) -> None:
         self._frozen = False
 
     def start(self) -> None:
-        # Views closed mid-stream outside an `AsiChatApp` (widget tests) were never stopped.
-        for stream in [stream for stream in GcTuning._streams if not stream.is_running]:
-            GcTuning.stream_stopped(stream)
+        """The app started: freeze what start-up made (the first app of a process only)."""
         if not GcTuning._froze_once:
             GcTuning._froze_once = self._frozen = True
             gc.freeze()
 
     def stop(self) -> None:
-        for stream in list(GcTuning._streams):  # the app closed while a reply streamed
-            GcTuning.stream_stopped(stream)
+        """The app stops: its turns are over, and what start-up froze is collectable again."""
+        for turn in [turn for turn in GcTuning._turns if turn[0] == id(self)]:
+            self.turn_ended(turn[1])
         if self._frozen:
             self._frozen = False
             gc.unfreeze()
 
-    @classmethod
-    def stream_started(cls, stream: Widget) -> None:
-        """A reply starts streaming into `stream`: high thresholds until it stops."""
-        if not cls._streams:
-            cls._saved = gc.get_threshold()
-            gc.set_threshold(*GC_THRESHOLDS)
-        cls._streams.add(stream)
+    def turn_started(self, key: object, *, waiting: bool = False) -> None:
+        """A turn (`key`: its conversation) starts: high thresholds until `turn_ended(key)`.
 
-    @classmethod
-    def stream_stopped(cls, stream: Widget) -> None:
-        """`stream` stopped streaming (again is fine); the last one restores the thresholds."""
-        if stream in cls._streams:
-            cls._streams.discard(stream)
-            if not cls._streams and cls._saved is not None:
-                gc.set_threshold(*cls._saved)
-                cls._saved = None
+        `waiting`: the turn only waits on an agent (resumed): nothing streams in.
+        """
+        if waiting:
+            return
+        if not GcTuning._turns:
+            GcTuning._saved = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
+        GcTuning._turns.add((id(self), key))
+
+    def turn_ended(self, key: object) -> None:
+        """The turn `key` is over (again, or never started, is fine); the last one restores
+        the thresholds."""
+        GcTuning._turns.discard((id(self), key))
+        if not GcTuning._turns and GcTuning._saved is not None:
+            gc.set_threshold(*GcTuning._saved)
+            GcTuning._saved = None
 
     @classmethod
     def streaming(cls) -> bool:
-        """True while any reply streams (the thresholds are high)."""
-        return bool(cls._streams)
+        """True while any turn runs (the thresholds are high)."""
+        return bool(cls._turns)

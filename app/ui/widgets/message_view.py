@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from contextlib import suppress
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
-from textual.timer import Timer
-from textual.widget import MountError, Widget
+from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
 from app.core.links import image_links
 from app.core.records import Message, MessageStatus, Role
+from app.ui.input_activity import InputActivity
 from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard
-from app.ui.widgets.main_screen import GcTuning
+from app.ui.widgets.paced_markdown import PacedMarkdownStream
 from app.ui.widgets.plain_text import PlainText
-from app.ui.widgets.render_pacing import (
-    FLUSH_INTERVAL,
-    SLOW_FRAME,
-    TYPING_INTERVAL,
-    TYPING_MAX_GAP,
-    StepSizer,
-    key_waiting,
-    user_typing,
-)
+from app.ui.widgets.render_pacing import FLUSH_INTERVAL
+
+__all__ = ["FLUSH_INTERVAL", "MARKDOWN_LIMIT", "MessageView"]
 
 MARKDOWN_LIMIT = 200_000
 """Characters beyond which a reply is shown as plain text. Textual's Markdown renders
@@ -75,7 +67,7 @@ class MessageView(Widget, can_focus=True):
 
     def __init__(self, message: Message | None = None, *, role: str = Role.ASSISTANT,
                  model: str | None = None, content: str = "", message_id: int | None = None,
-                 branch: tuple[int, int] | None = None,
+                 branch: tuple[int, int] | None = None, activity: InputActivity | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
@@ -86,6 +78,7 @@ class MessageView(Widget, can_focus=True):
             content: Initial text of a new message.
             message_id: Id of a new message, if it is already stored.
             branch: (position, count) among its sibling branches, when it has any.
+            activity: The user's typing, which paces a streaming reply (see `PacedMarkdownStream`).
         """
         if message is not None:
             role, model, content, message_id = message.role, message.model, message.content, message.id
@@ -104,17 +97,15 @@ class MessageView(Widget, can_focus=True):
         """The stored message's id, once known."""
         self.branch = branch
         """(position, count) among the message's sibling branches, or None."""
-        # `_text` is what the body shows; tokens land in `_pending` until the next flush.
-        self._text = content
-        self._pending: list[str] = []
+        # The text as received; a streaming body gets it through `_stream`.
+        self._content: list[str] = [content] if content else []
+        self._length = len(content)
         self._reasoning: list[str] = [message.reasoning] if message and message.reasoning else []
-        self._sizer = StepSizer()
-        self._step_due = False  # a step is scheduled to run after the next frame
-        self._frame_cost = 0.0  # seconds the frame after the last step took
-        self._last_flush = 0.0
-        self._steps = asyncio.Lock()  # one rendering step at a time
-        self._key_echoed = asyncio.Event()  # set when a typed key has been drawn
-        self._timer: Timer | None = None
+        self._activity = activity
+        self._stream: PacedMarkdownStream | None = None
+        self._given = 0  # characters of the content the body was given (composed with, or fed)
+        self._body: ChatMarkdown | PlainText | None = None
+        self._body_lock = asyncio.Lock()  # one body change at a time (stop, switch to plain text)
         self._image_urls: list[str] = []
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, message.error if message else None)
@@ -124,7 +115,13 @@ class MessageView(Widget, can_focus=True):
     @property
     def content(self) -> str:
         """The full text so far, including what has not been rendered yet."""
-        return self._text + "".join(self._pending) if self._pending else self._text
+        if len(self._content) > 1:
+            self._content[:] = ["".join(self._content)]
+        return self._content[0] if self._content else ""
+
+    def _set_content(self, text: str) -> None:
+        self._content[:] = [text] if text else []
+        self._length = len(text)
 
     @property
     def reasoning(self) -> str:
@@ -147,9 +144,9 @@ class MessageView(Widget, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes=f"message--header -{self.status}")
-        text = self._text = self.content
-        self._pending.clear()
-        body = self._body_for(text)
+        text = self.content
+        self._given = len(text)
+        body = self._body = self._body_for(text)
         if isinstance(body, ChatMarkdown):
             body.parking = self.status == MessageStatus.STREAMING
         yield body
@@ -159,10 +156,17 @@ class MessageView(Widget, can_focus=True):
 
     def on_mount(self) -> None:
         if self.status == MessageStatus.STREAMING:
-            self._timer = self.set_interval(FLUSH_INTERVAL, self._tick, name="message-flush")
-            GcTuning.stream_started(self)
-            if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
-                key_echoed.subscribe(self, self._on_key_echo, immediate=True)
+            body = self.query_one(".message--body")
+            if isinstance(body, ChatMarkdown):
+                self._stream = PacedMarkdownStream(body, self._activity)
+                self._stream.start()
+            self._give_body()  # what came between compose and mount
+
+    def on_unmount(self) -> None:
+        # Removed while streaming (another conversation was opened): the stream's task goes.
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            self.app.call_later(stream.stop, render_rest=False)
 
     def unpark(self) -> None:
         """Bring back into layout what streaming parked (the user scrolls up to read it)."""
@@ -227,112 +231,59 @@ class MessageView(Widget, can_focus=True):
     # -- streaming -------------------------------------------------------------
 
     def append(self, text: str) -> None:
-        """Add streamed content; cheap, rendered by the next flush."""
-        self._pending.append(text)
+        """Add streamed content; cheap, rendered by the stream's next step."""
+        if not text:
+            return
+        caught_up = self._given == self._length
+        self._content.append(text)
+        self._length += len(text)
+        if caught_up and not self._body_lock.locked():  # the common case: straight on, cheaply
+            if self._stream is not None and self._length <= MARKDOWN_LIMIT:
+                self._stream.feed(text)
+                self._given = self._length
+                return
+            if isinstance(self._body, PlainText) and self._live:
+                self._body.append(text)
+                self._given = self._length
+                return
+        self._give_body()
 
     def append_reasoning(self, text: str) -> None:
         """Add streamed reasoning; cheap, only buffered."""
         self._reasoning.append(text)
 
-    async def _tick(self) -> None:
-        if self._step_due:
+    def _give_body(self) -> None:
+        """Hand the body what it was not given yet: to the stream, or to plain text (cheap
+        at any length); a reply grown too long for Markdown changes to plain text."""
+        if self._given >= self._length or not self._live or self._body_lock.locked():
             return
-        since = time.perf_counter() - self._last_flush
-        if user_typing(self.app):
-            if since < TYPING_MAX_GAP:
-                return  # keys pace the steps now (`_on_key_echo`); this only keeps it going
-        elif self._frame_cost > SLOW_FRAME and since < 2 * FLUSH_INTERVAL:
-            return
-        await self._flush()
-
-    def _on_key_echo(self, _: object) -> None:
-        """A typed key is on screen: the next key is furthest away, the time for a step."""
-        self._key_echoed.set()
-        if (self._timer is not None and self._pending and not self._step_due
-                and time.perf_counter() - self._last_flush >= TYPING_INTERVAL):
-            self.call_next(self._flush, after_key=True)
-
-    def _frame_done(self, started: float) -> None:
-        self._frame_cost = time.perf_counter() - started
-
-    def _step_after_frame(self) -> None:
-        self._step_due = True
-        self.call_after_refresh(self._flush)
-
-    async def _flush(self, *, after_key: bool = False) -> None:
-        """Render (a step of) the content that arrived since the last flush."""
-        self._step_due = False
-        if not self._pending or self._steps.locked():
-            return
-        if key_waiting(self.app) and not after_key:
-            self._step_after_frame()
-            return
-        self._last_flush = time.perf_counter()
-        async with self._steps:
-            await self._render_step()
-        self.call_after_refresh(self._frame_done, time.perf_counter())
-        if self._pending and self._timer is not None and not user_typing(self.app):
-            # A backlog: the next step goes right after the next frame, not a tick later.
-            self._step_after_frame()
-
-    async def _typing_pause(self) -> None:
-        """While the user types, wait for a key's echo (`TYPING_INTERVAL` after the last
-        step at least), or `TYPING_MAX_GAP` at most."""
-        deadline = self._last_flush + TYPING_MAX_GAP
-        while user_typing(self.app) and (left := deadline - time.perf_counter()) > 0:
-            self._key_echoed.clear()
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._key_echoed.wait(), left)
-            if self._key_echoed.is_set() and time.perf_counter() - self._last_flush >= TYPING_INTERVAL:
+        body = self.query_one(".message--body")
+        if isinstance(body, PlainText):
+            body.append(self.content[self._given:])
+            self._given = self._length
+        elif self._stream is not None:
+            if self._length > MARKDOWN_LIMIT:
+                self.call_next(self._to_plain_text)
                 return
+            self._stream.feed(self.content[self._given:])
+            self._given = self._length
 
-    async def _render_step(self) -> None:
-        text = "".join(self._pending)
-        self._pending.clear()
-        live = self._live  # the pane may have dropped this view (another conversation was opened)
-        body = self.query_one(".message--body") if live else None
-        if isinstance(body, ChatMarkdown) and len(self._text) + len(text) > MARKDOWN_LIMIT:
-            # Too long for Markdown: the whole reply as plain text, from now on.
-            self._text += text
-            await self._replace_body(self._text)
-            self._refresh_header()
-            return
-        if isinstance(body, PlainText):  # cheap at any length: all of it, now
-            self._text += text
-            body.append(text)
-            return
-        fragment = text if body is None else text[:self._sizer.size(typing=user_typing(self.app))]
-        if len(fragment) < len(text):
-            self._pending.append(text[len(fragment):])
-        self._text += fragment
-        if not fragment or body is None:
-            return
-        started = time.perf_counter()
-        try:
-            await body.append(fragment)
-        except MountError:
+    async def _to_plain_text(self) -> None:
+        """Too long for Markdown: the whole reply as plain text, from now on."""
+        async with self._body_lock:
+            if self._stream is None:
+                return
+            await self._stop_streaming(render_rest=False)
             if self._live:
-                raise  # else: dropped mid-append; its text is kept in `_text`
-        self._sizer.measured(len(fragment), time.perf_counter() - started)
+                await self._replace_body(self.content)
+                self._given = self._length
+                self._refresh_header()
+        self._give_body()
 
     async def _stop_streaming(self, *, render_rest: bool = True) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        async with self._steps:
-            while self._pending:
-                if not render_rest:
-                    self._text, self._pending[:] = self.content, []
-                    break
-                if user_typing(self.app):  # paced by keys, as while streaming
-                    await self._typing_pause()
-                self._last_flush = time.perf_counter()
-                await self._render_step()
-                if self._pending:  # (none after the last: the final state shares its frame)
-                    await asyncio.sleep(0)  # keys, and frames when due, between steps
-        if (key_echoed := getattr(self.app, "key_echoed", None)) is not None:
-            key_echoed.unsubscribe(self)  # the last step is drawn: keys pace nothing here now
-        GcTuning.stream_stopped(self)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop(render_rest=render_rest)
 
     async def finish(self, status: str, *, message_id: int | None = None, error: str | None = None,
                      content: str | None = None) -> None:
@@ -344,11 +295,15 @@ class MessageView(Widget, can_focus=True):
             error: Error text to show with an error status.
             content: The final text, when it differs from what streamed.
         """
-        await self._stop_streaming()
+        async with self._body_lock:
+            too_long = self._length > MARKDOWN_LIMIT  # plain text: what Markdown still has to do is moot
+            await self._stop_streaming(render_rest=not too_long)
+            if too_long or self._given < self._length:  # not all handed to the body yet
+                await self._set_body(self.content)
         if self._live and isinstance(body := self.query_one(".message--body"), ChatMarkdown):
             body.parking = False  # what is parked stays so until the user scrolls up
         if content is not None and content != self.content:
-            self._text = content
+            self._set_content(content)
             await self._set_body(content)
         if message_id is not None:
             self.message_id = message_id
@@ -363,10 +318,11 @@ class MessageView(Widget, can_focus=True):
             An optionally awaitable object that completes when everything is mounted.
         """
         async def apply() -> None:
-            await self._stop_streaming(render_rest=False)  # the body is replaced below
+            async with self._body_lock:
+                await self._stop_streaming(render_rest=False)  # the body is replaced below
             self.remove_class(f"-{self.role}").add_class(f"-{message.role}")
             self.role, self.model, self.message_id = message.role, message.model, message.id
-            self._text = message.content
+            self._set_content(message.content)
             self._reasoning[:] = [message.reasoning] if message.reasoning else []
             await self._set_body(message.content)
             self.error = message.error
@@ -378,6 +334,7 @@ class MessageView(Widget, can_focus=True):
         return AwaitComplete(apply())
 
     async def _set_body(self, text: str) -> None:
+        self._given = len(text)
         if not self._live:
             return
         body = self.query_one(".message--body")
@@ -392,7 +349,8 @@ class MessageView(Widget, can_focus=True):
         """Show `text` in a body of the kind it needs (Markdown or plain), replacing the old one."""
         old = self.query_one(".message--body")
         await old.remove()
-        await self.mount(self._body_for(text), after=self.query_one(".message--header"))
+        self._body = self._body_for(text)
+        await self.mount(self._body, after=self.query_one(".message--header"))
 
     async def _show_images(self, text: str) -> None:
         urls = image_links(text) if self.role == Role.ASSISTANT else []

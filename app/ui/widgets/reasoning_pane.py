@@ -10,16 +10,16 @@ from contextlib import suppress
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
 
 from app.core.records import Message
+from app.ui.input_activity import InputActivity
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.tool_calls import ToolCallList
+from app.ui.widgets.paced_markdown import PacedMarkdownStream
+from app.ui.widgets.render_pacing import FLUSH_INTERVAL
 
-FLUSH_INTERVAL = 0.05
-"""Seconds between renders of live reasoning; tokens only ever touch a buffer."""
+__all__ = ["FLUSH_INTERVAL", "ParagraphBreaker", "ReasoningPane"]
 
 TITLE = "Reasoning"
 LONG_PARAGRAPH = 1_500
@@ -87,20 +87,20 @@ class ParagraphBreaker:
 class ReasoningPane(VerticalScroll):
     """Shows reasoning as Markdown (`open_links=False`; links bubble up as `Markdown.LinkClicked`).
 
-    Live reasoning goes through a `MarkdownStream`, which re-parses only the last
-    block on each flush, so long streams stay cheap. The methods that change the
+    Live reasoning goes through a `PacedMarkdownStream` (as replies do), which re-parses
+    only the last block on each step, so long streams stay cheap. The methods that change the
     document return an optionally awaitable object; they run in call order.
     """
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, activity: InputActivity | None = None, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        """`activity`: the user's typing, which paces live reasoning (see `PacedMarkdownStream`)."""
         super().__init__(name=name, id=id, classes=classes)
-        self._pending: list[str] = []
+        self._activity = activity
+        self._pending: list[str] = []  # live text that came before its stream was made
         self._source: list[str] = []  # the text as received; the document may hold extra breaks
-        self._breaker = ParagraphBreaker()
         self._following = False
-        self._stream: MarkdownStream | None = None
-        self._timer: Timer | None = None
+        self._stream: PacedMarkdownStream | None = None
         # Document changes are async; the lock keeps them in the order they were asked for.
         self._lock = asyncio.Lock()
         self.border_title = TITLE
@@ -114,16 +114,13 @@ class ReasoningPane(VerticalScroll):
         if self._following:
             self.query_one(ToolCallList).show_call(call_id, name, args, result)
 
-    def on_mount(self) -> None:
-        self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="reasoning-flush", pause=True)
-
     async def on_unmount(self) -> None:
         # A live stream's task would be destroyed pending when the app exits (a warning
         # on every run); what it still holds has nowhere to go.
         stream, self._stream = self._stream, None
         if stream is not None:
             with suppress(Exception):
-                await stream.stop()
+                await stream.stop(render_rest=False)
 
     @property
     def text(self) -> str:
@@ -142,7 +139,6 @@ class ReasoningPane(VerticalScroll):
         self._following = live
         self._pending.clear()
         self._source[:] = [text] if text else []
-        self._breaker = ParagraphBreaker()
         for tools in self.query(ToolCallList):  # another reply: its calls are not these
             tools.clear()
 
@@ -154,11 +150,9 @@ class ReasoningPane(VerticalScroll):
         return AwaitComplete(locked())
 
     async def _replace(self, document: str, title: str, *, live: bool) -> None:
-        if self._timer is not None:
-            self._timer.pause()
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop(render_rest=False)  # the document is replaced
         markdown = self.query_one(Markdown)
         await markdown.update(document)
         self.border_title = title
@@ -168,10 +162,11 @@ class ReasoningPane(VerticalScroll):
         # shorter than the pane: it would sit at the bottom.)
         self.anchor(False)
         self.scroll_target_y = self.scroll_y = 0
-        if live:
-            self._stream = Markdown.get_stream(markdown)
-            if self._timer is not None:
-                self._timer.resume()
+        if live and self._following:
+            self._stream = PacedMarkdownStream(markdown, self._activity, transform=ParagraphBreaker().feed)
+            self._stream.start()
+            self._stream.feed("".join(self._pending))
+            self._pending.clear()
 
     def start_live(self) -> AwaitComplete:
         """Clear the pane and follow a reply's reasoning as it streams in."""
@@ -180,11 +175,12 @@ class ReasoningPane(VerticalScroll):
 
     def append(self, text: str) -> None:
         """Add live reasoning; cheap, rendered by the next flush. Ignored when not live."""
-        if self._following:
-            self._pending.append(text)
+        if self._following and text:
             self._source.append(text)
-            if self._timer is not None and self._stream is not None:
-                self._timer.resume()
+            if self._stream is not None:
+                self._stream.feed(text)
+            else:
+                self._pending.append(text)
 
     def show_message(self, view_or_message: MessageView | Message,
                      tool_calls: Iterable[tuple[str, str, str, str | None]] = ()) -> AwaitComplete:
@@ -204,14 +200,9 @@ class ReasoningPane(VerticalScroll):
             if not self._following:
                 return  # the user picked another message or conversation meanwhile
             self._following = False
-            if self._timer is not None:
-                self._timer.pause()
-            if self._stream is not None:
-                if self._pending:  # what is still buffered
-                    await self._stream.write(self._breaker.feed("".join(self._pending)))
-                    self._pending.clear()
-                await self._stream.stop()
-                self._stream = None
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                await stream.stop()  # renders what is still buffered
             self.border_title = f"{TITLE} · message"
             self.set_class(False, "-live")
             self.anchor(False)
@@ -226,20 +217,6 @@ class ReasoningPane(VerticalScroll):
         """Empty the pane and stop following live reasoning."""
         self._set_source("", live=False)
         return self._run(self._replace("", TITLE, live=False))
-
-    async def _flush(self) -> None:
-        # Skip a tick while the document is being replaced; the text waits in the buffer.
-        if self._stream is None or self._lock.locked():
-            return
-        if not self._pending:
-            # Idle (the reply is over, or an agent is being waited on): stop ticking
-            # twenty times a second until append() brings text again.
-            if self._timer is not None:
-                self._timer.pause()
-            return
-        fragment = self._breaker.feed("".join(self._pending))
-        self._pending.clear()
-        await self._stream.write(fragment)
 
     def watch_virtual_size(self) -> None:
         if self._following and not self.is_anchored:

@@ -2,14 +2,11 @@
 
 Tokens only ever touch a buffer; a timer renders what arrived. When a fast model outruns
 the screen, the backlog is rendered in steps aimed at a fixed time each, and while the
-user types a key's echo goes before any step (the app stamps `last_key_at` on each key).
+user types a key's echo goes before any step (`InputActivity` says when the user typed).
+`PacedMarkdownStream` applies these; only keys typed after a turn started count for it.
 """
 
 from __future__ import annotations
-
-import time
-
-from textual.app import App
 
 FLUSH_INTERVAL = 0.05
 """Seconds between renders of streamed text; tokens only ever touch a buffer."""
@@ -28,9 +25,8 @@ about 6 frames a second. Each frame costs the same again whatever it shows, so s
 steps make the whole reply take longer (0.04 s: about 10 % for 3,000 tokens)."""
 
 TYPING_STEP_SECONDS = 0.012
-"""The aim while the user types (a key in the last `TYPING_WINDOW` seconds): the echo
-of a key waits for at most the step under way and its frame."""
-TYPING_WINDOW = 1.0
+"""The aim while the user types (a key in the last `TYPING_WINDOW` seconds, see
+`app.ui.input_activity`): the echo of a key waits for at most the step under way and its frame."""
 
 TYPING_INTERVAL = 0.2
 """While the user types, a step starts right after a key's echo has been drawn (the next
@@ -38,29 +34,11 @@ key is then furthest away), and no sooner than this after the last step ..."""
 TYPING_MAX_GAP = 0.5
 """... and no later than this: the reply keeps coming in while the user types."""
 
-KEY_PRIORITY = 0.03
-"""Seconds after a key during which no rendering step starts (see `key_waiting`)."""
-
 FIRST_STEP = 4096
 """Characters rendered by the first step, before `StepSizer` has measured a step."""
 STEP_RANGE = (512, 262_144)
 MIN_SAMPLE = 1024
 """Steps shorter than this are not measured: their fixed costs would hide the rate."""
-
-
-def user_typing(app: App) -> bool:
-    """A key (other than Enter) reached the app in the last `TYPING_WINDOW` seconds."""
-    return time.perf_counter() - getattr(app, "last_key_at", 0.0) < TYPING_WINDOW
-
-
-def key_waiting(app: App) -> bool:
-    """A key came in just now: its echo should not wait for a rendering step.
-
-    The app stamps `last_key_at` when a key reaches it; the focused widget gets the
-    key, and the screen draws the change, a few tasks later. A step started in
-    between (about a frame long) would delay the echo by that much.
-    """
-    return time.perf_counter() - getattr(app, "last_key_at", 0.0) < KEY_PRIORITY
 
 
 class StepSizer:
@@ -79,6 +57,11 @@ class StepSizer:
 
     def measured(self, chars: int, seconds: float) -> None:
         """A step rendered `chars` characters in `seconds`."""
+        rate = chars / max(seconds, 0.001)
         if chars >= MIN_SAMPLE:
-            rate = chars / max(seconds, 0.001)
             self.rate = rate if self.rate is None else (self.rate + rate) / 2
+        elif self.rate is not None and rate > self.rate:
+            # Fixed costs only make a short step look slower, never faster: a faster one
+            # counts. (Else one slow first step, the app busy mounting, left every later
+            # step at the smallest size, too small to be measured: 3× slower.)
+            self.rate = (self.rate + rate) / 2

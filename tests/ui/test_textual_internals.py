@@ -1,0 +1,173 @@
+"""Guards for the private Textual internals the app overrides or leans on.
+
+Each workaround (see the module it lives in) depends on a private name of Textual with a
+given signature and behaviour. When a Textual release changes one, these fail loudly,
+naming which: re-check that workaround against the new Textual before lifting the pin in
+pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from textual._compositor import Compositor
+from textual._styles_cache import StylesCache
+from textual.app import App, ComposeResult
+from textual.css.stylesheet import Stylesheet
+from textual.document._wrapped_document import WrappedDocument
+from textual.reactive import _watch
+from textual.widgets import Footer, Markdown, Static, TextArea
+from textual.widgets._footer import FooterKey
+from textual.widgets._markdown import MarkdownBlock, MarkdownParagraph
+
+from app.ui.component_styles import ComponentStyleCache, path_key
+from app.ui.widgets.composer import Composer
+from app.ui.widgets.main_screen import MainScreen, _Compositor
+
+
+def params(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+# -- _Compositor.reflow (main_screen.py) ---------------------------------------------------
+
+class OnMainScreen(App[None]):
+    BINDINGS = [("ctrl+n", "bell", "New"), ("ctrl+f", "bell", "Find")]
+
+    def get_default_screen(self):
+        return MainScreen(id="_default")
+
+    def compose(self) -> ComposeResult:
+        yield Static("one")
+        yield Static("two")
+        yield Footer()
+
+
+async def test_compositor_reflow_and_the_full_map_flag_are_as_the_override_expects() -> None:
+    assert params(Compositor.reflow) == ["self", "parent", "size"]
+    assert isinstance(Compositor()._full_map_invalidated, bool)
+    # full_map rebuilds the whole arrangement when the flag is set: what reflow() clears.
+    assert "_full_map_invalidated" in inspect.getsource(Compositor.full_map.fget)
+    assert "_arrange_root" in inspect.getsource(Compositor.reflow)
+    app = OnMainScreen()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        assert type(compositor) is _Compositor
+        compositor._full_map_invalidated = True
+        app.screen.query_one(Static).update("changed")
+        app.screen.refresh(layout=True)
+        await pilot.pause()
+        assert compositor._full_map_invalidated is False
+        # The map reflow() left is the full one: every widget arranged, as a rebuild gives.
+        kept = dict(compositor._full_map)
+        rebuilt, _ = compositor._arrange_root(app.screen, compositor.size, visible_only=False)
+        assert kept.keys() == rebuilt.keys()
+
+
+# -- Footer watchers pruning (main_screen.py) ----------------------------------------------
+
+async def test_footer_keys_watch_compact_through_the_private_watcher_list() -> None:
+    assert params(_watch)[:4] == ["node", "obj", "attribute_name", "callback"]
+    app = OnMainScreen()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(Footer)
+        watchers = getattr(footer, "__watchers")
+        assert "compact" in watchers  # each FooterKey watches the footer's `compact`
+        assert all(isinstance(entry, tuple) and len(entry) == 2 for entry in watchers["compact"])
+        keys = [node for node, _ in watchers["compact"]]
+        assert keys and all(isinstance(node, FooterKey) and hasattr(node, "_closing") for node in keys)
+        # Recomposed keys (bindings change on every focus change): the old ones' entries go.
+        for _ in range(3):  # the footer recomposes its keys, then the screen prunes
+            app.screen.bindings_updated_signal.publish(app.screen)
+            await pilot.pause()
+            await pilot.pause()
+        assert all(not node._closing for node, _ in watchers["compact"])
+        assert len(watchers["compact"]) <= 2 * len(keys)
+
+
+# -- StylesCache.get_inner_outer (main_screen.release_widgets) -------------------------------
+
+def test_styles_cache_get_inner_outer_is_still_an_lru_cache_on_the_method() -> None:
+    method = StylesCache.get_inner_outer
+    assert callable(method.cache_clear) and method.cache_info().maxsize == 1024
+    method.cache_clear()
+    assert method.cache_info().currsize == 0
+
+
+# -- Composer._rewrap_and_refresh_virtual_size (composer.py) --------------------------------
+
+class OneComposer(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Composer()
+
+
+async def test_textarea_rewrap_and_the_wrapped_document_fields_the_composer_checks() -> None:
+    assert params(TextArea._rewrap_and_refresh_virtual_size) == ["self"]
+    source = inspect.getsource(TextArea._rewrap_and_refresh_virtual_size)
+    assert "wrapped_document.wrap(" in source and "_refresh_size" in source and "_line_cache" in source
+    assert params(WrappedDocument.wrap)[:3] == ["self", "width", "tab_width"]
+    app = OneComposer()
+    async with app.run_test(size=(40, 12)) as pilot:
+        composer = app.query_one(Composer)
+        composer.text = "word " * 200 + "\nsecond line"
+        await pilot.pause()
+        wrapped = composer.wrapped_document
+        # What the skip compares: the wrap is current after an edit.
+        assert wrapped._width == composer.wrap_width and wrapped._tab_width == composer.indent_width
+        assert len(wrapped._line_index_to_offsets) == composer.document.line_count
+        before = wrapped.height
+        composer._rewrap_and_refresh_virtual_size()  # skipped: nothing changed
+        assert wrapped.height == before and composer.virtual_size.height >= before
+
+
+# -- Stylesheet._process_component_classes (component_styles.py) -----------------------------
+
+class OneMarkdown(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stylesheet = ComponentStyleCache(variables=self.get_css_variables())
+
+    def compose(self) -> ComposeResult:
+        yield Markdown("Some *em*, **strong**, `code` and ~~struck~~ text.\n\nAnother one.")
+
+
+async def test_component_class_styles_cached_equal_what_textual_computes() -> None:
+    assert params(Stylesheet._process_component_classes) == ["self", "node"]
+    app = OneMarkdown()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        paragraphs = list(app.query(MarkdownParagraph))
+        for name in ("_has_order_style", "_has_odd_or_even", "_pseudo_classes_cache_key", "_css_type_name",
+                     "css_path_nodes", "_component_styles"):
+            assert hasattr(paragraphs[0], name), name
+        assert len(paragraphs) == 2 and isinstance(paragraphs[0], MarkdownBlock)
+        assert paragraphs[0]._get_component_classes() >= {"em", "strong", "code_inline"}
+        assert path_key(paragraphs[0]) == path_key(paragraphs[1])  # the second comes from the cache
+        for paragraph in paragraphs:
+            cached = dict(paragraph._component_styles)
+            Stylesheet._process_component_classes(app.stylesheet, paragraph)  # Textual's own
+            fresh = dict(paragraph._component_styles)
+            assert cached.keys() == fresh.keys()
+            for name in fresh:
+                assert cached[name].base.css_lines == fresh[name].base.css_lines, name
+                assert (cached[name].color, cached[name].text_style) == (fresh[name].color, fresh[name].text_style)
+
+
+# -- Markdown internals (chat_markdown.py; the drawing itself: test_chat_markdown.py) -------
+
+def test_markdown_internals_the_chat_fork_uses() -> None:
+    from textual.widgets._markdown import MarkdownList, MarkdownListItem
+
+    assert params(Markdown._parse_markdown)[:2] == ["self", "tokens"]
+    assert params(MarkdownBlock._update_from_block) == ["self", "block"]
+    assert params(MarkdownBlock._copy_context) == ["self", "block"]
+    assert "bullet_list_open" in Markdown.BLOCKS and "ordered_list_open" in Markdown.BLOCKS
+    assert issubclass(MarkdownListItem, MarkdownBlock) and issubclass(MarkdownList, MarkdownBlock)
+    document = Markdown("x")
+    for name in ("_initial_markdown", "_parser_factory", "_last_parsed_line", "_markdown", "lock",
+                 "_table_of_contents", "_theme"):
+        assert hasattr(document, name), name
+    append = inspect.getsource(Markdown.append)
+    assert "_last_parsed_line" in append and "_update_from_block" in append  # what the fork mirrors
