@@ -12,6 +12,8 @@ from app.core.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
 DEFAULT_MODEL = "asi1-fast-agentic"
+# How image previews are drawn: auto detects kitty graphics / sixel, else half-cell blocks.
+IMAGE_PREVIEWS = ("auto", "kitty", "sixel", "halfcell", "unicode", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     theme: str | None = None
+    image_preview: str = "auto"
     config_file: Path | None = None
 
     def with_overrides(self, **values: Any) -> "Settings":
@@ -62,6 +65,7 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("poll_interval", "ASI_CHAT_POLL_INTERVAL"),
     ("poll_attempts", "ASI_CHAT_POLL_ATTEMPTS"),
     ("db", "ASI_CHAT_DB"),
+    ("image_preview", "ASI_CHAT_IMAGE_PREVIEW"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 
@@ -91,6 +95,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return number
             case "db":
                 return Path(str(value)).expanduser()
+            case "image_preview":
+                if str(value).lower() not in IMAGE_PREVIEWS:
+                    raise ValueError
+                return str(value).lower()
             case "api_key" if isinstance(value, str):
                 # A key pasted with a trailing newline or space would be sent in the
                 # Authorization header, and the HTTP library's error quotes the header.

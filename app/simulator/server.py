@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from .faults import (
     Cut, Escapes, ESCAPE_PAYLOAD, FaultSet, SlowFirstByte, Status, CRLF, parse_directives,
 )
+from . import images as sim_images
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
 
@@ -105,6 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
     # --- GET: generated images -------------------------------------------------------
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        self.server.sim._count_get(path)
+        if sim_images.serve(self, path):
+            return
         if _STORAGE_RE.match(path):
             self._send(200, IMAGE_PNG.read_bytes(), "image/png")
         else:
@@ -267,6 +271,8 @@ class Simulator:
         self.chunk_delay = chunk_delay
         self.scenarios = Scenarios(agent_polls)
         self.requests: list[RecordedRequest] = []
+        self.gets: collections.Counter[str] = collections.Counter()
+        """GET requests served, by path (images and storage links)."""
         self._lock = threading.Lock()
         self._queue: collections.deque[list[Any]] = collections.deque()
         self._directive_uses: collections.Counter = collections.Counter()
@@ -357,6 +363,10 @@ class Simulator:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def _count_get(self, path: str) -> None:
+        with self._lock:
+            self.gets[path] += 1
 
     def _faults_for(self, messages: list, session_id: str | None) -> FaultSet:
         """Queued faults, plus prompt directives (not re-applied to polls)."""
