@@ -74,6 +74,9 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     if ctx.invoked_subcommand is None:
         settings = _settings(ctx, {})
         from app.ui.app import run_app
+        from app.ui.image_renderer import detect_renderer
+
+        detect_renderer(settings.image_preview)  # asks the terminal: before the app owns it
 
         run_app(settings, demo=bool(flags.get("demo")))
 
@@ -253,6 +256,11 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
         sim.wait_forever()
     finally:
         sim.stop()
+
+
+from app.cli_images import images  # noqa: E402 - registered after the helpers it uses
+
+cli.add_command(images)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,7 +64,9 @@ class FetchLimits:
 
 
 def megabytes(size: int) -> str:
-    """`size` bytes as "40 MB" (or "1.5 MB" below 10 MB)."""
+    """`size` bytes as "40 MB" (or "1.5 MB" below 10 MB, "300 KB" below 1 MB)."""
+    if size < MB:
+        return f"{max(1, round(size / 1024))} KB"
     value = size / MB
     return f"{value:.0f} MB" if value >= 10 or value == int(value) else f"{value:.1f} MB"
 

@@ -20,6 +20,7 @@ from app.core.history import context_usage
 from app.core.store import Store, title_from_text
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
+from app.ui.image_actions import ImageActions
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.quick_start import QuickStart
 from app.ui.resources import style_files
@@ -44,6 +45,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+n", "new_conversation", "New", "Start a new conversation", True),
     ("ctrl+y", "copy_image", "Copy image", "Copy the newest image link of this conversation", True),
     ("ctrl+o", "open_image", "Open image", "Open the newest image link in the browser", False),
+    ("ctrl+g", "image_gallery", "Images", "Every image in the history, newest first", False),
     ("escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", True),
     ("ctrl+f", "search", "Search", "Search conversations", True),
     ("f2", "switch_model", "Model", "Switch this conversation's model", True),
@@ -57,7 +59,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, ImageActions, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"

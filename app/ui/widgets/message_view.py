@@ -15,12 +15,13 @@ from textual.timer import Timer
 from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
 
-from app.core.links import image_links
+from app.core.links import image_sources, shown_text
 from app.core.records import Message, MessageStatus, Role
 from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import GcTuning
 from app.ui.widgets.plain_text import PlainText
+from app.ui.widgets.shown_reply import ShownReply
 from app.ui.widgets.render_pacing import (
     FLUSH_INTERVAL,
     SLOW_FRAME,
@@ -111,6 +112,7 @@ class MessageView(Widget, can_focus=True):
         self._key_echoed = asyncio.Event()  # set when a typed key has been drawn
         self._timer: Timer | None = None
         self._image_urls: list[str] = []
+        self._shown = ShownReply()  # the body never gets inline images' base64
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, message.error if message else None)
 
@@ -149,7 +151,7 @@ class MessageView(Widget, can_focus=True):
             body.parking = self.status == MessageStatus.STREAMING
         yield body
         if self.status in MessageStatus.SETTLED and self.role == Role.ASSISTANT:
-            self._image_urls = image_links(text)
+            self._image_urls = image_sources(text)
             yield from (ImageCard(url) for url in self._image_urls)
 
     def on_mount(self) -> None:
@@ -171,12 +173,13 @@ class MessageView(Widget, can_focus=True):
         self.post_message(self.Selected(self))
 
     def _plain(self, text: str) -> bool:
-        return self.role != Role.ASSISTANT or len(text) > MARKDOWN_LIMIT
+        return self.role != Role.ASSISTANT or len(shown_text(text)) > MARKDOWN_LIMIT
 
     def _body_for(self, text: str) -> ChatMarkdown | PlainText:
+        shown = self._shown.of(text)
         if self._plain(text):
-            return PlainText(text, classes="message--body")
-        return ChatMarkdown(text, open_links=False, classes="message--body")
+            return PlainText(shown, classes="message--body")
+        return ChatMarkdown(shown, open_links=False, classes="message--body")
 
     @property
     def shown_as_plain_text(self) -> bool:
@@ -278,6 +281,8 @@ class MessageView(Widget, can_focus=True):
         self._pending.clear()
         live = self._live  # the pane may have dropped this view (another conversation was opened)
         body = self.query_one(".message--body") if live else None
+        if await self._shown.step(self, body, text):  # an inline image: never its base64
+            return
         if isinstance(body, ChatMarkdown) and len(self._text) + len(text) > MARKDOWN_LIMIT:
             # Too long for Markdown: the whole reply as plain text, from now on.
             self._text += text
@@ -371,9 +376,9 @@ class MessageView(Widget, can_focus=True):
         if isinstance(body, PlainText) != self._plain(text):
             await self._replace_body(text)
         elif isinstance(body, Markdown):
-            await body.update(text)
+            await body.update(self._shown.of(text))
         else:
-            body.update(text)
+            body.update(self._shown.of(text))
 
     async def _replace_body(self, text: str) -> None:
         """Show `text` in a body of the kind it needs (Markdown or plain), replacing the old one."""
@@ -382,7 +387,7 @@ class MessageView(Widget, can_focus=True):
         await self.mount(self._body_for(text), after=self.query_one(".message--header"))
 
     async def _show_images(self, text: str) -> None:
-        urls = image_links(text) if self.role == Role.ASSISTANT else []
+        urls = image_sources(text) if self.role == Role.ASSISTANT else []
         if not self._live:
             self._image_urls = urls
             return

@@ -1,0 +1,102 @@
+"""How image previews are drawn, and the fetching service the preview widgets share.
+
+textual-image draws with the kitty graphics protocol or sixel where the terminal supports
+them, else with coloured half-cell blocks (plain tmux, most SSH sessions), else plain
+unicode. Finding out needs the terminal's replies to queries, which only works before
+Textual owns stdin: `detect_renderer` is called by `asi-chat`'s app launch, before the
+app starts (never by shell commands or tests). Without it, "auto" means half-cell blocks,
+which every colour terminal shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from app.core.image_cache import ImageCache
+from app.core.images import FetchLimits, FetchResult, fetch_image
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
+
+RENDERERS = ("kitty", "sixel", "halfcell", "unicode")
+_detected: str | None = None
+
+
+def detect_renderer(setting: str = "auto") -> str:
+    """Query the terminal (for "auto") and remember the renderer previews will use.
+
+    Must run before the Textual app starts. Returns the renderer's name, or "off".
+    """
+    global _detected
+    if setting == "off":
+        _detected = "off"
+        return _detected
+    try:
+        # Importing the renderable package is what queries the terminal (sixel, then
+        # kitty graphics); the widget package then asks for the cell size in pixels.
+        import textual_image.renderable as renderable
+        import textual_image.widget  # noqa: F401
+    except Exception:  # noqa: BLE001 - no terminal to ask (stdout closed): no previews
+        _detected = "off"
+        return _detected
+    if setting in RENDERERS:
+        _detected = setting
+    else:
+        _detected = {renderable.TGPImage: "kitty", renderable.SixelImage: "sixel",
+                     renderable.HalfcellImage: "halfcell"}.get(renderable.Image, "unicode")
+    return _detected
+
+
+def renderer_for(setting: str) -> str:
+    """The renderer for the `image_preview` setting: forced, detected, or half-cell."""
+    if setting == "off" or setting in RENDERERS:
+        return setting
+    return _detected or "halfcell"
+
+
+def widget_class(renderer: str) -> type[Widget] | None:
+    """The textual-image widget class of `renderer` (None when previews are off)."""
+    if renderer == "off":
+        return None
+    try:
+        from textual_image import widget
+    except Exception:  # noqa: BLE001 - TerminalError: stdout closed
+        return None
+    return {"kitty": widget.TGPImage, "sixel": widget.SixelImage,
+            "halfcell": widget.HalfcellImage}.get(renderer, widget.UnicodeImage)
+
+
+@dataclass
+class ImagePreviews:
+    """What every preview widget of one app shares: renderer, cache, limits, one fetch per URL."""
+
+    renderer: str
+    cache: ImageCache = field(default_factory=ImageCache)
+    limits: FetchLimits = field(default_factory=FetchLimits)
+    _fetches: dict[str, asyncio.Future[FetchResult]] = field(default_factory=dict)
+
+    async def fetch(self, url: str) -> FetchResult:
+        """The fetch result for `url`; cards showing the same image share one fetch."""
+        future = self._fetches.get(url)
+        if future is None:
+            future = asyncio.ensure_future(asyncio.to_thread(fetch_image, url, self.cache, self.limits))
+            self._fetches[url] = future
+            # Refusals are remembered for this run only; a success is in the cache anyway.
+        return await asyncio.shield(future)
+
+    def forget(self, url: str) -> None:
+        """Drop the remembered result for `url` (the next fetch tries again)."""
+        self._fetches.pop(url, None)
+
+
+def previews_for(app: App[Any]) -> ImagePreviews:
+    """The app's `ImagePreviews`, made on first use from `app.settings.image_preview`."""
+    previews = getattr(app, "image_previews", None)
+    if previews is None:
+        settings = getattr(app, "settings", None)
+        previews = ImagePreviews(renderer_for(getattr(settings, "image_preview", "auto")))
+        app.image_previews = previews  # type: ignore[attr-defined]
+    return previews
