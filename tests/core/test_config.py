@@ -73,3 +73,14 @@ def test_save_setting_keeps_other_keys_and_refuses_the_key(tmp_path: Path) -> No
     with pytest.raises(ValueError):
         save_setting(cfg, "api_key", "sk-secret")
     assert "sk-secret" not in cfg.read_text()
+
+
+def test_image_preview_from_file_env_and_its_errors(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    assert load_settings(env={}, config_file=config).image_preview == "auto"
+    config.write_text('image_preview = "sixel"\n')
+    assert load_settings(env={}, config_file=config).image_preview == "sixel"
+    env = {"ASI_CHAT_IMAGE_PREVIEW": "OFF"}
+    assert load_settings(env=env, config_file=config).image_preview == "off"
+    with pytest.raises(ConfigError, match="image_preview in \\$ASI_CHAT_IMAGE_PREVIEW: 'blocks'"):
+        load_settings(env={"ASI_CHAT_IMAGE_PREVIEW": "blocks"}, config_file=config)
