@@ -57,6 +57,7 @@ class ImageGallery(Screen[None]):
 
     DEFAULT_CSS = """
     ImageGallery #gallery { height: 1fr; padding: 0 1; }
+    ImageGallery .gallery--heading { padding: 0 2; text-style: bold; }
     ImageGallery .gallery--empty { padding: 1 2; color: $text-muted; }
     """
 
@@ -84,8 +85,10 @@ class ImageGallery(Screen[None]):
         self.images = images
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="gallery") as scroll:
-            scroll.border_title = f"Images ({len(self.images)})"
+        count = len(self.images)
+        heading = f"🖼 {count} image{'s' if count != 1 else ''}, newest first · enter go to its message · esc back"
+        yield Static(Text(heading), classes="gallery--heading")
+        with VerticalScroll(id="gallery"):
             if not self.images:
                 yield Static(Text("No images yet: ask an agent for one."), classes="gallery--empty")
             for image, source in self.images:

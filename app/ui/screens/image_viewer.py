@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -27,8 +26,7 @@ class ImageViewer(Screen[None]):
 
     DEFAULT_CSS = """
     ImageViewer { layout: vertical; }
-    ImageViewer #viewer-image { height: 1fr; align: center middle; }
-    ImageViewer #viewer-image ImagePreview { width: auto; }
+    ImageViewer ImagePreview { height: 1fr; width: 1fr; align: center middle; }
     ImageViewer .viewer--info { height: auto; padding: 0 1; color: $text-muted; }
     ImageViewer .viewer--link { height: auto; padding: 0 1; }
     """
@@ -56,9 +54,7 @@ class ImageViewer(Screen[None]):
         """The file the last `s` wrote."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="viewer-image"):
-            with Center():
-                yield ImagePreview(self.url, rows=None, lazy=False)
+        yield ImagePreview(self.url, rows=None, lazy=False)
         yield Static(Text(link_text(self.url), overflow="fold"), classes="viewer--link")
         yield Static(Text("loading…"), classes="viewer--info", id="viewer-info")
         yield Footer()
