@@ -11,7 +11,9 @@ which every colour terminal shows.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.image_cache import ImageCache
@@ -22,7 +24,17 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
 RENDERERS = ("kitty", "sixel", "halfcell", "unicode")
+THUMBNAILS_KEPT = 64
 _detected: str | None = None
+
+
+def thumbnail(path: Path, box: int) -> Any:
+    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.thumbnail((box, box))
+        return image.convert("RGB") if image.mode not in ("RGB", "RGBA") else image.copy()
 
 
 def detect_renderer(setting: str = "auto") -> str:
@@ -69,6 +81,18 @@ def widget_class(renderer: str) -> type[Widget] | None:
             "halfcell": widget.HalfcellImage}.get(renderer, widget.UnicodeImage)
 
 
+def renderable_class(renderer: str) -> type | None:
+    """The Rich renderable of `renderer` when it needs no widget of its own (half-cell,
+    unicode: plain coloured characters), else None."""
+    if renderer not in ("halfcell", "unicode"):
+        return None
+    try:
+        from textual_image.renderable import HalfcellImage, UnicodeImage
+    except Exception:  # noqa: BLE001 - TerminalError: stdout closed
+        return None
+    return HalfcellImage if renderer == "halfcell" else UnicodeImage
+
+
 @dataclass
 class ImagePreviews:
     """What every preview widget of one app shares: renderer, cache, limits, one fetch per URL."""
@@ -77,15 +101,42 @@ class ImagePreviews:
     cache: ImageCache = field(default_factory=ImageCache)
     limits: FetchLimits = field(default_factory=FetchLimits)
     _fetches: dict[str, asyncio.Future[FetchResult]] = field(default_factory=dict)
+    _thumbnails: OrderedDict[tuple[str, int], Any] = field(default_factory=OrderedDict)
+    # Threads hold the interpreter lock part of the time: a few at once, so frames and
+    # keys still get their turn while a screenful of previews loads.
+    _fetching: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(3))
+    _decoding: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     async def fetch(self, url: str) -> FetchResult:
         """The fetch result for `url`; cards showing the same image share one fetch."""
         future = self._fetches.get(url)
         if future is None:
-            future = asyncio.ensure_future(asyncio.to_thread(fetch_image, url, self.cache, self.limits))
+            future = asyncio.ensure_future(self._fetch(url))
             self._fetches[url] = future
             # Refusals are remembered for this run only; a success is in the cache anyway.
         return await asyncio.shield(future)
+
+    async def _fetch(self, url: str) -> FetchResult:
+        async with self._fetching:
+            return await asyncio.to_thread(fetch_image, url, self.cache, self.limits)
+
+    async def thumbnail(self, path: Path, box: int) -> Any:
+        """The image at `path` scaled to fit `box` pixels square (kept for the next card)."""
+        key = (str(path), box)
+        if key in self._thumbnails:
+            self._thumbnails.move_to_end(key)
+            return self._thumbnails[key]
+        async with self._decoding:
+            image = await asyncio.to_thread(thumbnail, path, box)
+        self._thumbnails[key] = image
+        while len(self._thumbnails) > THUMBNAILS_KEPT:
+            self._thumbnails.popitem(last=False)
+        return image
+
+    def thumbnail_box(self, rows: int) -> int:
+        """Pixels a preview of `rows` rows needs: half-cells have two a row, sixel and
+        kitty graphics about 20 (a cell's height)."""
+        return max(64, rows * 6) if self.renderer in ("halfcell", "unicode") else rows * 48
 
     def forget(self, url: str) -> None:
         """Drop the remembered result for `url` (the next fetch tries again)."""

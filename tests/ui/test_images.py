@@ -16,10 +16,11 @@ from tests.ui.helpers import build_app, idle, type_and_send, until
 
 
 def card_text(card: ImageCard) -> str:
-    """What the card's text lines say (title, status, link, hint)."""
+    """What the card's text lines say (title, preview status, link, hint)."""
     from textual.widgets import Static
 
-    return "\n".join(str(s.render()) for s in card.query(Static) if s.display)
+    lines = [str(s.render()) for s in card.query(Static) if s.display]
+    return "\n".join(lines + [card.query_one(ImagePreview).status])
 
 
 async def delivered(pilot, prompt: str) -> ImageCard:
@@ -39,8 +40,8 @@ async def test_the_card_shows_loading_then_the_preview(sim, db_path) -> None:
         assert preview.result.path.read_bytes() == IMAGE_PNG.read_bytes()
         assert "loading" not in card_text(card)
         assert "× " in card_text(card) and "PNG" in card_text(card)  # pixel size and type
-        picture = preview.query_one(".image-preview--image")
-        assert picture.size.height == 10 and picture.size.width > 0
+        lines = preview.render_lines(preview.region.reset_offset)  # what the preview draws
+        assert len(lines) == 10 and sum("▀" in line.text for line in lines) == 10
 
 
 @pytest.mark.parametrize(("kind", "reason"), [

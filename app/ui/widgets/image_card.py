@@ -90,17 +90,19 @@ class ImageCard(Widget, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("🖼 image"), classes="image-card--title")
         yield ImagePreview(self.url, rows=PREVIEW_ROWS)
-        # The URL is server text: a Text object, so it is never parsed as markup.
-        yield Static(Text(link_text(self.url), overflow="fold"), classes="image-card--url")
+        # The URL is server text: a Text object, so it is never parsed as markup. The
+        # hint shares its widget (fewer widgets: a conversation may hold many cards).
         hint = "enter view · c copy file path" if is_data_url(self.url) else "enter view · c copy · o open"
-        yield Static(Text(hint), classes="image-card--hint")
+        text = Text(link_text(self.url), overflow="fold")
+        text.append("\n" + hint, style="dim")
+        yield Static(text, classes="image-card--url")
 
     @on(ImagePreview.Loaded)
     def _loaded(self, event: ImagePreview.Loaded) -> None:
         if isinstance(event.result, ImageOk):
             r = event.result
             self.query_one(".image-card--title", Static).update(
-                Text(f"🖼 image · {r.width} × {r.height} · {megabytes(r.size)} · {r.format}"))
+                Text(f"🖼 image · {r.width} × {r.height} · {megabytes(r.size)} · {r.format}"), layout=False)
 
     def action_copy_url(self) -> None:
         """Ask the app to copy the URL (an inline image: its saved file's path)."""

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
-from textual.css.query import NoMatches
 from textual.errors import NoWidget
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
 
 from app.core.images import FetchResult, ImageOk, ImageRefused
-from app.ui.image_renderer import previews_for, widget_class
+from app.ui.image_renderer import previews_for, renderable_class, widget_class
 
 
-def thumbnail(path: Path, box: int) -> Any:
-    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.thumbnail((box, box))
-        return image.convert("RGB") if image.mode not in ("RGB", "RGBA") else image.copy()
+LOAD_DELAY = 0.15
+"""Seconds a preview must stay on screen before it loads."""
 
 
 class ImagePreview(Widget):
@@ -38,8 +28,7 @@ class ImagePreview(Widget):
     """
 
     DEFAULT_CSS = """
-    ImagePreview { height: auto; width: 1fr; }
-    ImagePreview .image-preview--status { color: $text-muted; }
+    ImagePreview { height: auto; width: 1fr; color: $text-muted; }
     """
 
     class Loaded(Message):
@@ -65,12 +54,20 @@ class ImagePreview(Widget):
         """What the fetch gave, once it ended."""
         self.state = "waiting"
         """waiting (not on screen yet) · loading · shown · refused · off."""
+        # The status is this widget's own content (no child for it: a long conversation
+        # has many cards, and every widget costs layout time when it opens).
+        self._due: Any = None  # the timer that loads the preview soon after it is seen
+        self._picture: Any = None  # a half-cell / unicode picture is drawn as this widget's content
+        self.status = "loading…"
+        """What the preview says instead of the picture ("" once it is drawn)."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(Text("loading…"), classes="image-preview--status")
+    def render(self) -> Any:
+        return self._picture if self._picture is not None else Text(self.status)
 
     def on_mount(self) -> None:
         if self.rows is not None:
+            # A third of the terminal at most: in a small one, the link must still show.
+            self.rows = min(self.rows, max(3, self.app.size.height // 3))
             self.styles.height = self.rows
         else:
             self.styles.height = "1fr"
@@ -100,6 +97,17 @@ class ImagePreview(Widget):
         try:
             geometry = self.screen.find_widget(self)
         except (NoWidget, Exception):  # noqa: BLE001 - not laid out yet, or no screen
+            return
+        if geometry.visible_region.area and self._due is None:
+            # Seen: load in a moment if still seen then (a conversation being opened shows
+            # its top for a frame before it settles at the bottom).
+            self._due = self.set_timer(LOAD_DELAY, self._load_if_visible)
+
+    def _load_if_visible(self) -> None:
+        self._due = None
+        try:
+            geometry = self.screen.find_widget(self)
+        except Exception:  # noqa: BLE001 - gone meanwhile
             return
         if geometry.visible_region.area:
             self.load()
@@ -133,27 +141,32 @@ class ImagePreview(Widget):
             image: Any = result.path  # the viewer: full resolution
         else:
             try:
-                image = await asyncio.to_thread(thumbnail, result.path, max(256, self.rows * 48))
+                previews = previews_for(self.app)
+                image = await previews.thumbnail(result.path, previews.thumbnail_box(self.rows))
             except Exception:  # noqa: BLE001 - the cached file vanished or changed
                 self.state = "refused"
                 self.result = ImageRefused("not an image")
                 self._set_status("no preview: not an image")
                 return
+        drawn = renderable_class(previews_for(self.app).renderer) if self.rows is not None else None
+        if drawn is not None:
+            # Drawn as this widget's content, in the space kept for it: no widget mounted,
+            # so no layout of the whole screen (which in a long conversation costs a lot).
+            self._picture = drawn(image, "auto", self.rows)
+            self.status, self.state = "", "shown"
+            self.refresh()
+            return
         picture = renderer_class(image, classes="image-preview--image")
         picture.styles.width = "auto"
         picture.styles.height = "100%"
         if not self.is_attached:
             return
+        self.status = ""
         await self.mount(picture)
-        self.query_one(".image-preview--status").display = False
         self.state = "shown"
 
     def _set_status(self, text: str) -> None:
         if self.state in ("refused", "off") and self.rows is not None:
             self.styles.height = "auto"  # one line of why, not the image's space
-        try:
-            status = self.query_one(".image-preview--status", Static)
-        except NoMatches:
-            return
-        status.update(Text(text))
-        status.display = True
+        self.status = text
+        self.refresh()
