@@ -24,7 +24,8 @@ sys.path.insert(0, str(HERE))
 
 from common import PYTHON, ROOT, fmt_value, print_rows
 
-BENCHMARKS = ["launch", "streaming", "key_echo", "conversation_list", "open_conversation", "memory", "wait_cpu"]
+BENCHMARKS = ["launch", "streaming", "key_echo", "conversation_list", "open_conversation", "open_images",
+              "memory", "wait_cpu"]
 
 
 def machine() -> str:
