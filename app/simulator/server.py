@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     # --- GET: generated images -------------------------------------------------------
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        self.server.sim._count_get(path)
+        self.server.sim._count_get(path, {k.lower(): v for k, v in self.headers.items()})
         if sim_images.serve(self, path):
             return
         if _STORAGE_RE.match(path):
@@ -273,6 +273,8 @@ class Simulator:
         self.requests: list[RecordedRequest] = []
         self.gets: collections.Counter[str] = collections.Counter()
         """GET requests served, by path (images and storage links)."""
+        self.get_headers: list[dict[str, str]] = []
+        """The headers of each GET request, in order (header names lower-cased)."""
         self._lock = threading.Lock()
         self._queue: collections.deque[list[Any]] = collections.deque()
         self._directive_uses: collections.Counter = collections.Counter()
@@ -364,9 +366,10 @@ class Simulator:
         with self._lock:
             self.requests.append(request)
 
-    def _count_get(self, path: str) -> None:
+    def _count_get(self, path: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.gets[path] += 1
+            self.get_headers.append(headers)
 
     def _faults_for(self, messages: list, session_id: str | None) -> FaultSet:
         """Queued faults, plus prompt directives (not re-applied to polls)."""
