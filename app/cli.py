@@ -161,10 +161,12 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: A
 @click.pass_context
 def show(ctx: click.Context, conversation_id: int, **flags: Any) -> None:
     """Print a whole conversation with its reasoning."""
+    from app.core.links import shown_text
     from app.export import to_markdown
 
     store = _store(_settings(ctx, flags))
-    click.echo(to_markdown(store.export_conversation(conversation_id)), nl=False)
+    # Inline images' base64 stays out of the terminal (`export` keeps it).
+    click.echo(shown_text(to_markdown(store.export_conversation(conversation_id))), nl=False)
 
 
 @cli.command()

@@ -21,14 +21,15 @@ IMAGES = 20
 
 
 def seed(db: Path, origin: str) -> tuple[int, int, int]:
-    """(the image conversation, its newest message, a short one to switch from)."""
+    """(the image conversation, its newest message, a short one to switch from); with
+    `origin` "" the same conversation without images."""
     from app.core.store import Store
 
     store = Store(db)
     short = store.create_conversation("asi1-agentic", title="short")
     store.add_message(short.id, "user", "hello")
     store.add_message(short.id, "assistant", "Hello! How can I help?")
-    images = store.create_conversation("asi1-agentic", title="twenty images")
+    images = store.create_conversation("asi1-agentic", title="twenty images" if origin else "no images")
     newest = 0
     for n in range(IMAGES):
         store.add_message(images.id, "user", f"draw picture number {n} of a monkey on a mountain")
@@ -53,59 +54,66 @@ async def measure(quick: bool) -> list[dict]:
 
     repeat = 3 if quick else 7
     tmp = Path(tempfile.mkdtemp(prefix="asi-chat-images-"))
-    opens: dict[str, list[float]] = {"cold": [], "warm": []}
-    drawn, steps, mounted = [], [], 0
+    opens: dict[str, list[float]] = {"none": [], "cold": [], "warm": []}
+    drawn, steps, mounted, loaded = [], [], 0, 0
     with SimulatorProcess() as sim:
         origin = sim.base_url.removesuffix("/v1")
         db = tmp / "images.db"
         images_id, newest, short = seed(db, origin)
+        plain_id, plain_newest, _ = seed(db, "")  # for comparison, under the same load
         app = build_app(db, sim.base_url, image_preview="halfcell")
         async with app.run_test(size=common.SIZE) as pilot:
             clock = PaintClock(app)
             await until(lambda: app.conversation_list.option_count > 0)
             for run in range(repeat + 1):
-                for cache in ("cold", "warm"):
+                for cache in ("none", "cold", "warm"):
+                    target, last = (plain_id, plain_newest) if cache == "none" else (images_id, newest)
                     if cache == "cold":  # a new, empty cache: every preview is fetched
                         app.image_previews = ImagePreviews("halfcell", ImageCache(tmp / f"cache-{run}"))
-                    else:  # the same cache, a new app run: files found, nothing fetched
+                    elif cache == "warm":  # the same cache, a new app run: files found, nothing fetched
                         app.image_previews = ImagePreviews("halfcell", app.image_previews.cache)
                     await open_by_enter(app, pilot, short)
                     await until(lambda: app.current_id == short)
                     await pilot.pause(0.2)
                     app.conversation_list.focus()
-                    app.conversation_list.select_conversation(images_id)
+                    app.conversation_list.select_conversation(target)
                     await pilot.pause(0.1)
 
                     def shown() -> bool:
                         views = app.chat_pane.message_views()
-                        return app.current_id == images_id and bool(views) and views[-1].message_id == newest
+                        return app.current_id == target and bool(views) and views[-1].message_id == last
 
                     frame = clock.expect(shown)
                     started = time.perf_counter()
                     await pilot.press("enter")
                     opens[cache].append((await frame - started) * 1000)
+                    if cache == "none":
+                        await pilot.pause(0.2)
+                        continue
                     on_screen = lambda: [p for p in app.screen.query(ImagePreview) if p.state != "waiting"]  # noqa: E731
                     await until(lambda: on_screen() and all(p.state == "shown" for p in on_screen()))
                     drawn.append((time.perf_counter() - started) * 1000)
                     if cache == "cold" and run:
                         steps += await scroll_through(app, clock)
+                        loaded = sum(p.state == "shown" for p in app.screen.query(ImagePreview))
                     await pilot.pause(0.2)
             mounted = len(app.screen.query(ImagePreview))
-            fetched = sum(1 for p in app.screen.query(ImagePreview) if p.state == "shown")
     for name, runs in opens.items():
         opens[name] = runs[1:]  # the first open also warms caches (sqlite pages, CSS, Pillow)
     drawn = drawn[2:]
-    print("  open cold: " + " ".join(f"{r:.0f}" for r in opens["cold"]) + " ms; warm: "
-          + " ".join(f"{r:.0f}" for r in opens["warm"]) + " ms", file=sys.stderr, flush=True)
+    for name, runs in opens.items():
+        print(f"  open {name}: " + " ".join(f"{r:.0f}" for r in runs) + " ms", file=sys.stderr, flush=True)
     return [
-        row("8 open 20 images", "open, image cache empty", median(opens["cold"]), "ms", 300,
+        row("8 open 20 images", "the same 40 messages without images", median(opens["none"]), "ms", None,
+            note="for scale, under the same load"),
+        row("", "open, image cache empty", median(opens["cold"]), "ms", 300,
             note=f"{mounted} cards mounted, previews fetched when on screen"),
         row("", "open, image cache warm", median(opens["warm"]), "ms", 300),
         row("", "open → previews on screen drawn", median(drawn), "ms", None,
             note="cold and warm runs together"),
         row("", "scroll step → frame, p95", percentile(steps, 95), "ms", 50,
             note=f"{len(steps)} steps of 5 lines, cold cache; max {max(steps):.0f} ms; "
-                 f"{fetched} previews drawn at the end"),
+                 f"{loaded} of {IMAGES} previews drawn on the way"),
     ]
 
 

@@ -68,3 +68,13 @@ def test_images_with_demo(tmp_path) -> None:
     result = asi(env, "images", "--demo", "--json")
     no_traceback(result)
     assert result.returncode == 0 and json.loads(result.stdout)[0]["prompt"].startswith("use Hi-dream")
+
+
+def test_show_leaves_out_inline_base64_and_export_keeps_it(sim_env, sim, db_path) -> None:
+    _history(db_path, sim)
+    payload = image_url("data", sim.origin).split(",", 1)[1]
+    shown = asi(sim_env, "show", "2")
+    assert shown.returncode == 0 and "Inline, please" in shown.stdout
+    assert payload not in shown.stdout and "![g](data:image/png;base64,…)" in shown.stdout
+    exported = asi(sim_env, "export", "2", "--format", "md")
+    assert payload in exported.stdout
