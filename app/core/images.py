@@ -17,11 +17,13 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from app.core.image_cache import ImageCache
+
+if TYPE_CHECKING:  # httpx is imported when a fetch starts: the app's first frame does not wait for it
+    import httpx
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MB
@@ -77,7 +79,7 @@ def is_data_url(url: str) -> bool:
 
 
 def fetch_image(url: str, cache: ImageCache, limits: FetchLimits = FetchLimits(),
-                transport: httpx.BaseTransport | None = None) -> FetchResult:
+                transport: "httpx.BaseTransport | None" = None) -> FetchResult:
     """The image behind `url`: from the cache if it is there, else fetched and cached.
 
     Never raises for anything the network or the server does.
@@ -129,7 +131,9 @@ def too_large(size: int | None, limit: int) -> str:
 
 
 def _download(url: str, limits: FetchLimits,
-              transport: httpx.BaseTransport | None) -> bytes | ImageRefused:
+              transport: "httpx.BaseTransport | None") -> bytes | ImageRefused:
+    import httpx
+
     if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
         return ImageRefused("not an http(s) link")
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
@@ -153,7 +157,7 @@ def _download(url: str, limits: FetchLimits,
         return ImageRefused(f"too many redirects (over {limits.max_redirects})")
 
 
-def _get(client: httpx.Client, url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
+def _get(client: "httpx.Client", url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
     """One request: the body, a refusal, or the next URL of a redirect."""
     with client.stream("GET", url) as response:
         if response.is_redirect:

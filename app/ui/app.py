@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from app.core.config import Settings, save_setting
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
+from app.core.links import is_safe_url
 from app.core.store import Store, title_from_text
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
@@ -287,7 +288,8 @@ class AsiChatApp(QuickStart, ConversationActions, ImageActions, App[None]):
         if self.current_id is None:
             return None
         image = self.store.latest_image(self.current_id)
-        return image.url if image else self.chat_pane.latest_image_url()
+        url = image.url if image else self.chat_pane.latest_image_url()
+        return url if url and is_safe_url(url) else None  # an inline (data:) image has no link
 
     def action_copy_image(self) -> None:
         url = self._latest_image()

@@ -11,6 +11,8 @@ which every colour terminal shows.
 from __future__ import annotations
 
 import asyncio
+import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +39,44 @@ def thumbnail(path: Path, box: int) -> Any:
         return image.convert("RGB") if image.mode not in ("RGB", "RGBA") else image.copy()
 
 
+_DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
+# A kitty graphics query, then "primary device attributes" (DA1), which every terminal
+# answers: terminals reply in order, so DA1's answer ends the wait, with or without a
+# graphics answer before it. One round trip instead of textual-image's two queries,
+# each of which waits 0.1 s for a terminal that does not answer it.
+_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[c"
+
+
+def query_terminal(timeout: float = 0.3) -> tuple[bool, bool]:
+    """(kitty graphics, sixel): what the terminal on stdin/stdout says it can draw."""
+    from textual_image import _terminal
+
+    reply = ""
+    stdin = sys.__stdin__.buffer.fileno()
+    with _terminal.capture_mode():
+        sys.__stdout__.write(_QUERY)
+        sys.__stdout__.flush()
+        while not _DA1_REPLY.search(reply):
+            reply += _terminal.read(stdin, 1, timeout)
+    attributes = _DA1_REPLY.search(reply).group(1).split(";")
+    return "\x1b_G" in reply and ";OK\x1b" in reply, "4" in attributes
+
+
+class _NoTerminal:
+    """stdout as textual-image's import-time check sees it: not a terminal (we asked already)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def detect_renderer(setting: str = "auto") -> str:
-    """Query the terminal (for "auto") and remember the renderer previews will use.
+    """Ask the terminal (for "auto") and remember the renderer previews will use.
 
     Must run before the Textual app starts. Returns the renderer's name, or "off".
     """
@@ -46,19 +84,30 @@ def detect_renderer(setting: str = "auto") -> str:
     if setting == "off":
         _detected = "off"
         return _detected
+    chosen = setting if setting in RENDERERS else "halfcell"
     try:
-        # Importing the renderable package is what queries the terminal (sixel, then
-        # kitty graphics); the widget package then asks for the cell size in pixels.
-        import textual_image.renderable as renderable
-        import textual_image.widget  # noqa: F401
-    except Exception:  # noqa: BLE001 - no terminal to ask (stdout closed): no previews
-        _detected = "off"
-        return _detected
-    if setting in RENDERERS:
-        _detected = setting
-    else:
-        _detected = {renderable.TGPImage: "kitty", renderable.SixelImage: "sixel",
-                     renderable.HalfcellImage: "halfcell"}.get(renderable.Image, "unicode")
+        tty = bool(sys.__stdout__ and sys.__stdout__.isatty() and sys.__stdin__ and sys.__stdin__.isatty())
+        if setting == "auto" and tty:
+            kitty, sixel = query_terminal()
+            # Sixel first, as textual-image does: terminals with both (WezTerm, Konsole)
+            # draw sixel right; kitty has no sixel.
+            chosen = "sixel" if sixel else "kitty" if kitty else "halfcell"
+    except (OSError, TimeoutError, ValueError, ImportError, AttributeError):
+        chosen = "halfcell" if tty else "unicode"
+    except Exception:  # noqa: BLE001 - TerminalError and the like: half-cells draw anywhere
+        chosen = "halfcell"
+    try:
+        # textual-image asks the terminal when its renderable package is imported, which
+        # must not happen once the app runs: import it now, telling it we asked already.
+        real, sys.__stdout__ = sys.__stdout__, _NoTerminal(sys.__stdout__)
+        try:
+            import textual_image.renderable  # noqa: F401
+        finally:
+            sys.__stdout__ = real
+        import textual_image.widget  # noqa: F401 - the cell size in pixels (an ioctl)
+    except Exception:  # noqa: BLE001 - no terminal at all (stdout closed): no previews
+        chosen = "off"
+    _detected = chosen
     return _detected
 
 
