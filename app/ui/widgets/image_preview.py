@@ -14,7 +14,6 @@ from textual.widget import Widget
 from app.core.images import FetchResult, ImageOk, ImageRefused
 from app.ui.image_renderer import previews_for, renderable_class, widget_class
 
-
 LOAD_DELAY = 0.15
 """Seconds a preview must stay on screen before it loads."""
 
@@ -54,10 +53,10 @@ class ImagePreview(Widget):
         """What the fetch gave, once it ended."""
         self.state = "waiting"
         """waiting (not on screen yet) · loading · shown · refused · off."""
-        # The status is this widget's own content (no child for it: a long conversation
-        # has many cards, and every widget costs layout time when it opens).
         self._due: Any = None  # the timer that loads the preview soon after it is seen
         self._picture: Any = None  # a half-cell / unicode picture is drawn as this widget's content
+        # The status is this widget's own content too (no child for it: a long conversation
+        # has many cards, and every widget costs layout time when it opens).
         self.status = "loading…"
         """What the preview says instead of the picture ("" once it is drawn)."""
 
