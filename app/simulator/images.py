@@ -9,7 +9,8 @@
 * ``file-redirect``: a redirect to ``file:///etc/passwd``; ``redirects``: a chain of 5
   redirects ending at the PNG (``redirects-N`` for a chain of N);
 * ``bomb``: a tiny PNG declaring 100,000 × 100,000 pixels; ``missing``: a 404;
-* ``hang``: accepts and never answers (until the client gives up or the server stops).
+* ``hang``: accepts and never answers (until the client gives up or the server stops);
+  ``slow``: the PNG after half a second (time to see a card's "loading…").
 
 The prompt directive ``!sim:image=KIND`` makes the reply deliver that image at once, as
 ``![generated-image](origin/sim-images/KIND)``; ``!sim:image=data`` delivers the PNG
@@ -30,7 +31,7 @@ IMAGE_PNG = Path(__file__).parent / "assets" / "monkey-mountain.png"
 PREFIX = "/sim-images/"
 HUGE_BYTES = 40 * 1024 * 1024
 KINDS = ("png", "large", "html", "huge", "huge-chunked", "file-redirect", "redirects", "bomb",
-         "missing", "hang", "data")
+         "missing", "hang", "slow", "data")
 HTML = b"<!doctype html><html><body><h1>Not an image</h1></body></html>\n"
 
 
@@ -97,6 +98,9 @@ def serve(handler: Any, path: str) -> bool:
         _redirect(handler, f"{PREFIX}redirects-{left - 1}" if left > 1 else f"{PREFIX}png")
     elif kind in ("huge", "huge-chunked"):
         _huge(handler, chunked=kind == "huge-chunked")
+    elif kind == "slow":
+        if not sim._stopping.wait(0.5):
+            handler._send(200, IMAGE_PNG.read_bytes(), "image/png")
     elif kind == "hang":
         # Say nothing until the client times out or the simulator stops.
         sim._stopping.wait(120)

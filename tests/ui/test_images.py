@@ -34,12 +34,14 @@ async def delivered(pilot, prompt: str) -> ImageCard:
 async def test_the_card_shows_loading_then_the_preview(sim, db_path) -> None:
     app = build_app(sim, db_path, image_preview="halfcell")
     async with app.run_test(size=(120, 50)) as pilot:
-        card = await delivered(pilot, "draw it !sim:image=png")
+        card = await delivered(pilot, "draw it !sim:image=slow")  # served after 0.5 s
         preview = card.query_one(ImagePreview)
-        assert preview.state in ("loading", "shown")  # on screen: the fetch has started
+        await until(pilot, lambda: preview.state == "loading")  # on screen: the fetch has started
+        assert "loading…" in card_text(card)
         await until(pilot, lambda: preview.state == "shown")
         assert preview.result.path.read_bytes() == IMAGE_PNG.read_bytes()
         # The image host never gets the ASI:One key (nor any credential).
+        assert sim.gets["/sim-images/slow"] == 1
         assert sim.get_headers and not any("authorization" in h or TEST_KEY in str(h) for h in sim.get_headers)
         await until(pilot, lambda: "96 × 64 · 1 KB · PNG" in card_text(card))  # pixel size, file size, type
         assert "loading" not in card_text(card)
