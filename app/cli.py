@@ -73,10 +73,14 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     ctx.obj = {"flags": {k: v for k, v in flags.items() if v is not None}}
     if ctx.invoked_subcommand is None:
         settings = _settings(ctx, {})
-        from app.ui.app import run_app
-        from app.ui.image_renderer import detect_renderer
+        from app.ui.image_renderer import detect_renderer, start_terminal_query
 
-        detect_renderer(settings.image_preview)  # asks the terminal: before the app owns it
+        # Ask the terminal what it can draw now: it answers while the app is imported,
+        # and must be asked before the app owns the terminal.
+        query = start_terminal_query(settings.image_preview)
+        from app.ui.app import run_app
+
+        detect_renderer(settings.image_preview, query)
 
         run_app(settings, demo=bool(flags.get("demo")))
 

@@ -47,19 +47,66 @@ _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
 _QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[c"
 
 
-def query_terminal(timeout: float = 0.3) -> tuple[bool, bool]:
-    """(kitty graphics, sixel): what the terminal on stdin/stdout says it can draw."""
-    from textual_image import _terminal
+class TerminalQuery:
+    """Asks the terminal what it can draw, and reads the answer later.
 
-    reply = ""
-    stdin = sys.__stdin__.buffer.fileno()
-    with _terminal.capture_mode():
-        sys.__stdout__.write(_QUERY)
-        sys.__stdout__.flush()
-        while not _DA1_REPLY.search(reply):
-            reply += _terminal.read(stdin, 1, timeout)
-    attributes = _DA1_REPLY.search(reply).group(1).split(";")
-    return "\x1b_G" in reply and ";OK\x1b" in reply, "4" in attributes
+    `start()` sends the query with the terminal in cbreak mode (the answer is neither
+    echoed nor held for a newline); the answer arrives while Python imports the app, so
+    `answer()` rarely waits. POSIX terminals only; elsewhere there is nothing to ask.
+    """
+
+    def __init__(self) -> None:
+        self._mode: Any = None
+        self._fd = -1
+
+    def start(self) -> bool:
+        """Send the query; False when stdin/stdout is no terminal (nothing was sent)."""
+        try:
+            import termios
+            import tty
+
+            if not (sys.__stdin__ and sys.__stdout__ and sys.__stdin__.isatty() and sys.__stdout__.isatty()):
+                return False
+            self._fd = sys.__stdin__.fileno()
+            self._mode = termios.tcgetattr(self._fd)
+            tty.setcbreak(self._fd, termios.TCSANOW)
+            sys.__stdout__.write(_QUERY)
+            sys.__stdout__.flush()
+            return True
+        except (ImportError, OSError, ValueError, AttributeError):
+            self._restore()
+            return False
+
+    def answer(self, timeout: float = 0.2) -> tuple[bool, bool]:
+        """(kitty graphics, sixel); raises TimeoutError when the terminal says nothing."""
+        import os
+        import select
+
+        reply = ""
+        try:
+            while not _DA1_REPLY.search(reply):
+                if not select.select([self._fd], [], [], timeout)[0]:
+                    raise TimeoutError("the terminal did not answer")
+                reply += os.read(self._fd, 1).decode("latin-1")
+        finally:
+            self._restore()
+        attributes = _DA1_REPLY.search(reply).group(1).split(";")
+        return "\x1b_G" in reply and ";OK\x1b" in reply, "4" in attributes
+
+    def _restore(self) -> None:
+        if self._mode is not None:
+            import termios
+
+            termios.tcsetattr(self._fd, termios.TCSANOW, self._mode)
+            self._mode = None
+
+
+def start_terminal_query(setting: str) -> TerminalQuery | None:
+    """For "auto": send the query now, so its answer comes while the app is imported."""
+    if setting != "auto":
+        return None
+    query = TerminalQuery()
+    return query if query.start() else None
 
 
 class _NoTerminal:
@@ -75,11 +122,10 @@ class _NoTerminal:
         return getattr(self._stream, name)
 
 
-def detect_renderer(setting: str = "auto") -> str:
-    """Ask the terminal (for "auto") and remember the renderer previews will use.
-
-    Must run before the Textual app starts. Returns the renderer's name, or "off".
-    """
+def detect_renderer(setting: str = "auto", query: TerminalQuery | None = None) -> str:
+    """Ask the terminal (for "auto"; `query` if it was started already) and remember the
+    renderer previews will use. Must run before the Textual app starts. Returns the
+    renderer's name, or "off"."""
     global _detected
     if setting == "off":
         _detected = "off"
@@ -87,8 +133,10 @@ def detect_renderer(setting: str = "auto") -> str:
     chosen = setting if setting in RENDERERS else "halfcell"
     try:
         tty = bool(sys.__stdout__ and sys.__stdout__.isatty() and sys.__stdin__ and sys.__stdin__.isatty())
-        if setting == "auto" and tty:
-            kitty, sixel = query_terminal()
+        if setting == "auto" and query is None and tty:
+            query = start_terminal_query(setting)
+        if query is not None:
+            kitty, sixel = query.answer()
             # Sixel first, as textual-image does: terminals with both (WezTerm, Konsole)
             # draw sixel right; kitty has no sixel.
             chosen = "sixel" if sixel else "kitty" if kitty else "halfcell"
