@@ -40,11 +40,12 @@ def thumbnail(path: Path, box: int) -> Any:
 
 
 _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
-# A kitty graphics query, then "primary device attributes" (DA1), which every terminal
-# answers: terminals reply in order, so DA1's answer ends the wait, with or without a
-# graphics answer before it. One round trip instead of textual-image's two queries,
-# each of which waits 0.1 s for a terminal that does not answer it.
-_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[c"
+# A kitty graphics query, the cell size in pixels, then "primary device attributes"
+# (DA1), which every terminal answers: terminals reply in order, so DA1's answer ends
+# the wait, with or without the others before it. One round trip instead of
+# textual-image's three queries, each waiting 0.1 s for a terminal that does not answer.
+_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[16t" + "\x1b[c"
+_CELL_REPLY = re.compile(r"\x1b\[6;(\d+);(\d+)t")
 
 
 class TerminalQuery:
@@ -77,8 +78,11 @@ class TerminalQuery:
             self._restore()
             return False
 
-    def answer(self, timeout: float = 0.2) -> tuple[bool, bool]:
-        """(kitty graphics, sixel); raises TimeoutError when the terminal says nothing."""
+    def answer(self, timeout: float = 0.05) -> tuple[bool, bool]:
+        """(kitty graphics, sixel); raises TimeoutError when the terminal says nothing.
+
+        (It has had the whole import of the app to answer: `timeout` is extra.) The cell
+        size it tells goes to textual-image, which would otherwise ask again."""
         import os
         import select
 
@@ -91,6 +95,8 @@ class TerminalQuery:
         finally:
             self._restore()
         attributes = _DA1_REPLY.search(reply).group(1).split(";")
+        if cell := _CELL_REPLY.search(reply):
+            _remember_cell_size(int(cell.group(2)), int(cell.group(1)))
         return "\x1b_G" in reply and ";OK\x1b" in reply, "4" in attributes
 
     def _restore(self) -> None:
@@ -99,6 +105,38 @@ class TerminalQuery:
 
             termios.tcsetattr(self._fd, termios.TCSANOW, self._mode)
             self._mode = None
+
+
+def _remember_cell_size(width: int, height: int) -> None:
+    """Give textual-image the cell size (pixels), unless the window size ioctl has it."""
+    if width <= 0 or height <= 0:
+        return
+    from textual_image import _terminal
+
+    if hasattr(_terminal.get_cell_size, "_result"):
+        return
+    try:
+        rows, columns, screen_width, screen_height = _terminal.get_tiocgwinsz()
+        if screen_width and screen_height and rows and columns:
+            return  # textual-image finds it the same way, without asking
+    except OSError:
+        pass
+    _terminal.get_cell_size._result = _terminal.CellSize(width, height)  # type: ignore[attr-defined]
+
+
+def _cell_size_known_or_default() -> None:
+    """Settle the cell size without asking: textual-image's own query would wait 0.1 s
+    for a terminal that did not answer ours (and divides by a zero-column window)."""
+    from textual_image import _terminal
+
+    try:
+        rows, columns, screen_width, screen_height = _terminal.get_tiocgwinsz()
+        if screen_width and screen_height and rows and columns:
+            return
+    except OSError:
+        pass
+    if not hasattr(_terminal.get_cell_size, "_result"):
+        _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
 
 
 def start_terminal_query(setting: str) -> TerminalQuery | None:
@@ -140,11 +178,15 @@ def detect_renderer(setting: str = "auto", query: TerminalQuery | None = None) -
             # Sixel first, as textual-image does: terminals with both (WezTerm, Konsole)
             # draw sixel right; kitty has no sixel.
             chosen = "sixel" if sixel else "kitty" if kitty else "halfcell"
-    except (OSError, TimeoutError, ValueError, ImportError, AttributeError):
+    except TimeoutError:
+        chosen = "halfcell"
+    except (OSError, ValueError, ImportError, AttributeError):
         chosen = "halfcell" if tty else "unicode"
     except Exception:  # noqa: BLE001 - TerminalError and the like: half-cells draw anywhere
         chosen = "halfcell"
     try:
+        if chosen in ("halfcell", "unicode") or query is not None:
+            _cell_size_known_or_default()  # asked already, or characters: nothing more to ask
         # textual-image asks the terminal when its renderable package is imported, which
         # must not happen once the app runs: import it now, telling it we asked already.
         real, sys.__stdout__ = sys.__stdout__, _NoTerminal(sys.__stdout__)
