@@ -14,7 +14,7 @@ from textual.widget import Widget
 from app.core.images import FetchResult, ImageOk, ImageRefused
 from app.ui.image_renderer import previews_for, renderable_class, widget_class
 
-LOAD_DELAY = 0.15
+LOAD_DELAY = 0.3
 """Seconds a preview must stay on screen before it loads."""
 
 
