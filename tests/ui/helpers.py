@@ -68,9 +68,19 @@ def cache_image(url: str, data: bytes | None = None) -> None:
 
 
 async def previews_settled(pilot, timeout: float = 10.0) -> None:
-    """Wait until every image preview on screen has finished loading (then one more frame)."""
+    """Wait until every image preview on screen has loaded (or said why not), then a frame."""
     from app.ui.widgets.image_preview import ImagePreview
 
-    await pilot.pause(0.1)  # the first refresh: what is on screen starts loading
-    await until(pilot, lambda: all(p.state != "loading" for p in pilot.app.screen.query(ImagePreview)), timeout)
+    def on_screen(preview: ImagePreview) -> bool:
+        try:
+            return bool(pilot.app.screen.find_widget(preview).visible_region.area)
+        except Exception:  # noqa: BLE001 - not laid out (yet)
+            return False
+
+    def settled() -> bool:
+        return all(p.state in ("shown", "refused", "off") for p in pilot.app.screen.query(ImagePreview)
+                   if on_screen(p))
+
+    await pilot.pause(0.1)  # the first refresh: what is on screen is seen
+    await until(pilot, settled, timeout)
     await pilot.pause(0.1)
