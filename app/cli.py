@@ -74,7 +74,14 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     ctx.obj = {"flags": {k: v for k, v in flags.items() if v is not None}}
     if ctx.invoked_subcommand is None:
         settings = _settings(ctx, {})
+        from app.ui.image_renderer import detect_renderer, start_terminal_query
+
+        # Ask the terminal what it can draw now: it answers while the app is imported,
+        # and must be asked before the app owns the terminal.
+        query = start_terminal_query(settings.image_preview)
         from app.ui.app import run_app
+
+        detect_renderer(settings.image_preview, query)
 
         run_app(settings, demo=bool(flags.get("demo")))
 
@@ -191,10 +198,12 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: A
 @click.pass_context
 def show(ctx: click.Context, conversation_id: int, **flags: Any) -> None:
     """Print a whole conversation with its reasoning."""
+    from app.core.links import shown_text
     from app.export import to_markdown
 
     store = _store(_settings(ctx, flags))
-    click.echo(to_markdown(store.export_conversation(conversation_id)), nl=False)
+    # Inline images' base64 stays out of the terminal (`export` keeps it).
+    click.echo(shown_text(to_markdown(store.export_conversation(conversation_id))), nl=False)
 
 
 @cli.command()
@@ -297,6 +306,10 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
 from app.cli_agents import agents as _agents  # noqa: E402 - it builds on the helpers above
 
 cli.add_command(_agents)
+
+from app.cli_images import images  # noqa: E402 - registered after the helpers it uses
+
+cli.add_command(images)
 
 
 def main(argv: list[str] | None = None) -> None:

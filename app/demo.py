@@ -93,6 +93,22 @@ def seed_demo(store) -> None:
         store.add_message(conversation.id, "user", prompt, model=model)
         for text, thought in replies:
             store.add_message(conversation.id, "assistant", text, reasoning=thought, model=model)
+    _cache_sample_image()
+
+
+def _cache_sample_image() -> None:
+    """Put the sample's picture in the image cache, so the demo shows its preview offline."""
+    from app.core.image_cache import ImageCache
+    from app.core.images import verify_image
+    from app.simulator.images import IMAGE_PNG
+
+    data = IMAGE_PNG.read_bytes()
+    checked = verify_image(data)
+    if isinstance(checked, tuple):
+        try:
+            ImageCache().put(SAMPLE_IMAGE, data, *checked)
+        except OSError:
+            pass  # no cache: the card says why it has no preview
 
 
 def _models() -> set[str]:

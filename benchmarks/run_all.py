@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 from common import PYTHON, ROOT, fmt_value, print_rows
 
 BENCHMARKS = ["terminal", "wait_cpu", "launch", "streaming", "key_echo", "conversation_list", "open_conversation",
-              "memory",
+              "open_images", "memory",
               "agent_browser"]
 REAL_TERMINAL = {"terminal", "wait_cpu"}
 """What a person sees: the installed program in a real terminal (a pty drawn by pyte) or,

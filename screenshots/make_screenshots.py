@@ -7,6 +7,7 @@ drives it from the keyboard, and saves SVGs next to this script.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +22,9 @@ from app.simulator import Simulator  # noqa: E402
 from app.ui.app import AsiChatApp  # noqa: E402
 from app.ui.widgets.agent_wait_card import AgentWaitCard  # noqa: E402
 from app.ui.widgets.image_card import ImageCard  # noqa: E402
+from app.ui.screens.image_gallery import ImageGallery  # noqa: E402
+from app.ui.screens.image_viewer import ImageViewer  # noqa: E402
+from app.ui.widgets.image_preview import ImagePreview  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SIZE = (150, 42)
@@ -38,8 +42,10 @@ async def until(pilot, condition, timeout: float = 20.0) -> None:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Simulator(api_key=DEMO_KEY, agent_polls=3) as sim:
         db = Path(tmp) / "demo.db"
+        os.environ["ASI_CHAT_CACHE"] = str(Path(tmp) / "cache")  # not the user's image cache
         settings = load_settings({"db": db, "api_key": DEMO_KEY, "base_url": sim.base_url,
-                                  "poll_interval": 0.6}, env={}, config_file=Path(tmp) / "c.toml")
+                                  "poll_interval": 0.6, "image_preview": "halfcell"},
+                                 env={}, config_file=Path(tmp) / "c.toml")
         store = Store(db)
         seed_demo(store)
         app = AsiChatApp(settings, store, make_runtime(settings, store))
@@ -64,7 +70,21 @@ async def main() -> None:
             await pilot.press("ctrl+y")
             await pilot.pause(0.3)
             app.save_screenshot("image.svg", str(HERE))
-            # 4. search as you type
+            # 4. the image seen large: the viewer, then every image in the gallery
+            app.query(ImageCard).last().focus()
+            await pilot.press("v")
+            await until(pilot, lambda: isinstance(app.screen, ImageViewer) and app.screen.result is not None)
+            await pilot.pause(0.5)
+            app.save_screenshot("image-viewer.svg", str(HERE))
+            await pilot.press("escape", "ctrl+g")
+            await until(pilot, lambda: isinstance(app.screen, ImageGallery))
+            await until(pilot, lambda: all(p.state not in ("waiting", "loading")
+                                           for p in app.screen.query(ImagePreview)))
+            await pilot.pause(0.5)
+            app.save_screenshot("image-gallery.svg", str(HERE))
+            await pilot.press("escape")
+            app.composer.focus()
+            # 5. search as you type
             await pilot.press("ctrl+f", *"giraf")
             await pilot.pause(0.6)
             app.save_screenshot("search.svg", str(HERE))
@@ -72,10 +92,10 @@ async def main() -> None:
             await pilot.press("escape")
             await pilot.resize_terminal(80, 24)
             await app.open_conversation(app.store.latest_conversation().id)  # the image one
-            await pilot.press("ctrl+e")
+            app.composer.focus()
             await pilot.pause(0.6)
             app.save_screenshot("small-terminal.svg", str(HERE))
-    for name in ("main", "agent-wait", "image", "search", "small-terminal"):
+    for name in ("main", "agent-wait", "image", "image-viewer", "image-gallery", "search", "small-terminal"):
         print(HERE / f"{name}.svg")
 
 

@@ -21,9 +21,11 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for var in ("ASI_ONE_API_KEY", "ASI_ONE_BASE_URL", "ASI_CHAT_MODEL", "ASI_CHAT_DB",
                 "ASI_CHAT_POLL_INTERVAL", "ASI_CHAT_POLL_ATTEMPTS", "ASI_CHAT_CONFIG",
-                "ASI_CHAT_TEMPERATURE", "ASI_CHAT_MAX_TOKENS", "ASI_CHAT_SYSTEM_PROMPT", "ASI_CHAT_WEB_SEARCH"):
+                "ASI_CHAT_TEMPERATURE", "ASI_CHAT_MAX_TOKENS", "ASI_CHAT_SYSTEM_PROMPT", "ASI_CHAT_WEB_SEARCH",
+                "ASI_CHAT_CACHE", "ASI_CHAT_IMAGE_PREVIEW"):
         monkeypatch.delenv(var, raising=False)
 
 

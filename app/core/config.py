@@ -14,6 +14,8 @@ from app.core.models import DEFAULT_MODEL, valid_name
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
 DEFAULT_AGENTVERSE_URL = "https://agentverse.ai"
+# How image previews are drawn: auto detects kitty graphics / sixel, else half-cell blocks.
+IMAGE_PREVIEWS = ("auto", "kitty", "sixel", "halfcell", "unicode", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class Settings:
     list_width: int | None = None
     agentverse_url: str = DEFAULT_AGENTVERSE_URL
     """The Agentverse marketplace (agent search); the ASI:One key is never sent there."""
+    image_preview: str = "auto"
     config_file: Path | None = None
     temperature: float | None = None
     """Sampling temperature (0-2) sent with every turn; None leaves it to the server."""
@@ -60,6 +63,7 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("system_prompt", "ASI_CHAT_SYSTEM_PROMPT"),
     ("web_search", "ASI_CHAT_WEB_SEARCH"),
     ("agentverse_url", "ASI_CHAT_AGENTVERSE_URL"),
+    ("image_preview", "ASI_CHAT_IMAGE_PREVIEW"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 
@@ -122,6 +126,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
                     raise ValueError
                 return value.strip().rstrip("/")
+            case "image_preview":
+                if str(value).lower() not in IMAGE_PREVIEWS:
+                    raise ValueError
+                return str(value).lower()
             case "api_key" if isinstance(value, str):
                 # A key pasted with a trailing newline or space would be sent in the
                 # Authorization header, and the HTTP library's error quotes the header.

@@ -36,3 +36,62 @@ def image_links(text: str) -> list[str]:
         if _IMAGE_SUFFIX.search(path) and is_safe_url(url) and url not in found:
             found.append(url)
     return found
+
+
+# A markdown image whose URL is inline data: ASI:One's image generation answers this way.
+_DATA_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?P<url>data:image/[\w.+-]+(?:;[\w.+=-]+)*;base64,"
+                         r"[A-Za-z0-9+/=%\s]*?)>?\s*\)", re.IGNORECASE)
+# What the screen and the search index leave out: the payload after a data image's
+# ";base64," up to its closing parenthesis (or the end of a reply still streaming in).
+# Stripping starts only after the whole marker, so a growing text's shown form only grows.
+_PAYLOAD = re.compile(r"(\]\(\s*<?data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,)[A-Za-z0-9+/=%]*",
+                      re.IGNORECASE)
+PAYLOAD_STAND_IN = "…"
+
+
+def data_image_urls(text: str) -> list[str]:
+    """The ``data:image/…;base64,`` URLs of the markdown images in `text`, in order."""
+    found: list[str] = []
+    for match in _DATA_IMAGE.finditer(text) if "data:" in text else ():
+        url = "".join(match.group("url").split())
+        if url not in found:
+            found.append(url)
+    return found
+
+
+def image_sources(text: str) -> list[str]:
+    """Every image a reply delivers: http(s) links (as `image_links`) and data: images, in order."""
+    if "data:" not in text:
+        return image_links(text)
+    spans = [(m.start(), m.group("url")) for m in _MARKDOWN_IMAGE.finditer(text)]
+    found: list[str] = []
+    for _, url in sorted(spans):
+        url = "".join(url.split()) if url.lower().startswith("data:") else url
+        if (is_safe_url(url) or url.lower().startswith("data:image/")) and url not in found:
+            found.append(url)
+    return found + [url for url in image_links(text) if url not in found]
+
+
+def data_ref(url: str) -> str:
+    """A short stand-in for a data: image in the `images` table: its type and the sha256 of its URL."""
+    import hashlib
+
+    mime = url[5:url.find(";")] if ";" in url else "image"
+    return f"data:{mime};sha256,{hashlib.sha256(url.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def image_refs(text: str) -> list[str]:
+    """What the `images` table records for `text`: http(s) links and `data_ref`s of data: images."""
+    return image_links(text) + [data_ref(url) for url in data_image_urls(text)]
+
+
+def shown_text(text: str) -> str:
+    """`text` with each data: image's payload replaced by "…" (what screens and the index get)."""
+    if "data:" not in text:
+        return text
+    return _PAYLOAD.sub(lambda m: m.group(1) + PAYLOAD_STAND_IN, text)
+
+
+def hide_payload_runs(text: str) -> str:
+    """`text` with long base64-looking runs cut to "…" (for search snippets of stored replies)."""
+    return re.sub(r"[A-Za-z0-9+/=]{60,}", PAYLOAD_STAND_IN, text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from app.core.links import image_links
+from app.core.links import data_image_urls, data_ref, image_links
 
 MIGRATIONS = Migrations("asi-chat")
 
@@ -28,33 +28,39 @@ FTS_OPTIONS = "tokenize='unicode61 remove_diacritics 2', prefix='2 3'"
 # is in the index exactly when its status is not 'streaming', and the triggers
 # below keep that invariant (an external-content FTS5 'delete' must be given the
 # values that were indexed, so the conditions on both sides have to agree).
-FTS_TRIGGERS: dict[str, str] = {
-    "messages_fts_insert": """
-        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
-        WHEN new.status != 'streaming' BEGIN
-            INSERT INTO messages_fts(rowid, content)
-            VALUES (new.id, new.content);
-        END""",
-    "messages_fts_delete": """
-        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
-        WHEN old.status != 'streaming' BEGIN
-            INSERT INTO messages_fts(messages_fts, rowid, content)
-            VALUES ('delete', old.id, old.content);
-        END""",
-    # One trigger with two ordered statements: the old row must leave the index
-    # before the new one enters it under the same rowid.
-    "messages_fts_update": """
-        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages
-        BEGIN
-            INSERT INTO messages_fts(messages_fts, rowid, content)
-            SELECT 'delete', old.id, old.content
-            WHERE old.status != 'streaming'
-              AND (new.status = 'streaming' OR old.content IS NOT new.content);
-            INSERT INTO messages_fts(rowid, content)
-            SELECT new.id, new.content
-            WHERE new.status != 'streaming'
-              AND (old.status = 'streaming' OR old.content IS NOT new.content);
-        END""",
+def _message_triggers(new: str, old: str) -> dict[str, str]:
+    """The message FTS triggers, indexing `new`/`old` (SQL over the row's `new.`/`old.` values)."""
+    return {
+        "messages_fts_insert": f"""
+            CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+            WHEN new.status != 'streaming' BEGIN
+                INSERT INTO messages_fts(rowid, content)
+                VALUES (new.id, {new});
+            END""",
+        "messages_fts_delete": f"""
+            CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+            WHEN old.status != 'streaming' BEGIN
+                INSERT INTO messages_fts(messages_fts, rowid, content)
+                VALUES ('delete', old.id, {old});
+            END""",
+        # One trigger with two ordered statements: the old row must leave the index
+        # before the new one enters it under the same rowid.
+        "messages_fts_update": f"""
+            CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages
+            BEGIN
+                INSERT INTO messages_fts(messages_fts, rowid, content)
+                SELECT 'delete', old.id, {old}
+                WHERE old.status != 'streaming'
+                  AND (new.status = 'streaming' OR old.content IS NOT new.content);
+                INSERT INTO messages_fts(rowid, content)
+                SELECT new.id, {new}
+                WHERE new.status != 'streaming'
+                  AND (old.status = 'streaming' OR old.content IS NOT new.content);
+            END""",
+    }
+
+
+_CONVERSATION_TRIGGERS: dict[str, str] = {
     "conversations_fts_insert": """
         CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
             INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
@@ -72,6 +78,34 @@ FTS_TRIGGERS: dict[str, str] = {
             INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
         END""",
 }
+
+
+def strip_payloads_sql(column: str) -> str:
+    """SQL for `column` without the base64 payloads of its first two data: images.
+
+    An image delivered inline is megabytes of base64: indexing it would bloat the index
+    with meaningless tokens. Pure SQL (no function to register) so that any connection,
+    also one of an older asi-chat or the sqlite3 shell, can still write messages; a
+    third inline image in one message stays indexed (harmless, only bigger).
+    """
+    def strip(x: str) -> str:
+        at = f"instr({x}, ';base64,')"
+        rest = f"substr({x}, {at})"
+        return (f"(CASE WHEN {at} = 0 THEN {x} ELSE substr({x}, 1, {at} - 1) || ' ' || "
+                f"CASE WHEN instr({rest}, ')') = 0 THEN '' ELSE substr({rest}, instr({rest}, ')')) END END)")
+
+    return strip(strip(column))
+
+
+RAW_FTS_TRIGGERS: dict[str, str] = {**_message_triggers("new.content", "old.content"),
+                                    **_CONVERSATION_TRIGGERS}
+"""The triggers m004_search created (messages indexed as stored)."""
+
+FTS_TRIGGERS: dict[str, str] = {
+    **_message_triggers(strip_payloads_sql("new.content"), strip_payloads_sql("old.content")),
+    **_CONVERSATION_TRIGGERS,
+}
+"""The current triggers (since m140): messages indexed without data: image payloads."""
 
 
 def _run(db: Database, *statements: str) -> None:
@@ -184,8 +218,9 @@ def m004_search(db: Database) -> None:
         f"""CREATE VIRTUAL TABLE conversations_fts USING fts5(
             title, content='conversations', content_rowid='id', {FTS_OPTIONS})""",
     )
-    create_fts_triggers(db)
-    rebuild_fts(db)
+    # As shipped: messages indexed as stored (m140 strips data: payloads since).
+    create_fts_triggers(db, RAW_FTS_TRIGGERS)
+    rebuild_fts(db, indexed="content")
 
 
 @MIGRATIONS()
@@ -219,9 +254,9 @@ def m110_branches(db: Database) -> None:
     )
 
 
-def create_fts_triggers(db: Database) -> None:
-    """Create the triggers that keep both FTS indexes current."""
-    _run(db, *FTS_TRIGGERS.values())
+def create_fts_triggers(db: Database, triggers: dict[str, str] | None = None) -> None:
+    """Create the triggers that keep both FTS indexes current (the current ones by default)."""
+    _run(db, *(FTS_TRIGGERS if triggers is None else triggers).values())
 
 
 def drop_fts_triggers(db: Database) -> None:
@@ -229,15 +264,19 @@ def drop_fts_triggers(db: Database) -> None:
     _run(db, *(f"DROP TRIGGER IF EXISTS {name}" for name in FTS_TRIGGERS))
 
 
-def rebuild_fts(db: Database) -> None:
-    """Re-index every row, with exactly the rows the triggers would have indexed."""
+def rebuild_fts(db: Database, indexed: str | None = None) -> None:
+    """Re-index every row, with exactly the rows and text the triggers would have indexed.
+
+    `indexed` is the SQL of a message's indexed text (the current triggers' by default).
+    """
+    indexed = strip_payloads_sql("content") if indexed is None else indexed
     # Not the FTS5 'rebuild' command: it would index streaming messages too and
     # break the invariant the triggers rely on.
     _run(
         db,
         "INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')",
         "INSERT INTO messages_fts(rowid, content) "
-        "SELECT id, content FROM messages WHERE status != 'streaming'",
+        f"SELECT id, {indexed} FROM messages WHERE status != 'streaming'",
         "INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild')",
     )
 
@@ -325,4 +364,28 @@ def m130_agents(db: Database) -> None:
             PRIMARY KEY (message_id, agent_key)
         ) WITHOUT ROWID""",
         "CREATE INDEX message_agents_agent ON message_agents(agent_key)",
+    )
+
+
+@MIGRATIONS()
+def m140_inline_images(db: Database) -> None:
+    """Inline (data:) images: searched without their base64 payloads, listed in `images`.
+
+    The message keeps what the server sent; the index gets the text around the image,
+    and the `images` table a short reference (`links.data_ref`) instead of megabytes.
+    """
+    drop_fts_triggers(db)
+    create_fts_triggers(db)
+    rows = db.execute(
+        "SELECT id, conversation_id, content, updated_at FROM messages "
+        "WHERE status != 'streaming' AND content LIKE '%;base64,%' ORDER BY id"
+    ).fetchall()
+    if rows:
+        rebuild_fts(db)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO images (conversation_id, message_id, url, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        [(conversation_id, message_id, data_ref(url), updated_at)
+         for message_id, conversation_id, content, updated_at in rows
+         for url in data_image_urls(content)],
     )

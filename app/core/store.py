@@ -20,7 +20,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from app.core.errors import ConversationNotFound, StoreError
-from app.core.links import image_links
+from app.core.links import hide_payload_runs, image_refs
 # fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
 from app.core.database import connect, describe, fts_query, message_query, prepare_file  # noqa: F401
 from app.core.database import best_conversations, presence_lock, ranked_matches, sole_user
@@ -182,7 +182,7 @@ class Store(TreeStore, WaitStore, ToolStore):
                        content: str, now: float) -> None:
         conn.executemany("INSERT OR IGNORE INTO images (conversation_id, message_id, url, created_at)"
                          " VALUES (?, ?, ?, ?)",
-                         [(conversation_id, message_id, url, now) for url in image_links(content)])
+                         [(conversation_id, message_id, url, now) for url in image_refs(content)])
 
     def add_message(self, conversation_id: int, role: str, content: str = "", *, reasoning: str = "",
                     status: str = MessageStatus.COMPLETE, model: str | None = None,
@@ -291,7 +291,7 @@ class Store(TreeStore, WaitStore, ToolStore):
                 f" ON c.id = m.conversation_id WHERE m.id IN ({_marks(len(found))})", [f[0] for f in found])}
             titles = dict(conn.execute(f"SELECT id, title FROM conversations WHERE id IN"
                                        f" ({_marks(len(titled))})", [t[0] for t in titled]))
-        hits = [SearchHit(cid, title, mid, role, snippet, rank) for mid, rank, snippet in found
+        hits = [SearchHit(cid, title, mid, role, hide_payload_runs(snippet), rank) for mid, rank, snippet in found
                 for cid, role, title in [about[mid]]]
         hits += [SearchHit(cid, titles.get(cid), None, None, text, rank) for cid, rank, text in titled]
         return sorted(hits, key=lambda hit: hit.rank)[:limit]

@@ -13,7 +13,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
 think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
-never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile].
+never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
 from __future__ import annotations
@@ -157,10 +157,17 @@ class WebSearch:
     style: str = "asi"
 
 
+@dataclass
+class ImageKind:
+    """The reply delivers a test image of `kind` at once (see app/simulator/images.py)."""
+
+    kind: str = "png"
+
+
 Fault = Union[
     Status, Cut, ErrorEvent, SlowFirstByte, KeepAlive, CRLF, Escapes, Malformed, ThinkTags,
     ReasoningContent, Empty, ReasoningOnly, BigReply, BadUtf8, AgentNeverFinishes,
-    PollError, Tokens, WebSearch,
+    PollError, Tokens, WebSearch, ImageKind,
 ]
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 
@@ -249,6 +256,7 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "poll-error": lambda v: PollError(int(v) if v else 500),
     "tokens": lambda v: Tokens(int(v) if v else 1000),
     "websearch": lambda v: WebSearch(v.lower() if v else "asi"),
+    "image": lambda v: ImageKind(v or "png"),
 }
 
 

@@ -19,10 +19,11 @@ from typing import Any, Iterator
 
 from .faults import (
     ESCAPE_ALT_TEXT, ESCAPE_PAYLOAD, SHAPING_TYPES, AgentNeverFinishes, BigReply, Empty,
-    Escapes, FaultSet, PollError, ReasoningOnly, Status, Tokens, WebSearch, strip_directives,
+    Escapes, FaultSet, ImageKind, PollError, ReasoningOnly, Status, Tokens, WebSearch, strip_directives,
 )
 from .jobs import ImageJob, JobBook
 from .marketplace import IMAGE_AGENT, agent_by_handle
+from .images import image_reply_text
 from .sse import Reply, estimate_tokens, split_events
 from .web_search import SEARCH_RE, search_reply
 
@@ -224,7 +225,12 @@ class Scenarios:
         else:
             prompt = strip_directives(last_prompt(messages))
             tokens, big = faults.get(Tokens), faults.get(BigReply)
-            if tokens is not None:
+            image = faults.get(ImageKind)
+            if image is not None:
+                reply = Reply(reasoning=["\nA test image was requested.\n"],
+                              content=split_words(image_reply_text(image.kind, origin)))
+                exact = True
+            elif tokens is not None:
                 reply = tokens_reply(tokens.n)
             elif big is not None:
                 reply = big_reply(big.size_bytes)

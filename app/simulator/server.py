@@ -25,6 +25,7 @@ from .faults import (
 )
 from .faults import WebSearch
 from .marketplace import Marketplace
+from . import images as sim_images
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
 
@@ -112,6 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         sim = self.server.sim
+        self.server.sim._count_get(path, {k.lower(): v for k, v in self.headers.items()})
+        if sim_images.serve(self, path):
+            return
         if _STORAGE_RE.match(path):
             self._send(200, IMAGE_PNG.read_bytes(), "image/png")
         elif path.rstrip("/") == "/v1/models":
@@ -298,6 +302,10 @@ class Simulator:
         self.model_list: list[str] = list(MODEL_LIST)
         #: When set, `GET /v1/models` answers (after delay s) with (delay, status, content type, body).
         self.models_reply: tuple[float, int, str, bytes] | None = None
+        self.gets: collections.Counter[str] = collections.Counter()
+        """GET requests served, by path (images and storage links)."""
+        self.get_headers: list[dict[str, str]] = []
+        """The headers of each GET request, in order (names lower-cased; ":path" is its path)."""
         self._lock = threading.Lock()
         self._queue: collections.deque[list[Any]] = collections.deque()
         self._directive_uses: collections.Counter = collections.Counter()
@@ -388,6 +396,11 @@ class Simulator:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def _count_get(self, path: str, headers: dict[str, str]) -> None:
+        with self._lock:
+            self.gets[path] += 1
+            self.get_headers.append({**headers, ":path": path})
 
     def _faults_for(self, messages: list, session_id: str | None) -> FaultSet:
         """Queued faults, plus prompt directives (not re-applied to polls)."""

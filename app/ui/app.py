@@ -17,6 +17,7 @@ from app.core.config import Settings, save_setting
 from app.core.conversations import Conversations
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
+from app.core.links import is_safe_url
 from app.core.store import Store, title_from_text
 from app.core.turn import Turn
 from app.ui.agent_actions import AgentActions
@@ -24,6 +25,7 @@ from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.draft_guard import DraftGuard
 from app.ui.layout import ResponsiveLayout
+from app.ui.image_actions import ImageActions
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
@@ -52,6 +54,7 @@ KEYS: list[tuple[str, str, str, str, bool]] = [
     ("ctrl+n", "new_conversation", "New", "Start a new conversation", True),
     ("ctrl+y", "copy_image", "Copy image", "Copy the newest image link of this conversation", True),
     ("ctrl+o", "open_image", "Open image", "Open the newest image link in the browser", False),
+    ("f9", "image_gallery", "Images", "Every image in the history, newest first", False),
     ("escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", True),
     ("ctrl+f", "search", "Search", "Search conversations", True),
     ("f2", "switch_model", "Model", "Switch this conversation's model", True),
@@ -79,7 +82,7 @@ PALETTE_ONLY: list[tuple[str, str, str]] = [
 ]
 
 
-class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ResponsiveLayout, SearchHits, DraftGuard,
+class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ImageActions, ResponsiveLayout, SearchHits, DraftGuard,
                  OnceNotices, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
@@ -320,7 +323,8 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, R
         if self.current_id is None:
             return None
         image = self.store.latest_image(self.current_id)
-        return image.url if image else self.chat_pane.latest_image_url()
+        url = image.url if image else self.chat_pane.latest_image_url()
+        return url if url and is_safe_url(url) else None  # an inline (data:) image has no link
 
     def action_copy_image(self) -> None:
         url = self._latest_image()

@@ -126,6 +126,8 @@ class TurnPresenter:
         view.append(turn.content)
         await self.panes.reasoning.start_live()
         self.panes.reasoning.append(turn.reasoning)
+        for call in turn.tool_calls.values():
+            self.panes.reasoning.show_tool_call(call.id, call.name, call.args, call.result)
         status = turn.status if turn.status != MessageStatus.STREAMING else MessageStatus.ERROR
         await view.finish(status, message_id=turn.message_id, content=turn.content,
                           error=str(turn.error) if turn.error else None)

@@ -105,3 +105,14 @@ def test_a_saved_system_prompt_with_newlines_and_quotes_reads_back(tmp_path: Pat
     save_setting(cfg, "web_search", True)
     settings = load_settings({}, env={}, config_file=cfg)
     assert settings.system_prompt == 'Line one\n"quoted" \\ back' and settings.web_search is True
+
+
+def test_image_preview_from_file_env_and_its_errors(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    assert load_settings(env={}, config_file=config).image_preview == "auto"
+    config.write_text('image_preview = "sixel"\n')
+    assert load_settings(env={}, config_file=config).image_preview == "sixel"
+    env = {"ASI_CHAT_IMAGE_PREVIEW": "OFF"}
+    assert load_settings(env=env, config_file=config).image_preview == "off"
+    with pytest.raises(ConfigError, match="image_preview in \\$ASI_CHAT_IMAGE_PREVIEW: 'blocks'"):
+        load_settings(env={"ASI_CHAT_IMAGE_PREVIEW": "blocks"}, config_file=config)

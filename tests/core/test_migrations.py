@@ -40,6 +40,7 @@ def test_fresh_schema(db_path: Path):
                            "m110_branches"]
     assert {"m120_conversation_options", "m121_tool_calls", "m122_message_extras"} <= set(applied)
     assert "m130_agents" in applied
+    assert "m140_inline_images" in applied
     columns = {c[1].lower() for t in ("conversations", "messages", "agent_waits", "images")
                for c in conn.execute(f"PRAGMA table_info({t})")}
     assert not {c for c in columns if "key" in c or "secret" in c or "auth" in c}  # never a credential

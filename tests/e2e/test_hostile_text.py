@@ -17,6 +17,7 @@ from textual.widgets import Markdown
 
 from app.simulator import Simulator
 from app.simulator.faults import ESCAPE_PAYLOAD
+from app.core.links import data_ref
 from app.ui.widgets.image_card import ImageCard
 from tests.conftest import TEST_KEY
 from tests.e2e.tmux import Tmux, app_command
@@ -105,7 +106,9 @@ async def test_non_http_links_are_neither_opened_nor_copied(monkeypatch, sim, db
         await idle(app, pilot)
         reply = app.chat_pane.message_views()[-1]
         assert "\x1b" not in reply.content and "click me" in reply.content
-        assert not app.query(ImageCard) and app.store.images(app.current_id) == []
+        # The inline image gets a card (it is not an image: its card says so) but it is no link.
+        assert [card.url for card in app.query(ImageCard)] == ["data:image/png;base64,AAAA"]
+        assert [i.url for i in app.store.images(app.current_id)] == [data_ref("data:image/png;base64,AAAA")]
         markdown = reply.query_one(Markdown)
         for href in NON_HTTP:  # as if each link were clicked
             markdown.post_message(Markdown.LinkClicked(markdown, href))

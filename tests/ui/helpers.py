@@ -54,3 +54,33 @@ async def type_and_send(pilot, text: str) -> None:
     app.composer.focus()
     app.composer.text = text
     await pilot.press("enter")
+
+
+def cache_image(url: str, data: bytes | None = None) -> None:
+    """Put an image (the simulator's PNG by default) in the cache under `url`: its preview
+    then shows without any network, as an image fetched before does."""
+    from app.core.image_cache import ImageCache
+    from app.core.images import verify_image
+    from app.simulator.images import IMAGE_PNG
+
+    data = IMAGE_PNG.read_bytes() if data is None else data
+    ImageCache().put(url, data, *verify_image(data))
+
+
+async def previews_settled(pilot, timeout: float = 10.0) -> None:
+    """Wait until every image preview on screen has loaded (or said why not), then a frame."""
+    from app.ui.widgets.image_preview import ImagePreview
+
+    def on_screen(preview: ImagePreview) -> bool:
+        try:
+            return bool(pilot.app.screen.find_widget(preview).visible_region.area)
+        except Exception:  # noqa: BLE001 - not laid out (yet)
+            return False
+
+    def settled() -> bool:
+        return all(p.state in ("shown", "refused", "off") for p in pilot.app.screen.query(ImagePreview)
+                   if on_screen(p))
+
+    await pilot.pause(0.1)  # the first refresh: what is on screen is seen
+    await until(pilot, settled, timeout)
+    await pilot.pause(0.1)

@@ -9,6 +9,7 @@ from app.core.config import load_settings
 from app.core.store import Store
 from app.demo import seed_demo
 from app.ui.app import AsiChatApp
+from tests.ui.helpers import previews_settled
 
 SIZE = (130, 36)
 FIXED = 1_709_460_000.0  # 2024-03-03: older than a year, so the list shows a fixed date
@@ -23,7 +24,9 @@ def _app(tmp_path: Path) -> AsiChatApp:
         conn.execute("UPDATE conversations SET created_at = ? + id * 60, updated_at = ? + id * 60", (FIXED, FIXED))
         conn.execute("UPDATE messages SET created_at = ?, updated_at = ?", (FIXED, FIXED))
     conn.close()
-    settings = load_settings({"db": db}, env={}, config_file=tmp_path / "none.toml")
+    # The seeded image is in the cache (seed_demo put it there): half-cell preview, no network.
+    settings = load_settings({"db": db, "image_preview": "halfcell"}, env={},
+                             config_file=tmp_path / "none.toml")
     return AsiChatApp(settings, store, None, resume_waits=False)
 
 
@@ -33,7 +36,7 @@ def test_main_view_with_image_and_reasoning(snap_compare, tmp_path) -> None:
         await app.open_conversation(2)  # the seeded image conversation
         views = app.chat_pane.message_views()
         views[1].focus()  # the acknowledgement: its reasoning shows on the right
-        await pilot.pause(0.2)
+        await previews_settled(pilot)  # the image, from the cache (seed_demo put it there)
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=open_image_conversation)
 

@@ -20,6 +20,7 @@ from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.message_view import FLUSH_INTERVAL, MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
 from app.ui.widgets.welcome import Welcome
+from tests.ui.helpers import cache_image, previews_settled
 
 HOSTILE = "[@click=app.quit]x[/] and [b]bold[/b]"
 T0 = 1_700_000_000.0
@@ -363,7 +364,8 @@ CONVERSATION = [
 
 
 def test_snapshot_conversation_with_image_and_wait_card(snap_compare) -> None:
-    assert snap_compare(ChatLayout(CONVERSATION, wait=True), terminal_size=(110, 44))
+    cache_image("https://agent.example/storage/9f1c2a")  # its half-cell preview, offline
+    assert snap_compare(ChatLayout(CONVERSATION, wait=True), terminal_size=(110, 44), run_before=previews_settled)
 
 
 def test_snapshot_selected_message_with_reasoning(snap_compare) -> None:
@@ -371,8 +373,9 @@ def test_snapshot_selected_message_with_reasoning(snap_compare) -> None:
         view = pilot.app.query_one(ChatPane).message_views()[1]
         view.focus()
         await pilot.app.query_one(ReasoningPane).show_message(view)
-        await pilot.pause()
+        await previews_settled(pilot)
 
+    cache_image("https://agent.example/storage/9f1c2a")
     messages = CONVERSATION[:2] + [record(5, "assistant", "partial", status=STATUS.INTERRUPTED),
                                    record(6, "assistant", "", status=STATUS.ERROR, error="HTTP 500: upstream failed")]
     assert snap_compare(ChatLayout(messages), terminal_size=(110, 40), run_before=select)

@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
-from app.core.links import image_links
+from app.core.links import image_sources, shown_text
 from app.core.records import Message, MessageStatus, Role
 from app.ui.input_activity import InputActivity
 from app.ui.widgets.chat_markdown import ChatMarkdown
@@ -22,6 +22,7 @@ from app.ui.widgets.plain_text import PlainText
 from app.ui.widgets.render_pacing import FLUSH_INTERVAL
 
 __all__ = ["FLUSH_INTERVAL", "MARKDOWN_LIMIT", "MessageView"]
+from app.ui.widgets.shown_reply import ShownReply
 
 MARKDOWN_LIMIT = 200_000
 """Characters beyond which a reply is shown as plain text. Textual's Markdown renders
@@ -107,6 +108,7 @@ class MessageView(Widget, can_focus=True):
         self._body: ChatMarkdown | PlainText | None = None
         self._body_lock = asyncio.Lock()  # one body change at a time (stop, switch to plain text)
         self._image_urls: list[str] = []
+        self._shown = ShownReply()  # the body never gets inline images' base64
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, message.error if message else None)
 
@@ -151,7 +153,7 @@ class MessageView(Widget, can_focus=True):
             body.parking = self.status == MessageStatus.STREAMING
         yield body
         if self.status in MessageStatus.SETTLED and self.role == Role.ASSISTANT:
-            self._image_urls = image_links(text)
+            self._image_urls = image_sources(text)
             yield from (ImageCard(url) for url in self._image_urls)
 
     def on_mount(self) -> None:
@@ -180,12 +182,13 @@ class MessageView(Widget, can_focus=True):
         self.post_message(self.Selected(self))
 
     def _plain(self, text: str) -> bool:
-        return self.role != Role.ASSISTANT or len(text) > MARKDOWN_LIMIT
+        return self.role != Role.ASSISTANT or len(shown_text(text)) > MARKDOWN_LIMIT
 
     def _body_for(self, text: str) -> ChatMarkdown | PlainText:
+        shown = self._shown.of(text)
         if self._plain(text):
-            return PlainText(text, classes="message--body")
-        return ChatMarkdown(text, open_links=False, classes="message--body")
+            return PlainText(shown, classes="message--body")
+        return ChatMarkdown(shown, open_links=False, classes="message--body")
 
     @property
     def shown_as_plain_text(self) -> bool:
@@ -234,6 +237,15 @@ class MessageView(Widget, can_focus=True):
         """Add streamed content; cheap, rendered by the stream's next step."""
         if not text:
             return
+        if self._shown.active or self._shown.wants(self._tail(), text):
+            # An inline (data:) image: its base64 is never drawn. What comes before it is;
+            # the rest shows, without payloads, when the reply is complete.
+            if not self._shown.active:
+                self._shown.active = True
+                self._feed(text[:max(0, text.find("data:"))] if "data:" in text else "")
+            self._content.append(text)
+            self._length += len(text)
+            return
         caught_up = self._given == self._length
         self._content.append(text)
         self._length += len(text)
@@ -248,6 +260,13 @@ class MessageView(Widget, can_focus=True):
                 return
         self._give_body()
 
+    def _tail(self) -> str:
+        return self._content[-1][-8:] if self._content else ""
+
+    def _feed(self, text: str) -> None:
+        if text and self._stream is not None:
+            self._stream.feed(text)
+
     def append_reasoning(self, text: str) -> None:
         """Add streamed reasoning; cheap, only buffered."""
         self._reasoning.append(text)
@@ -255,7 +274,7 @@ class MessageView(Widget, can_focus=True):
     def _give_body(self) -> None:
         """Hand the body what it was not given yet: to the stream, or to plain text (cheap
         at any length); a reply grown too long for Markdown changes to plain text."""
-        if self._given >= self._length or not self._live or self._body_lock.locked():
+        if self._given >= self._length or not self._live or self._body_lock.locked() or self._shown.active:
             return
         body = self.query_one(".message--body")
         if isinstance(body, PlainText):
@@ -341,9 +360,9 @@ class MessageView(Widget, can_focus=True):
         if isinstance(body, PlainText) != self._plain(text):
             await self._replace_body(text)
         elif isinstance(body, Markdown):
-            await body.update(text)
+            await body.update(self._shown.of(text))
         else:
-            body.update(text)
+            body.update(self._shown.of(text))
 
     async def _replace_body(self, text: str) -> None:
         """Show `text` in a body of the kind it needs (Markdown or plain), replacing the old one."""
@@ -353,7 +372,7 @@ class MessageView(Widget, can_focus=True):
         await self.mount(self._body, after=self.query_one(".message--header"))
 
     async def _show_images(self, text: str) -> None:
-        urls = image_links(text) if self.role == Role.ASSISTANT else []
+        urls = image_sources(text) if self.role == Role.ASSISTANT else []
         if not self._live:
             self._image_urls = urls
             return

@@ -1,0 +1,206 @@
+"""Fetching an image safely, for previews: only http(s) and data: URLs, bounded in every way.
+
+Image hosts are third parties: the request goes through its own httpx client (never the
+ASI:One client, so the API key cannot travel with it; no environment credentials either),
+follows at most three redirects and only to http(s), stops reading the moment the body
+passes the size limit (nothing is written until the whole body is in and verified), and
+keeps only bytes Pillow decodes as an image within a pixel budget, whatever the server
+called them. The result is typed: `ImageOk` or `ImageRefused` with a few words of why.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from app.core.image_cache import ImageCache
+
+if TYPE_CHECKING:  # httpx is imported when a fetch starts: the app's first frame does not wait for it
+    import httpx
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 20 * MB
+# 50 megapixels (e.g. 7000 × 7000) is far beyond any generated image; past it, decoding
+# would need hundreds of MB of memory for a file of a few KB: a decompression bomb.
+DEFAULT_MAX_PIXELS = 50_000_000
+_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*),", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOk:
+    """A verified image, saved in the cache."""
+
+    path: Path
+    width: int
+    height: int
+    size: int
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRefused:
+    """No image: `reason` says why in a few words ("not an image", "host unreachable")."""
+
+    reason: str
+
+
+FetchResult = ImageOk | ImageRefused
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How far a fetch may go."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_redirects: int = 3
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+
+def megabytes(size: int) -> str:
+    """`size` bytes as "40 MB" (or "1.5 MB" below 10 MB, "300 KB" below 1 MB)."""
+    if size < MB:
+        return f"{max(1, round(size / 1024))} KB"
+    value = size / MB
+    return f"{value:.0f} MB" if value >= 10 or value == int(value) else f"{value:.1f} MB"
+
+
+def is_data_url(url: str) -> bool:
+    """True for a ``data:`` URL."""
+    return url[:5].lower() == "data:"
+
+
+def fetch_image(url: str, cache: ImageCache, limits: FetchLimits = FetchLimits(),
+                transport: "httpx.BaseTransport | None" = None) -> FetchResult:
+    """The image behind `url`: from the cache if it is there, else fetched and cached.
+
+    Never raises for anything the network or the server does.
+    """
+    cached = cache.lookup(url)
+    if cached is not None:
+        return ImageOk(cached.path, cached.width, cached.height, cached.size, cached.format)
+    if is_data_url(url):
+        data = decode_data_url(url, limits)
+    else:
+        data = _download(url, limits, transport)
+    if isinstance(data, ImageRefused):
+        return data
+    checked = verify_image(data, limits)
+    if isinstance(checked, ImageRefused):
+        return checked
+    width, height, format = checked
+    try:
+        stored = cache.put(url, data, width, height, format)
+    except OSError as exc:
+        return ImageRefused(f"cannot save to the cache: {exc.strerror or exc}")
+    return ImageOk(stored.path, width, height, stored.size, format)
+
+
+def decode_data_url(url: str, limits: FetchLimits = FetchLimits()) -> bytes | ImageRefused:
+    """The bytes of a base64 ``data:image/…`` URL."""
+    match = _DATA_URL.match(url)
+    if match is None:
+        return ImageRefused("not an image")
+    mime = (match.group("mime") or "").lower()
+    if not mime.startswith("image/"):
+        return ImageRefused("not an image")
+    if ";base64" not in match.group("params").lower():
+        return ImageRefused("not an image (not base64)")
+    payload = "".join(url[match.end():].split())
+    if len(payload) * 3 // 4 > limits.max_bytes:
+        return ImageRefused(too_large(len(payload) * 3 // 4, limits.max_bytes))
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return ImageRefused("not an image (bad base64)")
+
+
+def too_large(size: int | None, limit: int) -> str:
+    """The reason words for a body over the limit."""
+    if size is None:
+        return f"too large: over the {megabytes(limit)} limit"
+    return f"too large: {megabytes(size)}, limit {megabytes(limit)}"
+
+
+def _download(url: str, limits: FetchLimits,
+              transport: "httpx.BaseTransport | None") -> bytes | ImageRefused:
+    import httpx
+
+    if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
+        return ImageRefused("not an http(s) link")
+    timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+    # trust_env=False: no proxy credentials or ~/.netrc passwords for an image host.
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                      transport=transport, headers={"Accept": "image/*"}) as client:
+        for _ in range(limits.max_redirects + 1):
+            try:
+                result = _get(client, url, limits)
+            except httpx.ConnectTimeout:
+                return ImageRefused("host unreachable (timed out)")
+            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
+                return ImageRefused("host did not answer (timed out)")
+            except httpx.ConnectError:
+                return ImageRefused("host unreachable")
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError):
+                return ImageRefused("download failed")
+            if not isinstance(result, str):
+                return result
+            url = result
+        return ImageRefused(f"too many redirects (over {limits.max_redirects})")
+
+
+def _get(client: "httpx.Client", url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
+    """One request: the body, a refusal, or the next URL of a redirect."""
+    with client.stream("GET", url) as response:
+        if response.is_redirect:
+            target = urljoin(url, response.headers.get("location", ""))
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                return ImageRefused("redirect to a non-web link refused")
+            return target
+        if response.status_code != 200:
+            phrase = {404: "not found", 403: "forbidden", 410: "gone"}.get(response.status_code,
+                                                                          "server error")
+            return ImageRefused(f"{phrase} ({response.status_code})")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.max_bytes:
+            return ImageRefused(too_large(int(declared), limits.max_bytes))
+        body = bytearray()
+        for chunk in response.iter_bytes(65536):
+            if len(body) + len(chunk) > limits.max_bytes:
+                # Stop reading now: the rest is never downloaded, nothing is stored.
+                return ImageRefused(too_large(None, limits.max_bytes))
+            body += chunk
+        return bytes(body)
+
+
+def verify_image(data: bytes, limits: FetchLimits = FetchLimits()) -> tuple[int, int, str] | ImageRefused:
+    """(width, height, format) when Pillow decodes `data` as an image within the pixel budget."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or limits.max_pixels, limits.max_pixels)
+    with warnings.catch_warnings():
+        # Pillow only warns between the limit and twice the limit: refuse those too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height, format = image.width, image.height, image.format or "?"
+                if width * height > limits.max_pixels:
+                    return ImageRefused(_bomb(width, height))
+                image.load()  # the whole image must decode, not only its header
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            return ImageRefused("too many pixels (a decompression bomb?)")
+        except Exception:  # noqa: BLE001 - UnidentifiedImageError, OSError, zlib, struct…
+            return ImageRefused("not an image")
+    return width, height, format
+
+
+def _bomb(width: int, height: int) -> str:
+    return f"too many pixels: {width} × {height} (a decompression bomb?)"

@@ -1,0 +1,122 @@
+"""Every image in the history, newest first: thumbnail, prompt, conversation; Enter jumps there."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from app.core.image_files import HistoryImage
+from app.ui.relative_time import relative_time
+from app.ui.widgets.image_preview import ImagePreview
+
+THUMB_ROWS = 5
+
+
+class GalleryItem(Widget, can_focus=True):
+    """One image of the gallery; Enter asks to jump to its message."""
+
+    DEFAULT_CSS = """
+    GalleryItem { height: auto; padding: 0 1; margin: 0 0 1 0; border: round $secondary 50%; }
+    GalleryItem:focus { border: round $accent; background: $boost; }
+    GalleryItem > Horizontal { height: auto; }
+    GalleryItem ImagePreview { width: 24; }
+    GalleryItem .gallery--text { width: 1fr; height: auto; padding-left: 1; }
+    GalleryItem .gallery--prompt { text-style: bold; }
+    GalleryItem .gallery--about { color: $text-muted; }
+    """
+
+    def __init__(self, image: HistoryImage, source: str | None) -> None:
+        super().__init__()
+        self.image = image
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        image = self.image
+        prompt = " ".join(image.prompt.split()) or "(no prompt)"
+        about = f"{image.title or 'untitled'} · {relative_time(image.created_at)} · #{image.id}"
+        with Horizontal():
+            if self.source is not None:
+                yield ImagePreview(self.source, rows=THUMB_ROWS)
+            else:
+                yield Static(Text("no preview: image not found in its message"))
+            with Vertical(classes="gallery--text"):
+                yield Static(Text(prompt[:300]), classes="gallery--prompt")
+                yield Static(Text(about), classes="gallery--about")
+
+
+class ImageGallery(Screen[None]):
+    """The gallery screen. Enter posts `ImageGallery.Jump` for the app to open the message."""
+
+    DEFAULT_CSS = """
+    ImageGallery #gallery { height: 1fr; padding: 0 1; }
+    ImageGallery .gallery--heading { padding: 0 2; text-style: bold; }
+    ImageGallery .gallery--empty { padding: 1 2; color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "jump", "Go to message"),
+        Binding("up,k", "move(-1)", "Previous", show=False),
+        Binding("down,j", "move(1)", "Next", show=False),
+    ]
+
+    class Jump(Message):
+        """Open the conversation holding the image, at its message."""
+
+        def __init__(self, conversation_id: int, message_id: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.message_id = message_id
+
+    def __init__(self, images: list[tuple[HistoryImage, str | None]]) -> None:
+        """
+        Args:
+            images: Newest first, each with the URL to fetch it from (None: not found).
+        """
+        super().__init__()
+        self.images = images
+
+    def compose(self) -> ComposeResult:
+        count = len(self.images)
+        heading = f"🖼 {count} image{'s' if count != 1 else ''}, newest first · enter go to its message · esc back"
+        yield Static(Text(heading), classes="gallery--heading")
+        with VerticalScroll(id="gallery"):
+            if not self.images:
+                yield Static(Text("No images yet: ask an agent for one."), classes="gallery--empty")
+            for image, source in self.images:
+                yield GalleryItem(image, source)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        items = self.query(GalleryItem)
+        if items:
+            items.first().focus()
+
+    def action_move(self, step: int) -> None:
+        """Focus the previous / next image."""
+        items = list(self.query(GalleryItem))
+        if not items:
+            return
+        index = items.index(self.focused) if self.focused in items else -1
+        target = items[max(0, min(len(items) - 1, index + step))]
+        target.focus()
+        target.scroll_visible()
+
+    def action_jump(self) -> None:
+        """Go to the focused image's message."""
+        if isinstance(self.focused, GalleryItem):
+            image = self.focused.image
+            self.dismiss(None)
+            self.app.post_message(self.Jump(image.conversation_id, image.message_id))
+
+    def action_back(self) -> None:
+        """Back to the chat."""
+        self.dismiss(None)
