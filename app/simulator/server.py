@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .records import AUTH_FAILED, RecordedRequest, _default_error_body, _invalid  # noqa: F401 - API
 from .faults import (
     Cut, Escapes, ESCAPE_PAYLOAD, FaultSet, SlowFirstByte, Status, CRLF, parse_directives,
 )
@@ -36,23 +37,9 @@ MODELS = frozenset({
 })
 MODEL_LIST = ("asi1", "asi1-ultra", "asi1-mini", "asi1-agentic", "asi1-fast-agentic",
               "asi1-extended-agentic", "asi1-graph")
-AUTH_FAILED = {"message": "failed to authenticate user"}
 _STORAGE_RE = re.compile(r"^/agentverse/production/storage/[0-9a-fA-F-]{32,36}$")
 # A client that goes away mid-reply shows up as one of these; never worth a traceback.
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
-
-
-@dataclass
-class RecordedRequest:
-    """One chat request as received (header names lower-cased, body parsed or None)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    session_id: str | None
-    stream: bool
-    messages: list[dict] = field(default_factory=list)
 
 
 class _Server(ThreadingHTTPServer):
@@ -263,24 +250,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-
-
-def _invalid(message: str) -> dict:
-    return {"error": {"message": message, "type": "invalid_request_error"}}
-
-
-def _default_error_body(code: int, escapes: bool) -> dict:
-    if code == 401:
-        return dict(AUTH_FAILED)
-    if code == 403:
-        return {"error": {"message": "forbidden"}}
-    try:
-        reason = http.HTTPStatus(code).phrase
-    except ValueError:
-        reason = "error"
-    if escapes:
-        reason += " " + ESCAPE_PAYLOAD
-    return {"error": {"message": reason, "type": "server_error"}}
 
 
 class Simulator:

@@ -25,7 +25,9 @@ from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.draft_guard import DraftGuard
 from app.ui.layout import ResponsiveLayout
+from app.ui.focus_actions import FocusActions
 from app.ui.image_actions import ImageActions
+from app.ui.keys import KEYS, PALETTE_ONLY, PRIORITY  # noqa: F401 - KEYS and PALETTE_ONLY are this module's API too
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
@@ -48,42 +50,8 @@ if TYPE_CHECKING:
 
 PAGE = 40  # messages mounted when a conversation opens; older ones load on scroll
 
-# (key, action, footer label, palette help, shown in footer). Keys the composer's TextArea
-# binds itself (ctrl+d, ctrl+y) are priority bindings, so they work from where focus starts.
-KEYS: list[tuple[str, str, str, str, bool]] = [
-    ("ctrl+n", "new_conversation", "New", "Start a new conversation", True),
-    ("ctrl+y", "copy_image", "Copy image", "Copy the newest image link of this conversation", True),
-    ("ctrl+o", "open_image", "Open image", "Open the newest image link in the browser", False),
-    ("f9", "image_gallery", "Images", "Every image in the history, newest first", False),
-    ("escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", True),
-    ("ctrl+f", "search", "Search", "Search conversations", True),
-    ("f2", "switch_model", "Model", "Switch this conversation's model", True),
-    ("f8", "toggle_web_search", "Web search", "Turn web search on or off for this conversation", False),
-    ("ctrl+s", "edit_system_prompt", "System prompt", "Set this conversation's system prompt", False),
-    ("ctrl+r", "rename", "Rename", "Rename this conversation", False),
-    ("ctrl+d", "delete", "Delete", "Delete this conversation", False),
-    ("ctrl+b", "toggle_reasoning", "Reasoning", "Show or hide the reasoning pane", False),
-    ("ctrl+l", "focus_list", "List", "Focus the conversation list (again: back to the message box)", False),
-    ("ctrl+t", "focus_chat", "Chat", "Focus the chat: ↑/↓ between messages, e edit, r regenerate, ←/→ branches"
-     " (again: back to the message box)", False),
-    ("f4", "copy_message", "Copy message", "Copy the selected (or last) message", False),
-    ("f5", "resume_wait", "Wait again", "Wait again for this conversation's stopped agent", False),
-    ("f3", "search_hit(1)", "Next hit", "Show the next message matching the search (n in the chat)", False),
-    ("shift+f3", "search_hit(-1)", "Previous hit", "Show the previous matching message (N in the chat)", False),
-    ("ctrl+g", "agent_browser", "Agents", "Browse Agentverse agents and address one (@handle)", False),
-]
-PRIORITY = {"ctrl+y", "ctrl+d"}
-
-# Actions reached from the palette only: (action, label, help).
-PALETTE_ONLY: list[tuple[str, str, str]] = [
-    ("fork", "Fork into a new conversation", "A new conversation from the selected (or last) message"),
-    ("edit_message", "Edit the selected message", "Put it in the message box; Enter sends it as a new branch"),
-    ("regenerate", "Regenerate the selected reply", "Ask again for it, as a new branch"),
-]
-
-
-class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ImageActions, ResponsiveLayout, SearchHits, DraftGuard,
-                 OnceNotices, App[None]):
+class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ImageActions, FocusActions,
+                 ResponsiveLayout, SearchHits, DraftGuard, OnceNotices, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"
@@ -390,26 +358,6 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         self.query_one(SearchBar).add_class("-hidden")
         self.conversation_list.set_filter("")
         self.conversation_list.focus()
-
-    def action_toggle_reasoning(self) -> None:
-        self.toggle_reasoning_pane()  # app.ui.layout: beside the chat, or over a narrow one
-
-    def action_focus_list(self) -> None:
-        if self.conversation_list.has_focus:
-            self.composer.focus()
-        else:
-            self.conversation_list.focus()
-
-    def action_focus_chat(self) -> None:
-        focused = self.focused
-        if focused is not None and self.chat_pane in focused.ancestors_with_self:
-            self.composer.focus()
-            return
-        views = self.chat_pane.message_views()
-        (views[-1] if views else self.chat_pane).focus()
-
-    def action_focus_composer(self) -> None:
-        self.composer.focus()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
