@@ -25,7 +25,7 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     for var in ("ASI_ONE_API_KEY", "ASI_ONE_BASE_URL", "ASI_CHAT_MODEL", "ASI_CHAT_DB",
                 "ASI_CHAT_POLL_INTERVAL", "ASI_CHAT_POLL_ATTEMPTS", "ASI_CHAT_CONFIG",
                 "ASI_CHAT_TEMPERATURE", "ASI_CHAT_MAX_TOKENS", "ASI_CHAT_SYSTEM_PROMPT", "ASI_CHAT_WEB_SEARCH",
-                "ASI_CHAT_CACHE", "ASI_CHAT_IMAGE_PREVIEW"):
+                "ASI_CHAT_CACHE", "ASI_CHAT_IMAGE_PREVIEW", "ASI_CHAT_NOTIFY"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -21,7 +21,7 @@ from app.core.agent_store import AgentStore
 from app.core.engine import TurnEngine
 from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
 from app.core.agent_store import AgentStore
-from app.core.events import (AgentsContacted, AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras,
+from app.core.events import (AgentRef, AgentsContacted, AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras,
                              TurnFailed, TurnFinal, TurnReasoning, TurnToolCall)
 from app.core.history import build_history
 from app.core.options import TurnDefaults, request_for
@@ -152,6 +152,7 @@ class ChatService:
         recorder.closed = True  # nothing of its own until the agent's reply starts
         progress = WaitProgress(wait.acknowledgement, attempts_made, attempts, started, wait.last_error)
         turn = Turn(conversation.id, request, parent_id=ack.id, wait=progress, ack_id=ack.id)
+        turn.agents = [AgentRef(a.name, a.handle, a.address) for a in AgentStore(self.store).agents_for_message(ack.id)]
         events = self.engine.wait_for_agent(history, request, attempts_made=attempts_made, attempts=attempts,
                                             started_at=started, reasoning=ack.reasoning)
         self._launch(turn, events, recorder, wait)

@@ -35,6 +35,9 @@ class Settings:
     agentverse_url: str = DEFAULT_AGENTVERSE_URL
     """The Agentverse marketplace (agent search); the ASI:One key is never sent there."""
     image_preview: str = "auto"
+    notify: str = "auto"
+    """When an agent answers in a conversation not on screen and the terminal is not focused:
+    `auto` / `bell` ring the terminal bell, `off` stays silent (the in-app notice is always shown)."""
     config_file: Path | None = None
     temperature: float | None = None
     """Sampling temperature (0-2) sent with every turn; None leaves it to the server."""
@@ -64,6 +67,7 @@ _ENV: tuple[tuple[str, str], ...] = (
     ("web_search", "ASI_CHAT_WEB_SEARCH"),
     ("agentverse_url", "ASI_CHAT_AGENTVERSE_URL"),
     ("image_preview", "ASI_CHAT_IMAGE_PREVIEW"),
+    ("notify", "ASI_CHAT_NOTIFY"),
 )
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
 
@@ -126,6 +130,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
                     raise ValueError
                 return value.strip().rstrip("/")
+            case "notify":
+                if str(value).lower() not in ("auto", "bell", "off"):
+                    raise ValueError
+                return str(value).lower()
             case "image_preview":
                 if str(value).lower() not in IMAGE_PREVIEWS:
                     raise ValueError

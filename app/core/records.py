@@ -66,6 +66,10 @@ class ConversationSummary:
     updated_at: float
     archived: bool
     waiting: bool
+    agent: str | None = None
+    """Who a pending wait is waiting for, when known (the list's ⏳ names it)."""
+    replied: bool = False
+    """An agent answered here while the conversation was not open (marked until opened)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from app.core.events import (AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
+from app.core.events import (AgentRef, AgentsContacted, AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
                              TurnToolCall)
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.records import MessageStatus
@@ -56,6 +56,8 @@ class Turn(GrowingReply):
         self.error: Exception | None = None
         self.tool_calls: dict[str, ToolCall] = {}
         """The reply's tool calls so far, by id (a call's result may come in a later event)."""
+        self.agents: list[AgentRef] = []
+        """The Agentverse agents the turn involves (from the acknowledgement, manifests, @handles)."""
         self.stopping = False
         """Set by the service when the user stops the wait (rather than the app closing)."""
         self._content, self._reasoning = GrowingText(), GrowingText()
@@ -69,6 +71,12 @@ class Turn(GrowingReply):
     @property
     def model(self) -> str:
         return self.request.model
+
+    @property
+    def agent_label(self) -> str | None:
+        """Who is working, for a status line: "Ref Image Agent", "A, B" (None: not known)."""
+        names = [a.name or a.label for a in self.agents]
+        return ", ".join(names) if names else None
 
     @property
     def waiting(self) -> bool:
@@ -108,6 +116,8 @@ class Turn(GrowingReply):
                 self._reasoning.append(text)
             case TurnToolCall(call):
                 self.tool_calls[call.id] = call
+            case AgentsContacted(agents):
+                self.agents += [a for a in agents if a.key not in {b.key for b in self.agents}]
             case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
                 if self.wait is None:
                     self.wait = WaitProgress(ack, attempt, attempts, time.time() - elapsed, last_error)

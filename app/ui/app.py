@@ -128,7 +128,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         self.presenter = TurnPresenter(Panes(
             chat=self.chat_pane, reasoning=self.reasoning_pane, conversations=self.conversation_list,
             notify=self.notify, open_id=lambda: self.current_id, title_of=self.title_of,
-            ended=self.turn_ended))
+            ended=self.turn_ended, alert=self._agent_answered_elsewhere))
         self._gc.start()
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -186,6 +186,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         """Show a stored conversation (its newest page first) and any turn running in it."""
         self.presenter.detach_all()
         self.current_id = conversation_id
+        self.conversation_list.mark_replied(conversation_id, False)  # seen now
         live = self.running_turn(conversation_id)
         messages = self.store.messages_page(conversation_id, limit=PAGE)
         if live is not None and live.wait is None and live.message_id is not None:
@@ -252,6 +253,12 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
                 await self.open_conversation(turn.conversation_id)  # over already: show what is stored
         self.conversation_list.reload(select=turn.conversation_id)
         self._update_title()
+
+    def _agent_answered_elsewhere(self, text: str) -> None:
+        """Ring the terminal when an agent answered out of sight and the terminal is not
+        focused (Textual's app focus events), unless `notify = off`."""
+        if self.settings.notify != "off" and not self.app_focus:
+            self.bell()
 
     def watch_turn(self, turn: Turn) -> None:
         """Show a running turn's events as they come (a worker per turn)."""

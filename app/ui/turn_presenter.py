@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
-from app.core.events import (AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying,
+from app.core.events import (AgentsContacted, AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying,
                              TurnToolCall)
 from app.core.records import MessageStatus
 from app.core.turn import Turn
@@ -40,6 +40,8 @@ class Panes:
     title_of: Callable[[int], str]
     ended: Callable[[int], None]
     """Told when a turn is over, however it ended."""
+    alert: Callable[[str], None] = lambda _text: None
+    """An agent answered in a conversation not on screen (the app may ring the terminal)."""
 
 
 @dataclass
@@ -107,10 +109,13 @@ class TurnPresenter:
             else:
                 views = pane.message_views()
                 shown.ack_view = next((v for v in reversed(views) if v.message_id == turn.ack_id), None)
+            if shown.ack_view is not None:
+                shown.ack_view.set_agents(turn.agent_label)
             if turn.running:
                 wait = turn.wait
                 await pane.show_wait(wait.acknowledgement, attempt=wait.attempt, attempts=wait.attempts,
-                                     started_at=wait.started_at, last_error=wait.last_error)
+                                     started_at=wait.started_at, last_error=wait.last_error,
+                                     agent=turn.agent_label)
             return True
         shown.view = view if view is not None else await pane.add_reply(turn.model)
         shown.view.append_reasoning(reasoning)
@@ -177,10 +182,21 @@ class TurnPresenter:
                     await view.finish(MessageStatus.AWAITING_AGENT, content=ack, message_id=turn.ack_id)
                     shown.ack_view, shown.view = view, None
                 if attempt == 0:
-                    panes.conversations.mark_waiting(turn.conversation_id, True)
+                    panes.conversations.mark_waiting(turn.conversation_id, True, turn.agent_label)
                 if self.is_open(turn) and shown.attached:  # the user may have moved during finish()
                     await panes.chat.show_wait(ack, attempt=attempt, attempts=attempts,
-                                               started_at=turn.wait.started_at, last_error=last_error)
+                                               started_at=turn.wait.started_at, last_error=last_error,
+                                               agent=turn.agent_label)
+            case AgentsContacted():
+                label = turn.agent_label
+                if turn.wait is not None:
+                    panes.conversations.mark_waiting(turn.conversation_id, True, label)
+                    if open_now:
+                        if shown.ack_view is not None:
+                            shown.ack_view.set_agents(label)
+                        await panes.chat.show_wait(turn.wait.acknowledgement, attempt=turn.wait.attempt,
+                                                   attempts=turn.wait.attempts, started_at=turn.wait.started_at,
+                                                   last_error=turn.wait.last_error, agent=label)
             case TurnFinal(content, _reasoning, _usage, deferred):
                 if deferred:
                     await self._agent_replied(turn, shown, content, open_now)
@@ -192,9 +208,14 @@ class TurnPresenter:
     async def _agent_replied(self, turn: Turn, shown: _Shown, content: str, open_now: bool) -> None:
         panes = self.panes
         panes.conversations.mark_waiting(turn.conversation_id, False)
+        if not self.is_open(turn):
+            title = panes.title_of(turn.conversation_id)
+            who = turn.agent_label or "An agent"
+            panes.notify(f"{who} replied in “{title}”.", title="Agent reply", markup=False)
+            panes.conversations.mark_replied(turn.conversation_id, True)
+            panes.alert(f"{who} replied in “{title}”")
+            return
         if not open_now:
-            panes.notify(f"An agent replied in “{panes.title_of(turn.conversation_id)}”.",
-                         title="Agent reply", markup=False)
             return
         await panes.chat.clear_wait()
         if shown.ack_view is not None:

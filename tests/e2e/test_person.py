@@ -39,7 +39,7 @@ def test_a_person_chats_waits_for_an_image_copies_it_and_comes_back(db_path) -> 
 
             term.type(app, "draw a monkey on a mountain")
             term.send(app, "Enter")
-            screen = term.wait_for(app, "waiting for agent")
+            screen = term.wait_for(app, "⏳ waiting for")  # (the agent, once its name is known)
             assert "I've sent the message" in screen
             term.wait_for(app, re.compile(r"poll [1-9] of 24").search)
             term.wait_for(app, "c copy · o open")  # the image card

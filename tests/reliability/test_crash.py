@@ -128,7 +128,7 @@ def test_kill_9_of_the_app_while_waiting_then_relaunch(db_path) -> None:
             term.wait_for(first, "Message ASI:One")
             term.type(first, "draw a heron")
             term.send(first, "Enter")
-            term.wait_for(first, "waiting for agent")
+            term.wait_for(first, "⏳ waiting for")  # (the agent, once its name is known)
             wait_for(lambda: _polled(db_path), what="a poll of the wait")
             term.kill9(first)
             assert integrity(db_path) == "ok"

@@ -131,18 +131,22 @@ class ChatPane(VerticalScroll):
         return view
 
     async def show_wait(self, acknowledgement: str, *, attempt: int, attempts: int,
-                        started_at: float, last_error: str | None = None) -> AgentWaitCard:
-        """Show the waiting-for-agent card at the bottom, or update the one shown."""
+                        started_at: float, last_error: str | None = None,
+                        agent: str | None = None) -> AgentWaitCard:
+        """Show the waiting-for-agent card at the bottom (naming `agent` when known), or
+        update the one shown."""
         card = self._wait
         if card is None or card.started_at != started_at:
             await self.clear_wait()
             card = AgentWaitCard(acknowledgement, attempt=attempt, attempts=attempts,
-                                 started_at=started_at, clock=self._clock)
+                                 started_at=started_at, clock=self._clock, agent=agent)
             card.update_progress(attempt, attempts, last_error)
             self._wait = card
             await self._append(card)
         else:
             card.acknowledgement = acknowledgement
+            if agent and agent != card.agent:
+                card.set_agent(agent)
             card.update_progress(attempt, attempts, last_error)
         return card
 

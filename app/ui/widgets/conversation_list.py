@@ -87,6 +87,7 @@ class ConversationList(OptionList):
         self._query = ""
         self._summaries: dict[int, ConversationSummary] = {}
         self._hits: dict[int, MessageHit] = {}  # a search's best message per conversation
+        self._marks: dict[int, dict] = {}  # who is waited for, and agents' answers not seen yet
         self._offset = 0  # rows of the paged list read so far (its OFFSET, duplicates included)
         self._total = 0
         self._exhausted = True
@@ -165,12 +166,34 @@ class ConversationList(OptionList):
             self._start_search()
         self._update_titles()
 
-    def mark_waiting(self, conversation_id: int, waiting: bool) -> None:
-        """Show or hide the waiting badge of a loaded conversation (no reload)."""
+    def mark_waiting(self, conversation_id: int, waiting: bool, agent: str | None = None) -> None:
+        """Show or hide the waiting badge of a loaded conversation (no reload); `agent` names
+        who is waited for (kept across reloads while the wait lasts)."""
+        if agent and waiting:
+            self._marks.setdefault(conversation_id, {})["agent"] = agent
+        elif not waiting and conversation_id in self._marks:
+            self._marks[conversation_id].pop("agent", None)
+        self._remark(conversation_id, waiting=waiting)
+
+    def mark_replied(self, conversation_id: int, replied: bool) -> None:
+        """Mark a conversation an agent answered in while it was not open (until it is)."""
+        if replied:
+            self._marks.setdefault(conversation_id, {})["replied"] = True
+        elif conversation_id in self._marks:
+            self._marks[conversation_id].pop("replied", None)
+        self._remark(conversation_id)
+
+    def _marked(self, summary):
+        marks = self._marks.get(summary.id)
+        if not marks:
+            return summary
+        return replace(summary, agent=marks.get("agent"), replied=marks.get("replied", False))
+
+    def _remark(self, conversation_id: int, **changes: object) -> None:
         summary = self._summaries.get(conversation_id)
-        if summary is None or summary.waiting == waiting:
+        if summary is None:
             return
-        self._summaries[conversation_id] = summary = replace(summary, waiting=waiting)
+        self._summaries[conversation_id] = summary = self._marked(replace(summary, **changes))
         self.replace_option_prompt(str(conversation_id),
                                    ConversationPrompt(summary, self._now(), self._hits.get(conversation_id)))
 
@@ -185,7 +208,7 @@ class ConversationList(OptionList):
     def _options_for(self, summaries: Iterable[ConversationSummary]) -> list[Option]:
         now = self._now()
         hits = self._hits if self._query else {}
-        return [Option(ConversationPrompt(s, now, hits.get(s.id)), id=str(s.id)) for s in summaries]
+        return [Option(ConversationPrompt(self._marked(s), now, hits.get(s.id)), id=str(s.id)) for s in summaries]
 
     def _show(self, rows: list[ConversationSummary], target: int | None, fallback: int) -> None:
         """Replace the options with `rows`, highlighting `target` or the `fallback` index."""

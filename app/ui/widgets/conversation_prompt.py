@@ -14,6 +14,8 @@ from app.core.search import MessageHit
 from app.ui.relative_time import relative_time
 
 WAITING_BADGE = "⏳"
+REPLIED_BADGE = "✉"
+"""An agent answered while the conversation was not open."""
 UNTITLED = "(untitled)"
 LEAD_IN = 12
 """Characters of a search snippet kept before its first matched word."""
@@ -29,9 +31,12 @@ def conversation_prompt(summary: ConversationSummary, now: float, hit: MessageHi
     # Titles are user text (and imports may hold anything): one line, no control codes.
     title = " ".join(clean(summary.title or "").split())
     badge = (f"{WAITING_BADGE} ", "") if summary.waiting else ""
+    if summary.replied:
+        badge = (f"{REPLIED_BADGE} ", "bold")
+    agent = (f"{clean(summary.agent)} · ", "italic") if summary.waiting and summary.agent else ""
     heading = (title, "bold") if title else (UNTITLED, "italic dim")
     details = f"{clean(summary.model)} · {relative_time(summary.updated_at, now)}"
-    content = Content.assemble(badge, heading, "\n", (details, "dim"))
+    content = Content.assemble(badge, heading, "\n", agent, (details, "dim"))
     if hit is None:
         return content
     # Message text is third-party text: plain strings in Content spans, never markup.

@@ -98,6 +98,8 @@ class MessageView(Widget, can_focus=True):
         """The stored message's id, once known."""
         self.branch = branch
         """(position, count) among the message's sibling branches, or None."""
+        self.agents: str | None = None
+        """Who works on this acknowledgement's task, when known (sanitised names)."""
         # The text as received; a streaming body gets it through `_stream`.
         self._content: list[str] = [content] if content else []
         self._length = len(content)
@@ -205,11 +207,19 @@ class MessageView(Widget, can_focus=True):
         if self.shown_as_plain_text:
             header.append("  long reply: plain text", style="dim")
         if mark := _STATUS_MARKS.get(self.status):
+            if self.status == MessageStatus.AWAITING_AGENT and self.agents:
+                mark = f"⏳ waiting for {self.agents}"
             header.append("  ")
             header.append(mark, style="bold")
             if self.status == MessageStatus.ERROR and self.error:
                 header.append(f": {self.error}")
         return header
+
+    def set_agents(self, agents: str | None) -> None:
+        """Name who works on the task this acknowledgement handed over."""
+        if agents != self.agents:
+            self.agents = agents
+            self._refresh_header()
 
     def set_branch(self, branch: tuple[int, int] | None) -> None:
         """Show the message's place among its sibling branches (None: it has none)."""

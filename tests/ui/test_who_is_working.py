@@ -1,0 +1,64 @@
+"""Who is working: the agents a turn contacted, named in the wait card, the acknowledgement's
+header and the conversation list; an answer that lands out of sight is marked and rung."""
+
+from __future__ import annotations
+
+from app.simulator import Simulator
+from app.ui.widgets.agent_wait_card import AgentWaitCard
+from tests.conftest import TEST_KEY
+from tests.ui.helpers import build_app, idle, type_and_send, until
+
+AGENT = "Image Generation HiDream-I1"
+
+
+def _list_text(app, index: int = 0) -> str:
+    return str(app.conversation_list.get_option_at_index(index).prompt.content)
+
+
+async def test_the_wait_card_header_and_list_name_the_agent(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, agent_polls=3) as sim:
+        app = build_app(sim, db_path, poll_interval=0.3)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await type_and_send(pilot, "draw a lighthouse")  # the manifest names the image agent
+            await until(pilot, lambda: app.query(AgentWaitCard) and app.query_one(AgentWaitCard).agent)
+            card = app.query_one(AgentWaitCard)
+            assert card.agent == AGENT and f"waiting for {AGENT}" in str(card._status_line())
+            ack = app.chat_pane.message_views()[1]
+            assert f"waiting for {AGENT}" in str(ack.query_one(".message--header").render())
+            assert "⏳" in _list_text(app) and AGENT in _list_text(app)
+            await idle(app, pilot)
+            assert AGENT not in _list_text(app)  # the wait is over
+
+
+async def test_an_answer_out_of_sight_is_marked_until_opened_and_rings_when_unfocused(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, agent_polls=3) as sim:
+        app = build_app(sim, db_path, poll_interval=0.3)
+        async with app.run_test(size=(140, 40)) as pilot:
+            rung = []
+            app.bell = lambda: rung.append(True)
+            await type_and_send(pilot, "draw a lighthouse")
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            waited = app.current_id
+            await app.action_new_conversation()  # look elsewhere while the agent works
+            app.app_focus = False  # and the terminal loses focus
+            await idle(app, pilot)
+            notes = [n.message for n in app._notifications if n.title == "Agent reply"]
+            assert notes and notes[0].startswith(AGENT)
+            assert rung == [True] and "✉" in _list_text(app)
+            await app.open_conversation(waited)
+            await pilot.pause(0.1)
+            assert "✉" not in _list_text(app)
+
+
+async def test_notify_off_stays_silent(db_path) -> None:
+    with Simulator(api_key=TEST_KEY, agent_polls=2) as sim:
+        app = build_app(sim, db_path, poll_interval=0.2, notify="off")
+        async with app.run_test(size=(140, 40)) as pilot:
+            rung = []
+            app.bell = lambda: rung.append(True)
+            await type_and_send(pilot, "draw a lighthouse")
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            await app.action_new_conversation()
+            app.app_focus = False
+            await idle(app, pilot)
+            assert rung == [] and "✉" in _list_text(app)
