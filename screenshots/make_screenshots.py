@@ -44,7 +44,8 @@ async def main() -> None:
         db = Path(tmp) / "demo.db"
         os.environ["ASI_CHAT_CACHE"] = str(Path(tmp) / "cache")  # not the user's image cache
         settings = load_settings({"db": db, "api_key": DEMO_KEY, "base_url": sim.base_url,
-                                  "poll_interval": 0.6, "image_preview": "halfcell"},
+                                  "poll_interval": 0.6, "image_preview": "halfcell",
+                                  "agentverse_url": sim.origin},
                                  env={}, config_file=Path(tmp) / "c.toml")
         store = Store(db)
         seed_demo(store)
@@ -76,7 +77,7 @@ async def main() -> None:
             await until(pilot, lambda: isinstance(app.screen, ImageViewer) and app.screen.result is not None)
             await pilot.pause(0.5)
             app.save_screenshot("image-viewer.svg", str(HERE))
-            await pilot.press("escape", "ctrl+g")
+            await pilot.press("escape", "f9")
             await until(pilot, lambda: isinstance(app.screen, ImageGallery))
             await until(pilot, lambda: all(p.state not in ("waiting", "loading")
                                            for p in app.screen.query(ImagePreview)))
@@ -88,14 +89,23 @@ async def main() -> None:
             await pilot.press("ctrl+f", *"giraf")
             await pilot.pause(0.6)
             app.save_screenshot("search.svg", str(HERE))
-            # 5. a small terminal (80 x 24): the chat takes the width, the panes step aside
+            # 6. the agent browser: the marketplace searched as you type
             await pilot.press("escape")
+            app.composer.focus()
+            await pilot.press("ctrl+g")
+            await until(pilot, lambda: type(app.screen).__name__ == "AgentBrowserScreen")
+            await pilot.press(*"image")
+            await pilot.pause(1.2)
+            app.save_screenshot("agent-browser.svg", str(HERE))
+            await pilot.press("escape")
+            # 7. a small terminal (80 x 24): the chat takes the width, the panes step aside
             await pilot.resize_terminal(80, 24)
             await app.open_conversation(app.store.latest_conversation().id)  # the image one
             app.composer.focus()
             await pilot.pause(0.6)
             app.save_screenshot("small-terminal.svg", str(HERE))
-    for name in ("main", "agent-wait", "image", "image-viewer", "image-gallery", "search", "small-terminal"):
+    for name in ("main", "agent-wait", "image", "image-viewer", "image-gallery", "search", "agent-browser",
+                 "small-terminal"):
         print(HERE / f"{name}.svg")
 
 

@@ -7,10 +7,13 @@ and composer. The marketplace client is made on first use and closed with the ap
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from app.core.agent_directory import AgentDirectory
 from app.core.errors import AsiChatError
-from app.ui.screens.agent_browser import PAGE_SIZE, AgentBrowserScreen
+
+if TYPE_CHECKING:
+    from app.ui.screens.agent_browser import AgentBrowserScreen
 
 
 class AgentActions:
@@ -27,6 +30,9 @@ class AgentActions:
 
     def action_agent_browser(self) -> None:
         """Open the agent browser; the agent picked is addressed in the composer."""
+        # (Imported on first use: the marketplace client's httpx is ~45 ms of launch.)
+        from app.ui.screens.agent_browser import AgentBrowserScreen
+
         if isinstance(self.screen, AgentBrowserScreen):
             return
         browser = AgentBrowserScreen(self.agent_directory)
@@ -47,6 +53,8 @@ class AgentActions:
     def _prefetch_first_page(self, browser: AgentBrowserScreen) -> None:
         """Send the empty box's search now, while the screen is still being built."""
         from app.core.agentverse import AgentQuery
+
+        from app.ui.screens.agent_browser import PAGE_SIZE
 
         query = AgentQuery(limit=PAGE_SIZE)
         task = asyncio.ensure_future(self.agent_directory.search(query, on_retry=browser._say_retry))
