@@ -16,13 +16,12 @@ import os
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from time import time
 from typing import Any
 
 import httpx
 
 from app.core.agent_records import SearchPage, page_from_wire
+from app.core.client import _retry_after  # one reading of Retry-After (seconds or an HTTP date)
 from app.core.errors import AgentverseError
 from app.core.sanitize import clean
 
@@ -244,15 +243,3 @@ def _detail(response: httpx.Response) -> str:
         message = response.reason_phrase or "no details"
     return " ".join(clean(str(message)).split())[:200]
 
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
-    except (TypeError, ValueError, IndexError):
-        return None
