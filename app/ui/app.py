@@ -255,10 +255,13 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         self._update_title()
 
     def _agent_answered_elsewhere(self, text: str) -> None:
-        """Ring the terminal when an agent answered out of sight and the terminal is not
-        focused (Textual's app focus events), unless `notify = off`."""
-        if self.settings.notify != "off" and not self.app_focus:
-            self.bell()
+        """Tell the terminal when an agent answered out of sight and the terminal is not
+        focused (Textual's app focus events): a notification where supported, else the
+        bell (`notify = auto|bell|off`)."""
+        if not self.app_focus:
+            from app.ui.terminal_notify import notify_terminal
+
+            notify_terminal(self, text, self.settings.notify)
 
     def watch_turn(self, turn: Turn) -> None:
         """Show a running turn's events as they come (a worker per turn)."""

@@ -62,3 +62,35 @@ async def test_notify_off_stays_silent(db_path) -> None:
             app.app_focus = False
             await idle(app, pilot)
             assert rung == [] and "✉" in _list_text(app)
+
+
+def test_a_notification_sequence_where_the_terminal_shows_one_and_the_bell_elsewhere() -> None:
+    from app.ui.terminal_notify import notification_sequence
+
+    hostile = "Ref\x1b]52;c;aGk=\x07 Agent; replied"
+    assert notification_sequence(hostile, {"TERM_PROGRAM": "WezTerm"}) == "\x1b]9;Ref]52,c,aGk= Agent, replied\x07"
+    assert notification_sequence("x", {"TERM": "foot"}) == "\x1b]777;notify;asi-chat;x\x07"
+    assert notification_sequence("x", {"TERM": "xterm-256color"}) is None  # then: the bell
+
+
+def test_the_notification_goes_through_the_driver_as_app_bell_does(monkeypatch) -> None:
+    """Guard: terminal_notify writes through `App._driver`, a private Textual internal."""
+    import inspect
+
+    from textual.app import App
+
+    from app.ui.terminal_notify import notify_terminal
+
+    assert "self._driver.write(" in inspect.getsource(App.bell)  # Textual still works this way
+    written, rung = [], []
+
+    class Fake:
+        is_headless = False
+        _driver = type("D", (), {"write": staticmethod(written.append)})()
+        bell = staticmethod(lambda: rung.append(True))
+
+    monkeypatch.setenv("TERM_PROGRAM", "iTerm.app")
+    notify_terminal(Fake, "Agent replied", "auto")
+    notify_terminal(Fake, "Agent replied", "bell")
+    notify_terminal(Fake, "Agent replied", "off")
+    assert written == ["\x1b]9;Agent replied\x07"] and rung == [True]
