@@ -90,6 +90,8 @@ async def test_previews_load_only_when_on_screen(sim, db_path) -> None:
         await pilot.pause(0.5)
         previews = list(app.query(ImagePreview))
         assert len(previews) == 8
+        await until(pilot, lambda: previews[-1].state != "waiting")  # (a card must stay on screen a moment)
+        await pilot.pause(0.3)
         shown = [p for p in previews if p.state != "waiting"]
         assert 0 < len(shown) < 8  # only what is on screen (the bottom) is fetched
         assert previews[-1].state != "waiting" and previews[0].state == "waiting"
