@@ -67,9 +67,10 @@ def _cpu_seconds(pid: int) -> float:
 class PtyApp:
     """A process on a pseudo-terminal of `SIZE`, with its output read and time-stamped."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = ()) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = (),
+                 size: tuple[int, int] = SIZE) -> None:
         master, slave = os.openpty()
-        cols, rows = SIZE
+        cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.started = time.monotonic()
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
@@ -100,10 +101,14 @@ class PtyApp:
             text = decoder.decode(data)
             with self._cond:
                 self.chunks.append((stamp, text))
+                self._received(text)
                 self._cond.notify_all()
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+    def _received(self, text: str) -> None:
+        """A chunk arrived (called by the reader thread, holding `_cond`); for subclasses."""
 
     @property
     def pid(self) -> int:

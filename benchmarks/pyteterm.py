@@ -13,24 +13,13 @@ it reached the terminal.
 
 from __future__ import annotations
 
-import codecs
-import fcntl
-import os
-import select
-import signal
-import struct
-import subprocess
-import termios
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Self
 
 import pyte
 
-from common import ROOT
-from ptyapp import ANSI
+from ptyapp import ANSI, PtyApp
 
 SIZE = (160, 48)
 CTRL_Q = "\x11"
@@ -39,54 +28,21 @@ ScreenTest = Callable[[list[str]], bool]
 """Given the screen's rows (each `SIZE[0]` characters), whether what is awaited is shown."""
 
 
-class Terminal:
+class Terminal(PtyApp):
     """`argv` running on a `SIZE` pseudo-terminal drawn by pyte."""
 
     def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int] = SIZE) -> None:
         cols, rows = size
         self.screen = pyte.Screen(cols, rows)
         self._stream = pyte.Stream(self.screen)
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
-                                     start_new_session=True, close_fds=True)
-        os.close(slave)
-        self.master = master
-        self.chunks: list[tuple[float, str]] = []  # (stamp, text) as read
         self._plain: list[str] = []  # each chunk without escape sequences (for hints)
         self._fed = 0  # chunks drawn by the emulator so far
         self._drawn_at = 0.0  # stamp of the last chunk drawn
-        self._cond = threading.Condition()
         self._draw_lock = threading.Lock()
-        self._closed = False
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__(argv, env, size=size)  # starts the reader thread
 
-    # -- threads -------------------------------------------------------------
-    def _read(self) -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        while True:
-            try:
-                ready, _, _ = select.select([self.master], [], [], 0.5)
-                if not ready:
-                    if self.proc.poll() is not None:
-                        break
-                    continue
-                data = os.read(self.master, 1 << 16)
-            except OSError:
-                break
-            if not data:
-                break
-            stamp = time.monotonic()
-            text = decoder.decode(data)
-            with self._cond:
-                self.chunks.append((stamp, text))
-                self._plain.append(ANSI.sub("", text))
-                self._cond.notify_all()
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
+    def _received(self, text: str) -> None:
+        self._plain.append(ANSI.sub("", text))
 
     def _catch_up(self, test: ScreenTest | None = None, since: float = 0.0) -> float | None:
         """Draw the chunks not drawn yet; the stamp of the first after which `test` held."""
@@ -110,12 +66,6 @@ class Terminal:
 
     def text(self) -> str:
         return "\n".join(row.rstrip() for row in self.rows())
-
-    def send(self, text: str) -> float:
-        """Type `text` (as the terminal sends it); returns when it was written."""
-        stamp = time.monotonic()
-        os.write(self.master, text.encode("utf-8"))
-        return stamp
 
     def type(self, text: str, interval: float = 0.06) -> float:
         """Type `text` a key at a time, `interval` apart, as a person does; when the last went."""
@@ -195,25 +145,3 @@ class Terminal:
 
     def _screen_text(self) -> str:
         return "\n".join(row.rstrip() for row in self.screen.display)
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Quit with Ctrl+Q, as a user would; kill the process if it does not go."""
-        if self.proc.poll() is None:
-            try:
-                self.send(CTRL_Q)
-                self.proc.wait(timeout)
-            except (OSError, subprocess.TimeoutExpired):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._reader.join(2)
-        os.close(self.master)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

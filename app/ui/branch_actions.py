@@ -39,12 +39,7 @@ class BranchActions:
         focused = self.focused if isinstance(self.focused, MessageView) else None
         views = self.chat_pane.message_views()
         view = focused or next((v for v in reversed(views) if fallback_role in (None, v.role)), None)
-        if view is None or view.message_id is None:
-            return None
-        try:
-            return self.store.get_message(view.message_id)
-        except AsiChatError:
-            return None
+        return self._message_of(view) if view is not None else None
 
     def _refuse(self, text: str) -> None:
         self.notify(text, severity="warning", markup=False, timeout=6)
