@@ -18,7 +18,8 @@ def test_hostile_tool_calls_stay_inert_in_a_real_terminal(db_path) -> None:
             title, name = term.display(app, "#{pane_title}"), term.display(app, "#{window_name}")
             term.type(app, "hello !sim:websearch=hostile")
             term.send(app, "Enter")
-            screen = term.wait_for(app, lambda s: "Ask a follow-up" in s or term.buffers())
+            # (the reply's end and the reasoning pane's tool call can be drawn in separate frames)
+            screen = term.wait_for(app, lambda s: ("Ask a follow-up" in s and "🔧" in s) or term.buffers())
             assert "🔧" in screen and "web_search]52;c;aGk=" in screen  # the escapes' printable rest, inert
             assert term.buffers() == [] and not term.dead(app)  # no OSC 52 clipboard write
             assert term.display(app, "#{pane_title}") == title and term.display(app, "#{window_name}") == name
