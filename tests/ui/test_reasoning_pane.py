@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.ui.widgets.reasoning_pane import ParagraphBreaker, ReasoningPane
+from tests.ui.helpers import until
 from tests.ui.test_chat_widgets import FLUSHED, hosted, record, screen_text
 
 
@@ -17,6 +18,7 @@ async def test_reasoning_pane_live_and_stored() -> None:
             pane.append(f"step {i} ")
         pane.append("\n\nlast [b]words[/b]")
         await pilot.pause(FLUSHED)
+        await until(pilot, lambda: "last [b]words[/b]" in screen_text(app))  # (paced steps: later under load)
         assert "last [b]words[/b]" in screen_text(app) and pane.text.startswith("step 0 step 1")
         await pane.show_message(record(1, reasoning="stored *why*"))
         await pilot.pause()
