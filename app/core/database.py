@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlite_utils import Database
-
+from app.core import schema
 from app.core.errors import StoreError
-from app.core.migrations import MIGRATIONS, migration_names
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -126,7 +124,7 @@ def sole_user(handle: BinaryIO | None) -> Iterator[bool]:
         fcntl.flock(handle, fcntl.LOCK_SH)
 
 
-def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database:
+def connect(path: Path, busy_timeout: float, *, first: bool = False) -> sqlite3.Connection:
     """A configured connection; the `first` of a store also vets the file and upgrades it."""
     try:
         # isolation_level=None: the store issues BEGIN IMMEDIATE / COMMIT itself.
@@ -137,17 +135,15 @@ def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if first:
-            _check(conn, path)
+        state = _check(conn, path) if first else "ours"
         try:  # the one PRAGMA that writes, so only after the check
             conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc):  # a read-only file can still be read
                 raise
-        db = Database(conn, execute_plugins=False)
-        if first:
-            upgrade(db)
-        return db
+        if state in ("new", "old"):
+            upgrade(conn)
+        return conn
     except sqlite3.Error as exc:
         conn.close()
         raise describe(exc, path, busy_timeout, opening=True) from exc
@@ -156,9 +152,10 @@ def connect(path: Path, busy_timeout: float, *, first: bool = False) -> Database
         raise
 
 
-def _check(conn: sqlite3.Connection, path: Path) -> None:
+def _check(conn: sqlite3.Connection, path: Path) -> str:
+    """The file's `schema.state`, raising StoreError for one that is not ours to open."""
     try:
-        state = schema_state(conn)
+        state = schema.state(conn)
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise
@@ -167,27 +164,17 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
         raise damaged(path)
     if state == "newer":
         raise StoreError(f"{path} was written by a newer asi-chat; upgrade asi-chat to open it.")
+    return state
 
 
-def schema_state(conn: sqlite3.Connection) -> str:
-    """What a file holds, read without writing: 'new', 'ours', 'foreign' or 'newer'.
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations, holding the write lock for the whole upgrade (the only
+    use of sqlite-utils: an up-to-date file opens without importing it)."""
+    from sqlite_utils import Database
 
-    Raises sqlite3.DatabaseError when SQLite cannot read the file at all.
-    """
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not tables - {"sqlite_sequence"}:
-        return "new"
-    if MIGRATIONS.migrations_table not in tables:
-        return "foreign"
-    applied = {r[0] for r in conn.execute(
-        f"SELECT name FROM {MIGRATIONS.migrations_table} WHERE migration_set = ?", [MIGRATIONS.name])}
-    if not applied:
-        return "foreign"
-    return "newer" if applied - set(migration_names()) else "ours"
+    from app.core.migrations import MIGRATIONS
 
-
-def upgrade(db: Database) -> None:
-    """Apply pending migrations, holding the write lock for the whole upgrade."""
+    db = Database(conn, execute_plugins=False)
     if not MIGRATIONS.pending(db):
         return
     # Lock first so two processes opening a new file do not both migrate; apply()

@@ -15,8 +15,9 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from app.core.links import data_image_urls, data_ref, image_links
+from app.core.schema import MIGRATION_SET
 
-MIGRATIONS = Migrations("asi-chat")
+MIGRATIONS = Migrations(MIGRATION_SET)
 
 # The unicode61 tokenizer folds case and (with remove_diacritics 2) accents, so
 # "Café" finds "cafe"; the 2- and 3-character prefix indexes make the

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
-from sqlite_utils import Database
 
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.links import hide_payload_runs, image_refs
@@ -59,21 +58,22 @@ class Store(TreeStore, WaitStore, ToolStore):
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         prepare_file(self.path)
-        self._local.db = connect(self.path, busy_timeout, first=True)
+        self._local.conn = connect(self.path, busy_timeout, first=True)
         self._presence = presence_lock(self.path, busy_timeout)  # closed with the store
 
-    def _db(self) -> Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = connect(self.path, self.busy_timeout)
-        return db
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path, self.busy_timeout)
+        return conn
 
     # Every statement runs through _q, _write or _snapshot, which turn any SQLite
     # failure into a one-line StoreError.
 
     def _q(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         try:
-            return self._db().conn.execute(sql, params).fetchall()
+            return self._conn().execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise describe(exc, self.path, self.busy_timeout) from exc
 
@@ -81,7 +81,7 @@ class Store(TreeStore, WaitStore, ToolStore):
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction; IMMEDIATE so it queues for the lock up front
         rather than failing later when a read would have to become a write."""
-        conn = self._db().conn
+        conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -97,7 +97,7 @@ class Store(TreeStore, WaitStore, ToolStore):
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction, so several SELECTs see one state."""
-        conn = self._db().conn
+        conn = self._conn()
         try:
             conn.execute("BEGIN")
             try:
@@ -110,9 +110,9 @@ class Store(TreeStore, WaitStore, ToolStore):
 
     def close(self) -> None:
         """Close this thread's connection (using the store again reopens it)."""
-        db, self._local.db = getattr(self._local, "db", None), None
-        if db is not None:
-            db.close()
+        conn, self._local.conn = getattr(self._local, "conn", None), None
+        if conn is not None:
+            conn.close()
 
     def __enter__(self) -> Store:
         return self

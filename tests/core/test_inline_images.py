@@ -33,7 +33,7 @@ def test_the_store_keeps_the_payload_but_indexes_only_the_words(db_path: Path) -
     hit = next(h for h in store.search_messages("pelican") if h.role == "assistant")
     assert PAYLOAD[:60] not in hit.snippet
     assert [i.url for i in store.images(c.id)] == ["https://x.example/b.png", data_ref(URL)]
-    db = store._db()
+    db = Database(store._conn())
     db.execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
 
 
@@ -47,7 +47,7 @@ def test_editing_and_deleting_keep_the_index_consistent(db_path: Path) -> None:
     assert store.search_messages("pelican") == [] and store.search_messages("heron")
     store.delete_conversation(c.id)
     assert store.search_messages("heron") == []
-    store._db().execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
+    store._conn().execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
 
 
 def test_upgrade_reindexes_and_lists_inline_images(db_path: Path) -> None:

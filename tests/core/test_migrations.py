@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from app.core import schema
 from app.core.errors import StoreError
 from app.core.migrations import (MIGRATIONS, create_fts_triggers, drop_fts_triggers, migration_names,
                                  rebuild_fts)
@@ -31,7 +34,7 @@ def _schema(conn: sqlite3.Connection, kind: str) -> set[str]:
 
 
 def test_fresh_schema(db_path: Path):
-    conn = Store(db_path)._db().conn
+    conn = Store(db_path)._conn()
     assert TABLES <= _schema(conn, "table") and INDEXES <= _schema(conn, "index")
     assert len(_schema(conn, "trigger")) == 9
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
@@ -81,9 +84,9 @@ def _old_file(path: Path, stop_before: str) -> None:
 def test_upgrade_from_every_earlier_version(db_path: Path, stop_before: str):
     _old_file(db_path, stop_before)
     store = Store(db_path)
-    conn = store._db().conn
+    conn = store._conn()
     assert TABLES <= _schema(conn, "table") and INDEXES <= _schema(conn, "index")
-    assert not MIGRATIONS.pending(store._db())
+    assert not MIGRATIONS.pending(Database(store._conn()))
     c = store.get_conversation(7)
     assert (c.title, c.session_id, c.archived) == ("Old lighthouse chat", "sess-7", False)
     # Before m002 there were no waits: an acknowledgement left waiting becomes a stopped wait.
@@ -117,6 +120,21 @@ def test_reopening_changes_nothing(db_path: Path):
     assert db_path.read_bytes() == before
 
 
+def test_schema_names_are_the_migrations():
+    # Opening a file compares its applied migrations with `schema.NAMES` (no sqlite-utils).
+    assert list(schema.NAMES) == migration_names()
+    assert (MIGRATIONS.name, MIGRATIONS.migrations_table) == (schema.MIGRATION_SET, schema.MIGRATIONS_TABLE)
+
+
+def test_an_up_to_date_file_opens_without_sqlite_utils(db_path: Path):
+    Store(db_path).close()
+    code = ("import sys; from app.core.store import Store; s = Store(sys.argv[1]); s.list_conversations();"
+            " s.create_conversation('m'); print('sqlite_utils' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert Store(db_path).count_conversations() == 1
+
+
 def test_file_from_a_newer_version_is_refused(db_path: Path):
     Store(db_path).close()
     conn = sqlite3.connect(db_path)
@@ -136,7 +154,7 @@ def test_rebuilt_index_equals_trigger_built(db_path: Path):
         store.add_message(c.id, "assistant", f"partial {i} zebra", status="streaming" if i % 4 == 0 else "complete")
     queries = ["zebra", "giraffes", "okapi", "partial", "title", "question 1"]
     before = [store.search_messages(q) for q in queries]
-    db = store._db()
+    db = Database(store._conn())
     with db.atomic():
         drop_fts_triggers(db)
         rebuild_fts(db)
@@ -161,7 +179,7 @@ def test_processes_opening_a_new_file_at_once(db_path: Path):
     store = Store(db_path)
     assert sorted(ids) == [1, 2, 3, 4] and store.count_conversations() == 4
     assert len([h for h in store.search_messages("hello") if h.message_id]) == 4
-    assert store._db().conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migration_names())
+    assert store._conn().execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migration_names())
 
 
 @pytest.mark.parametrize("content", [b"not a database\n", os.urandom(8192),

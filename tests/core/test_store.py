@@ -51,7 +51,7 @@ def test_creates_private_folder_and_file(db_path: Path):
 
 def test_pragmas_on_every_thread_connection(store: Store):
     def pragmas():
-        conn = store._db().conn
+        conn = store._conn()
         return [conn.execute(f"PRAGMA {p}").fetchone()[0]
                 for p in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")]
 
@@ -147,7 +147,7 @@ def test_recover_interrupted(store: Store):
     cid = _talk(store, "hi")
     old = store.add_message(cid, "assistant", f"half ![x]({IMG})", status="streaming")
     fresh = store.add_message(cid, "assistant", "still going", status="streaming")
-    store._db().conn.execute("UPDATE messages SET updated_at = updated_at - 60 WHERE id = ?", (old.id,))
+    store._conn().execute("UPDATE messages SET updated_at = updated_at - 60 WHERE id = ?", (old.id,))
     assert store.recover_interrupted(stale_after=30) == 1
     assert store.get_message(old.id).status == "interrupted"
     assert store.get_message(fresh.id).status == "streaming"
@@ -160,7 +160,7 @@ def test_delete_cascades(store: Store):
     ack = store.add_message(cid, "assistant", "I've sent the message", status="awaiting-agent")
     store.add_wait(cid, ack.id, "I've sent the message", 10, time.time())
     store.delete_conversation(cid)
-    conn = store._db().conn
+    conn = store._conn()
     for table in ("messages", "images", "agent_waits"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     assert store.search_messages("giraffes") == [] and store.pending_waits() == []
@@ -186,7 +186,7 @@ def test_fts_follows_insert_update_delete_and_rename(store: Store):
     assert [(h.message_id, h.role, h.snippet, h.conversation_title) for h in hits] == [
         (None, None, "«Savanna» animals", "Savanna animals")]
     assert store.search_messages("tell") and store.search_messages("okapis")[0].conversation_title == "Savanna animals"
-    conn = store._db().conn
+    conn = store._conn()
     for table in ("messages_fts", "conversations_fts"):  # index matches content exactly
         conn.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
     store.delete_conversation(cid)

@@ -111,14 +111,14 @@ async def test_a_read_only_history_is_announced_once(sim, db_path) -> None:
     store.add_message(conversation.id, "user", "hi")
     store.close()
     app = build_app(sim, db_path)
-    opened = app.store._db
+    opened = app.store._conn
 
     def read_only():  # SQLite refuses every write, as on a read-only file (root ignores chmod)
-        db = opened()
-        db.conn.execute("PRAGMA query_only = 1")
-        return db
+        conn = opened()
+        conn.execute("PRAGMA query_only = 1")
+        return conn
 
-    app.store._db = read_only
+    app.store._conn = read_only
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: notices(app, "History"))
         await app.open_conversation(conversation.id)
