@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,8 @@ class _NoTerminal:
 def detect_renderer(setting: str = "auto", query: TerminalQuery | None = None) -> str:
     """Ask the terminal (for "auto"; `query` if it was started already) and remember the
     renderer previews will use. Must run before the Textual app starts. Returns the
-    renderer's name, or "off"."""
+    renderer's name, or "off". textual-image itself (and Pillow, ~30 ms) is imported
+    later, by `load_previews`: after the app's first frame."""
     global _detected
     if setting == "off":
         _detected = "off"
@@ -185,20 +187,47 @@ def detect_renderer(setting: str = "auto", query: TerminalQuery | None = None) -
     except Exception:  # noqa: BLE001 - TerminalError and the like: half-cells draw anywhere
         chosen = "halfcell"
     try:
+        if not sys.__stdout__:
+            raise OSError("stdout is closed")
         if chosen in ("halfcell", "unicode") or query is not None:
             _cell_size_known_or_default()  # asked already, or characters: nothing more to ask
-        # textual-image asks the terminal when its renderable package is imported, which
-        # must not happen once the app runs: import it now, telling it we asked already.
-        real, sys.__stdout__ = sys.__stdout__, _NoTerminal(sys.__stdout__)
-        try:
-            import textual_image.renderable  # noqa: F401
-        finally:
-            sys.__stdout__ = real
-        import textual_image.widget  # noqa: F401 - the cell size in pixels (an ioctl)
+        else:
+            # A forced kitty/sixel: textual-image's own cell-size query, while it still can.
+            from textual_image import _terminal
+
+            _terminal.get_cell_size()
     except Exception:  # noqa: BLE001 - no terminal at all (stdout closed): no previews
         chosen = "off"
     _detected = chosen
     return _detected
+
+
+_loaded = threading.Lock()
+
+
+def load_previews() -> bool:
+    """Import textual-image (safe in any thread, once the cell size is settled by
+    `detect_renderer` or never asked for): False when it cannot draw (no stdout).
+
+    textual-image asks the terminal when its renderable package is imported, which must
+    not happen once the app runs: it is imported telling it we asked already."""
+    with _loaded:
+        if "textual_image.widget" in sys.modules:
+            return True
+        try:
+            from textual_image import _terminal
+
+            _cell_size_known_or_default()
+            _terminal.get_cell_size()  # by the window size ioctl, or as settled: never by asking
+            real, sys.__stdout__ = sys.__stdout__, _NoTerminal(sys.__stdout__)
+            try:
+                import textual_image.renderable  # noqa: F401
+                import textual_image.widget  # noqa: F401
+            finally:
+                sys.__stdout__ = real
+        except Exception:  # noqa: BLE001 - TerminalError: stdout closed
+            return False
+        return True
 
 
 def renderer_for(setting: str) -> str:
@@ -210,12 +239,10 @@ def renderer_for(setting: str) -> str:
 
 def widget_class(renderer: str) -> type[Widget] | None:
     """The textual-image widget class of `renderer` (None when previews are off)."""
-    if renderer == "off":
+    if renderer == "off" or not load_previews():
         return None
-    try:
-        from textual_image import widget
-    except Exception:  # noqa: BLE001 - TerminalError: stdout closed
-        return None
+    from textual_image import widget
+
     return {"kitty": widget.TGPImage, "sixel": widget.SixelImage,
             "halfcell": widget.HalfcellImage}.get(renderer, widget.UnicodeImage)
 
@@ -223,12 +250,10 @@ def widget_class(renderer: str) -> type[Widget] | None:
 def renderable_class(renderer: str) -> type | None:
     """The Rich renderable of `renderer` when it needs no widget of its own (half-cell,
     unicode: plain coloured characters), else None."""
-    if renderer not in ("halfcell", "unicode"):
+    if renderer not in ("halfcell", "unicode") or not load_previews():
         return None
-    try:
-        from textual_image.renderable import HalfcellImage, UnicodeImage
-    except Exception:  # noqa: BLE001 - TerminalError: stdout closed
-        return None
+    from textual_image.renderable import HalfcellImage, UnicodeImage
+
     return HalfcellImage if renderer == "halfcell" else UnicodeImage
 
 

@@ -15,6 +15,9 @@ from app.ui.widgets.main_screen import MainScreen
 if TYPE_CHECKING:
     from app.core.runtime import Runtime
 
+RUNTIME_DELAY = 0.15
+"""Seconds after the first frame before the runtime's imports start (see `_after_first_frame`)."""
+
 
 class QuickStart:
     """Mixin of `AsiChatApp`: the default screen, key times, and the runtime built late.
@@ -50,8 +53,12 @@ class QuickStart:
 
     def _after_first_frame(self) -> None:
         if self.runtime is None and self._runtime_factory is not None:
-            # The HTTP client's imports (~70 ms) happen in a thread, after the first frame.
-            self.run_worker(self._import_runtime, thread=True, name="runtime imports", exit_on_error=False)
+            # The HTTP client's and the image previews' imports (~100 ms) happen in a
+            # thread, a moment after the first frame: started at once, they would hold the
+            # interpreter lock while Textual's writer thread is still sending that frame to
+            # the terminal (in 4 KB writes, each waiting for the lock: +60 ms to the screen).
+            # Sending before then builds the runtime on the spot (`_ensure_runtime`).
+            self.set_timer(RUNTIME_DELAY, self._start_runtime_imports)
             return
         self._refresh_models()
         if self.resume_waits:
@@ -65,13 +72,31 @@ class QuickStart:
 
         self.run_worker(refresh_models(self.settings), name="model list", exit_on_error=False)
 
-    def _import_runtime(self) -> None:
-        import app.core.chat  # noqa: F401 - what make_runtime imports: engine, client, httpx
+    def _start_runtime_imports(self) -> None:
+        if self.runtime is None and self._runtime_factory is not None:
+            self.run_worker(self._build_runtime, thread=True, name="runtime", exit_on_error=False)
 
-        self.call_from_thread(self._runtime_ready)
+    def _build_runtime(self) -> None:
+        """(In a thread.) Import and build the runtime: httpx, its TLS context (~40 ms),
+        the engine; and the image previews' textual-image and Pillow."""
+        from app.ui.image_renderer import load_previews
 
-    def _runtime_ready(self) -> None:
-        if self._ensure_runtime() is not None:
+        load_previews()
+        factory = self._runtime_factory
+        if factory is None:
+            return
+        try:
+            built: Runtime | AsiChatError = factory()
+        except AsiChatError as exc:
+            built = exc
+        self.call_from_thread(self._runtime_ready, factory, built)
+
+    def _runtime_ready(self, factory: object, built: Runtime | AsiChatError) -> None:
+        if self._runtime_factory is not factory:
+            return  # built on the spot meanwhile (a message sent at once)
+        self._runtime_factory = None
+        self._install_runtime(built)
+        if self.runtime is not None:
             self._refresh_models()
             if self.resume_waits:
                 self._resume_pending_waits()
@@ -81,11 +106,17 @@ class QuickStart:
         if self.runtime is None and self._runtime_factory is not None:
             factory, self._runtime_factory = self._runtime_factory, None
             try:
-                self.runtime = factory()
+                self._install_runtime(factory())
             except AsiChatError as exc:
-                self.runtime_error = exc.message
-                self.notify(exc.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
+                self._install_runtime(exc)
         return self.runtime
+
+    def _install_runtime(self, built: Runtime | AsiChatError) -> None:
+        if isinstance(built, AsiChatError):
+            self.runtime_error = built.message
+            self.notify(built.message, title="Cannot send yet", severity="warning", markup=False, timeout=10)
+        else:
+            self.runtime = built
 
     def _resume_pending_waits(self) -> None:
         if self._ensure_runtime() is None:

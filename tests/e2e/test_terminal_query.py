@@ -14,8 +14,8 @@ import termios
 import pytest
 
 
-CHILD = ("import sys; from app.ui.image_renderer import detect_renderer; "
-         "print(detect_renderer(sys.argv[1]), file=sys.stderr)")
+CHILD = ("import sys; from app.ui.image_renderer import detect_renderer, load_previews; "
+         "chosen = detect_renderer(sys.argv[1]); load_previews(); print(chosen, file=sys.stderr)")
 
 
 def _detect(setting: str, answer: bytes | None) -> tuple[str, bytes]:

@@ -70,7 +70,7 @@ def test_delete_confirmation(snap_compare, tmp_path) -> None:
 def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
         await pilot.app.open_conversation(2)
-        await pilot.pause(0.2)
+        await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=open_image_conversation)
 
@@ -79,7 +79,7 @@ def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> 
     async def focus_list(pilot) -> None:
         await pilot.app.open_conversation(2)
         await pilot.press("ctrl+l")
-        await pilot.pause(0.2)
+        await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=focus_list)
 
@@ -87,6 +87,6 @@ def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> 
 def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
         await pilot.app.open_conversation(2)
-        await pilot.pause(0.2)
+        await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(240, 50), run_before=open_image_conversation)
