@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     ctx.obj = {"flags": {k: v for k, v in flags.items() if v is not None}}
     if ctx.invoked_subcommand is None:
         settings = _settings(ctx, {})
+        # No garbage collections until the app's first frame (`GcTuning.start` turns
+        # them on again; `run_app` in any case).
+        gc.disable()
         from app.ui.image_renderer import detect_renderer, start_terminal_query
 
         # Ask the terminal what it can draw now: it answers while the app is imported,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
@@ -94,7 +95,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
                 yield SearchBar(id="search", classes="-hidden")
                 yield ConversationList(self.store, id="conversations")
             with Vertical(id="center"):
-                yield ChatPane(id="chat", activity=self.input_activity)
+                yield ChatPane(id="chat", activity=self.input_activity, welcome=True)
                 yield Composer(id="composer")
                 yield ContextMeter(id="context")
             yield ReasoningPane(id="reasoning", activity=self.input_activity)
@@ -124,12 +125,12 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
     def running_turn(self, conversation_id: int | None) -> Turn | None:
         return self.running_turns.get(conversation_id) if conversation_id is not None else None
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.presenter = TurnPresenter(Panes(
             chat=self.chat_pane, reasoning=self.reasoning_pane, conversations=self.conversation_list,
             notify=self.notify, open_id=lambda: self.current_id, title_of=self.title_of,
             ended=self.turn_ended, alert=self._agent_answered_elsewhere))
-        self._gc.start()
+        self.call_after_refresh(self._gc.start)
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -137,7 +138,12 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         self.composer.confirm_send = self.confirm_draft  # app.ui.draft_guard
         self.composer.focus()
         self.conversation_list.reload()
-        await self._show_new_conversation()
+        # A new conversation, its welcome text composed with the chat pane: nothing here
+        # may wait (an await lets Textual draw a frame inside the mount's batch update,
+        # which it then discards, and the widgets it drew stay off screen until redrawn).
+        self.current_id = None
+        self._update_title()
+        self._update_context()
         if self.runtime_error:
             self.notify(self.runtime_error, title="Cannot send yet", severity="warning", markup=False, timeout=10)
         self.call_after_refresh(self._after_first_frame)
@@ -389,9 +395,12 @@ def run_app(settings: Settings, *, demo: bool = False) -> None:
     """Open the store and run the app until the user quits (the runtime is built after its first frame)."""
     from app.core.runtime import make_runtime, open_store
 
-    store = open_store(settings)
-    if demo:
-        from app.demo import seed_demo
+    try:
+        store = open_store(settings)
+        if demo:
+            from app.demo import seed_demo
 
-        seed_demo(store)
-    AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store), demo=demo).run()
+            seed_demo(store)
+        AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store), demo=demo).run()
+    finally:
+        gc.enable()  # (paused for the launch: `GcTuning.pause_for_launch`)

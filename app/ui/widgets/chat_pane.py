@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
@@ -55,21 +56,30 @@ class ChatPane(VerticalScroll):
             self.view = view
 
     def __init__(self, *, clock: Callable[[], float] = time.time, activity: InputActivity | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+                 welcome: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         """
         Args:
             clock: Current time for wait cards' clocks; tests pass a fixed one.
             activity: The user's typing, which paces streaming replies (see `MessageView`).
+            welcome: Start with the welcome text (as `show_welcome`, composed with the pane:
+                in the app's first frame).
         """
         super().__init__(name=name, id=id, classes=classes)
+        self._welcome_first = welcome
         self._clock = clock
         self._activity = activity
         self._load_older: LoadOlder | None = None
         self._loading = False
         self._wait: AgentWaitCard | None = None
 
+    def compose(self) -> ComposeResult:
+        if self._welcome_first:
+            yield Welcome(demo=getattr(self.app, "demo", False))
+
     def on_mount(self) -> None:
-        self.anchor()
+        if not self._welcome_first:
+            self.anchor()  # follow the output from the end (the welcome text reads from the top)
 
     # -- whole-pane content ----------------------------------------------------
 
