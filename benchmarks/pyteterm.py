@@ -9,10 +9,17 @@ emulator then catches up with the output only when the hint has arrived, so its 
 does not take the 2-core machine's CPU from the program while it streams. A waiter gets
 the stamp of the chunk after which its screen test first held: when the frame showing
 it reached the terminal.
+
+Like every real terminal (and tmux), it answers "primary device attributes" (DA1,
+`ESC [ c`) at once, from the reader thread: a program that asks, as asi-chat does before
+it starts (what can the terminal draw?), would otherwise wait out its timeout, which no
+person's terminal makes it do. The answer is xterm's for a VT220 without sixel graphics.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +30,8 @@ from ptyapp import ANSI, PtyApp
 
 SIZE = (160, 48)
 CTRL_Q = "\x11"
+DA1_QUERY = re.compile(r"\x1b\[0?c")
+DA1_ANSWER = "\x1b[?62;22c"
 
 ScreenTest = Callable[[list[str]], bool]
 """Given the screen's rows (each `SIZE[0]` characters), whether what is awaited is shown."""
@@ -39,10 +48,15 @@ class Terminal(PtyApp):
         self._fed = 0  # chunks drawn by the emulator so far
         self._drawn_at = 0.0  # stamp of the last chunk drawn
         self._draw_lock = threading.Lock()
+        self._tail = ""  # the end of the last chunk: a query split across two chunks
         super().__init__(argv, env, size=size)  # starts the reader thread
 
     def _received(self, text: str) -> None:
         self._plain.append(ANSI.sub("", text))
+        tail, self._tail = self._tail, (self._tail + text)[-3:]
+        for query in DA1_QUERY.finditer(tail + text):
+            if query.end() > len(tail):  # (one that ended in the last chunk was answered)
+                os.write(self.master, DA1_ANSWER.encode())
 
     def _catch_up(self, test: ScreenTest | None = None, since: float = 0.0) -> float | None:
         """Draw the chunks not drawn yet; the stamp of the first after which `test` held."""

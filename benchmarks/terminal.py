@@ -7,6 +7,8 @@ same visible job (`bare_chat.py`), runs alternating, the simulator in its own pr
   line (its last heading, "Section K", with the reply's final word on a row below it).
 * launch: from spawning the process until the screen shows the input's placeholder
   (the bare app: header, a list of 100 options, a Markdown document, a focused Input).
+  asi-chat opens an existing, empty history, as every launch after the very first does
+  (the first also creates and migrates the file).
 * key echo: while a 20,000-token reply streams, a key every 30-80 ms; each key a letter
   the reply never contains, timed from its write until the output shows it (its echo:
   the letter is nowhere else). p95.
@@ -76,12 +78,12 @@ class Program:
     def __init__(self, name: str, placeholder: str, speedups: bool = True) -> None:
         self.name, self.placeholder, self.speedups = name, placeholder, speedups
 
-    def start(self, tmp: Path, base_url: str) -> Terminal:
+    def start(self, tmp: Path, base_url: str, db: Path | None = None) -> Terminal:
         env = child_env(tmp, ASI_ONE_API_KEY=KEY, TEXTUAL_SPEEDUPS="1" if self.speedups else "0")
         if self.name == "bare":
             argv = [PYTHON, BARE, base_url, KEY]
         else:
-            argv = [ASI_CHAT, "--db", str(common.fresh_db(tmp)), "--base-url", base_url]
+            argv = [ASI_CHAT, "--db", str(db or common.fresh_db(tmp)), "--base-url", base_url]
         return Terminal(argv, env)
 
 
@@ -91,7 +93,11 @@ BARE_APP = Program("bare", BARE_PLACEHOLDER)
 
 
 def launch_once(program: Program, tmp: Path, base_url: str) -> float:
-    with program.start(tmp, base_url) as term:
+    from app.core.store import Store
+
+    db = common.fresh_db(tmp)
+    Store(db).close()  # an existing history
+    with program.start(tmp, base_url, db) as term:
         return term.wait_for(program.placeholder, timeout=30) - term.started
 
 
