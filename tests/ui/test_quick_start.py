@@ -60,3 +60,23 @@ async def test_without_a_key_the_app_says_so_and_keeps_the_text(sim, db_path) ->
         await type_and_send(pilot, "my carefully typed question")
         await pilot.pause()
         assert app.composer.text == "my carefully typed question"
+
+
+async def test_no_frame_is_drawn_and_dropped_during_the_mount(sim, db_path) -> None:
+    # Textual drops a frame drawn inside a batch update (the mount is one) but counts its
+    # widgets as drawn: an await in the app's mount let one through, and the composer
+    # then stayed off a real terminal's screen until something redrew it.
+    app, _ = _app(sim, db_path)
+    dropped: list[str] = []
+    display = app._display
+
+    def recording(screen, renderable) -> None:
+        if renderable is not None and app._batch_count:
+            dropped.append(type(renderable).__name__)
+        display(screen, renderable)
+
+    app._display = recording
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause(0.2)
+        assert app.query_one("#composer").region.height  # drawn with the first frame
+    assert dropped == []
