@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 
@@ -87,3 +89,31 @@ async def test_the_stream_renders_everything_fed_and_stop_can_drop_the_rest() ->
         await dropped.stop(render_rest=False)
         await pilot.pause()
         assert markdown.source == ""
+
+
+async def test_the_rest_rendered_by_stop_still_goes_on_key_echoes() -> None:
+    # While the user types, each step waits for a key's echo: stop() renders the rest of
+    # a long reply the same way, so it must go on hearing them until the rest is drawn.
+    activity = InputActivity()
+    app = OneDocument()
+    async with app.run_test() as pilot:
+        markdown = app.query_one(Markdown)
+        stream = PacedMarkdownStream(markdown, activity)
+        stream.start()
+        stream.feed("".join(f"word{i} " for i in range(600)))
+        activity.typed()  # the user types while the reply comes in
+        heard_while_finishing: list[bool] = []
+
+        async def keep_typing() -> None:
+            while not stopped.done():
+                heard_while_finishing.append(stream._key_echoed in activity._echo_listeners)
+                activity.typed()
+                activity.echoed()
+                await pilot.pause(0.03)
+
+        stopped = asyncio.ensure_future(stream.stop())
+        await keep_typing()
+        await stopped
+        assert heard_while_finishing and all(heard_while_finishing)
+        assert markdown.source.endswith("word599 ")
+        assert stream._key_echoed not in activity._echo_listeners  # forgotten once done

@@ -90,22 +90,28 @@ class PacedMarkdownStream(MarkdownStream):
         return "".join(self._pending)
 
     async def stop(self, *, render_rest: bool = True) -> None:
-        """Stop the stream: render what is buffered (in paced steps), or drop it."""
-        self.activity.forget(self._key_echoed)
+        """Stop the stream: render what is buffered (in paced steps), or drop it.
+
+        Key echoes are listened to until the rest is rendered: while the user types, each
+        step of it waits for one (not forgetting them first, the rest of a long reply
+        was drawn a short step every `TYPING_MAX_GAP` seconds)."""
         task, self._task = self._task, None
         self._stopped = True
-        if task is None:
-            return
-        if render_rest and not task.done():
-            self._finishing = True
-            self._new_markup.set()
-            self._echo.set()
-            await task
-        else:
-            self._pending.clear()
-            task.cancel()
-            with suppress(asyncio.CancelledError):
+        try:
+            if task is None:
+                return
+            if render_rest and not task.done():
+                self._finishing = True
+                self._new_markup.set()
+                self._echo.set()
                 await task
+            else:
+                self._pending.clear()
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            self.activity.forget(self._key_echoed)
 
     # -- rendering -------------------------------------------------------------------
     async def _run(self) -> None:

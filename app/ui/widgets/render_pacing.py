@@ -16,22 +16,28 @@ SLOW_FRAME = 0.02
 frame re-lays out and repaints the whole pane, which costs more as the reply grows, and
 the time goes to reading the stream and rendering it instead."""
 
-STEP_SECONDS = 0.08
+STEP_SECONDS = 0.25
 """Aim of one rendering step. A fast model outruns the screen: what has arrived is then
 rendered in steps of about this long, one per frame, so keys and frames get in between
-(one Markdown append of a whole backlog blocked the app for seconds). The frame after
-a step lays out what it added, so it takes about as long again: a backlog is drawn at
-about 6 frames a second. Each frame costs the same again whatever it shows, so shorter
-steps make the whole reply take longer (0.04 s: about 10 % for 3,000 tokens)."""
+(one Markdown append of a whole backlog blocked the app for seconds). Each step and the
+frame after it pay a fixed cost (the layout of the whole pane, ~40 ms with a 20,000-token
+reply) whatever they add, so short steps make the whole reply take longer: at 0.08 s a
+20,000-token backlog took 4.5-5 s to draw, at 0.25 s 2.4-2.5 s (real terminal, same
+run). Nobody waits on the longer steps: a key makes the next step a short one
+(`TYPING_STEP_SECONDS`), and a model streaming at a person's reading pace never
+builds a backlog."""
 
 TYPING_STEP_SECONDS = 0.012
 """The aim while the user types (a key in the last `TYPING_WINDOW` seconds, see
 `app.ui.input_activity`): the echo of a key waits for at most the step under way and its frame."""
 
-TYPING_INTERVAL = 0.2
+TYPING_INTERVAL = 1.0
 """While the user types, a step starts right after a key's echo has been drawn (the next
-key is then furthest away), and no sooner than this after the last step ..."""
-TYPING_MAX_GAP = 0.5
+key is then furthest away), and no sooner than this after the last step ... Each step
+delays about one key by its layout (30-70 ms with a long reply on screen): at one step
+per 0.2 s that was one key in four or five (echo p95 80 ms), at one per second one in
+twelve or more (p95 34-46 ms)."""
+TYPING_MAX_GAP = 1.5
 """... and no later than this: the reply keeps coming in while the user types."""
 
 FIRST_STEP = 4096
