@@ -7,6 +7,7 @@ from app.ui.widgets.render_pacing import (
     STEP_SECONDS,
     TYPING_STEP_SECONDS,
     StepSizer,
+    split,
 )
 
 
@@ -31,6 +32,14 @@ def test_the_rate_follows_the_last_steps_and_ignores_tiny_ones():
     assert sizer.rate == 100_000
     sizer.measured(5_000, 0.1)  # slower now (the reply grew): halfway there
     assert sizer.rate == 75_000
+    sizer.measured(20_000, 0.1)  # faster (a bigger step pays its fixed cost once): at once
+    assert sizer.rate == 200_000
+
+
+def test_a_scrap_left_after_a_step_joins_it():
+    assert split("a" * 1000, 400) == ("a" * 400, "a" * 600)
+    assert split("a" * 1000, 900) == ("a" * 1000, "")  # 100 left: under a quarter of the step
+    assert split("a" * 100, 400) == ("a" * 100, "")
 
 
 def test_step_sizes_stay_in_range():

@@ -23,7 +23,8 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
 from app.ui.input_activity import InputActivity
-from app.ui.widgets.render_pacing import FLUSH_INTERVAL, SLOW_FRAME, TYPING_INTERVAL, TYPING_MAX_GAP, StepSizer
+from app.ui.widgets.render_pacing import (FLUSH_INTERVAL, SLOW_FRAME, TYPING_INTERVAL, TYPING_MAX_GAP, StepSizer,
+                                         split)
 
 FRAME_WAIT = 0.5
 """At most this long is waited for the frame after a step (the app may be closing)."""
@@ -154,10 +155,10 @@ class PacedMarkdownStream(MarkdownStream):
         """Render one step of what is buffered, then let a frame be drawn if more waits."""
         text = "".join(self._pending)
         self._pending.clear()
-        fragment = text[:self._sizer.size(typing=self.typing)]
-        if len(fragment) < len(text):
-            self._pending.append(text[len(fragment):])
-        self._backlog = len(fragment) < len(text)
+        fragment, rest = split(text, self._sizer.size(typing=self.typing))
+        if rest:
+            self._pending.append(rest)
+        self._backlog = bool(rest)
         self._last_step = started = time.perf_counter()
         widget = self.markdown_widget
         try:

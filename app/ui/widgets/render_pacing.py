@@ -56,6 +56,8 @@ class StepSizer:
         """Characters rendered per second, averaged over the last measured steps."""
 
     def size(self, *, typing: bool) -> int:
+        """Characters for the next step (a caller takes a little more rather than leave a
+        scrap for a step of its own: see `split`)."""
         if self.rate is None:
             return FIRST_STEP // 4 if typing else FIRST_STEP
         low, high = STEP_RANGE
@@ -65,9 +67,21 @@ class StepSizer:
         """A step rendered `chars` characters in `seconds`."""
         rate = chars / max(seconds, 0.001)
         if chars >= MIN_SAMPLE:
-            self.rate = rate if self.rate is None else (self.rate + rate) / 2
+            # A faster step counts at once: each step pays a fixed cost, so a small one
+            # looks slower than a big one would be, and averaging up from the first
+            # (cold) step took five steps to reach the aim. A slower one counts half.
+            self.rate = rate if self.rate is None or rate > self.rate else (self.rate + rate) / 2
         elif self.rate is not None and rate > self.rate:
             # Fixed costs only make a short step look slower, never faster: a faster one
             # counts. (Else one slow first step, the app busy mounting, left every later
             # step at the smallest size, too small to be measured: 3× slower.)
             self.rate = (self.rate + rate) / 2
+
+
+def split(text: str, size: int) -> tuple[str, str]:
+    """`text` cut after `size` characters into (this step, the rest); a rest under a
+    quarter of the step joins it (its own step would cost a step's fixed cost, and a
+    frame, for little)."""
+    if len(text) - size < size // 4:
+        return text, ""
+    return text[:size], text[size:]
