@@ -28,8 +28,9 @@ def state(conn: sqlite3.Connection) -> str:
         return "new"
     if MIGRATIONS_TABLE not in tables:
         return "foreign"
+    # The table itself, not its (covering) index: a damaged first page is then found here.
     done = {r[0] for r in conn.execute(
-        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (MIGRATION_SET,))}
+        f"SELECT name FROM {MIGRATIONS_TABLE} NOT INDEXED WHERE migration_set = ?", (MIGRATION_SET,))}
     if not done:
         return "foreign"
     if done - set(NAMES):
