@@ -16,7 +16,8 @@ from textual.widgets import Markdown
 from app.ui.widgets.render_pacing import TYPING_INTERVAL, TYPING_MAX_GAP
 from tests.ui.helpers import build_app, idle, until
 
-TYPED = "whatcomesnextafterthis"
+# A fast typist (a key every 40 ms) for longer than the longest gap between steps.
+TYPED = ("whatcomesnextafterthis" * 4)[:int((TYPING_MAX_GAP + 1.0) / 0.04)]
 
 
 def type_key(app, letter: str) -> None:
@@ -27,7 +28,7 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
     app = build_app(sim, db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.composer.text = "!sim:tokens=12000 go"
+        app.composer.text = "!sim:tokens=30000 go"
         app.post_message(events.Key("enter", None))  # (Pilot's press would wait for the whole reply)
         while not (len(app.chat_pane.message_views()) == 2
                    and app.chat_pane.message_views()[-1].query_one(Markdown).source):
@@ -74,7 +75,7 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
     app = build_app(sim, db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.composer.text = "!sim:tokens=12000 go"
+        app.composer.text = "!sim:tokens=30000 go"
         app.post_message(events.Key("enter", None))
         while not app.running_turns:
             await asyncio.sleep(0.005)
@@ -90,7 +91,7 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
         await idle(app, pilot)
         assert app.composer.text == ""
         assert [m.content for m in app.store.messages(app.current_id) if m.role == "user"] == [
-            "!sim:tokens=12000 go", "next"]
+            "!sim:tokens=30000 go", "next"]
         assert [v.status for v in app.chat_pane.message_views()] == ["complete"] * 4
 
 
