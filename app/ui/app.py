@@ -49,7 +49,12 @@ from app.ui.widgets.search_bar import SearchBar
 if TYPE_CHECKING:
     from app.core.runtime import Runtime
 
-PAGE = 40  # messages mounted when a conversation opens; older ones load on scroll
+PAGE = 40  # messages mounted at a time as the user scrolls back
+FIRST_PAGE = 12
+"""Messages mounted when a conversation opens: a screenful and more, so its newest are on
+screen sooner (each message is a few widgets, an image card a dozen: 40 of them took
+~0.4 s in a real terminal); older ones load as the user scrolls up (`PAGE` at a time),
+or at once when these do not fill the pane."""
 
 class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ImageActions, FocusActions,
                  ResponsiveLayout, SearchHits, DraftGuard, OnceNotices, App[None]):
@@ -194,7 +199,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         self.current_id = conversation_id
         self.conversation_list.mark_replied(conversation_id, False)  # seen now
         live = self.running_turn(conversation_id)
-        messages = self.store.messages_page(conversation_id, limit=PAGE)
+        messages = self.store.messages_page(conversation_id, limit=FIRST_PAGE)
         if live is not None and live.wait is None and live.message_id is not None:
             if messages and messages[-1].id == live.message_id and messages[-1].status == "streaming":
                 messages = messages[:-1]  # the live turn shows its own, newer text
@@ -205,7 +210,8 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
             return self.store.messages_page(conversation_id, before_id=before_id, limit=PAGE)
 
         await self.chat_pane.show_conversation(messages, load_older=load_older,
-                                               branches=self.store.branch_marks(messages))
+                                               branches=self.store.branch_marks(messages),
+                                               marks=self.store.branch_marks)
         self.conversation_list.select_conversation(conversation_id)
         await self.reasoning_pane.clear()
         if live is not None and not await self.presenter.attach(live):

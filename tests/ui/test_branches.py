@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from app.simulator import Simulator, faults
-from app.ui.app import KEYS, PALETTE_ONLY
+from app.ui.app import FIRST_PAGE, KEYS, PALETTE_ONLY
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
 from tests.ui.helpers import build_app, idle, type_and_send, until
@@ -182,3 +182,26 @@ def test_readme_footer_and_palette_agree() -> None:
     assert bound <= documented, f"keys missing from README: {bound - documented}"
     for _action, label, _help in PALETTE_ONLY:
         assert label.split()[0].lower() in table.lower()
+
+
+async def test_older_pages_loaded_on_scroll_show_their_branches(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    store = app.store
+    conversation = store.create_conversation("asi1")
+    question = store.add_message(conversation.id, "user", "the first question")
+    store.add_message(conversation.id, "assistant", "one answer")
+    store.add_message(conversation.id, "assistant", "another answer", parent_id=question.id,
+                      session_id="another", activate=True)
+    for n in range(FIRST_PAGE):  # enough newer messages to push it off the first page
+        store.add_message(conversation.id, "user" if n % 2 == 0 else "assistant", f"later {n}")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.open_conversation(conversation.id)
+        assert "another answer" not in _bodies(app)  # not on the first page
+        app.chat_pane.scroll_home(animate=False)
+
+        def marked() -> bool:
+            views = [v for v in app.chat_pane.message_views() if v.content == "another answer"]
+            headers = [h for v in views for h in v.query(".message--header")]
+            return bool(headers) and "2/2" in str(headers[0].render())
+
+        await until(pilot, marked)

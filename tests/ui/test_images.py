@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from app.simulator.images import IMAGE_PNG
+from app.ui.app import FIRST_PAGE
 from app.ui.screens.image_gallery import GalleryItem, ImageGallery
 from app.ui.screens.image_viewer import ImageViewer
 from app.ui.widgets.image_card import ImageCard
@@ -89,14 +90,16 @@ async def test_previews_load_only_when_on_screen(sim, db_path) -> None:
         await app.open_conversation(conversation.id)
         await pilot.pause(0.5)
         previews = list(app.query(ImagePreview))
-        assert len(previews) == 8
+        assert len(previews) == FIRST_PAGE // 2  # the newest messages first
         await until(pilot, lambda: previews[-1].state != "waiting")  # (a card must stay on screen a moment)
         await pilot.pause(0.3)
         shown = [p for p in previews if p.state != "waiting"]
-        assert 0 < len(shown) < 8  # only what is on screen (the bottom) is fetched
+        assert 0 < len(shown) < len(previews)  # only what is on screen (the bottom) is fetched
         assert previews[-1].state != "waiting" and previews[0].state == "waiting"
+        app.chat_pane.scroll_home(animate=False)  # the older ones load, and the oldest is fetched
+        await until(pilot, lambda: len(app.query(ImagePreview)) == 8)
         app.chat_pane.scroll_home(animate=False)
-        await until(pilot, lambda: previews[0].state != "waiting")
+        await until(pilot, lambda: app.query(ImagePreview).first().state != "waiting")
 
 
 async def test_viewer_opens_saves_without_overwriting_and_goes_back(sim, db_path, tmp_path) -> None:

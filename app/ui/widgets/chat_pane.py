@@ -22,6 +22,8 @@ from app.ui.widgets.welcome import Welcome
 
 LoadOlder = Callable[[int], list[Message]]
 """Given the oldest shown message id, the page before it (oldest first; [] when none)."""
+BranchMarks = Callable[[list[Message]], dict[int, tuple[int, int]]]
+"""For messages with siblings among those given, (position, count): shown as `n/m`."""
 
 LOAD_MARGIN = 2
 """Scrolling within this many lines of the top loads the previous page."""
@@ -70,6 +72,7 @@ class ChatPane(VerticalScroll):
         self._clock = clock
         self._activity = activity
         self._load_older: LoadOlder | None = None
+        self._marks: BranchMarks | None = None
         self._loading = False
         self._wait: AgentWaitCard | None = None
 
@@ -91,13 +94,15 @@ class ChatPane(VerticalScroll):
         release_widgets(views)
 
     async def show_conversation(self, messages: list[Message], *, load_older: LoadOlder | None = None,
-                                branches: dict[int, tuple[int, int]] | None = None) -> None:
+                                branches: dict[int, tuple[int, int]] | None = None,
+                                marks: BranchMarks | None = None) -> None:
         """Show `messages` (the newest page, oldest first) scrolled to the end.
 
         Args:
             messages: The messages to show.
             load_older: Called with the oldest shown id when the user reaches the top.
             branches: For messages with siblings, (position, count): shown as `n/m`.
+            marks: The same for the pages loaded later (`load_older`).
         """
         await self._reset()
         branches = branches or {}
@@ -105,6 +110,7 @@ class ChatPane(VerticalScroll):
             await self.mount_all([MessageView(message, branch=branches.get(message.id)) for message in messages])
         self.anchor()  # follow the output from the end
         self._load_older = load_older
+        self._marks = marks
         # A short page may not fill the pane, and then the user cannot scroll up to ask for more.
         self.call_after_refresh(self._check_top)
 
@@ -282,7 +288,9 @@ class ChatPane(VerticalScroll):
         # Keep the old first message where it is on screen.
         offset = first.virtual_region.y - self.scroll_y
         with self.app.batch_update():
-            await self.mount_all([MessageView(message) for message in older], before=first)
+            branches = self._marks(older) if self._marks is not None else {}
+            await self.mount_all([MessageView(message, branch=branches.get(message.id)) for message in older],
+                                 before=first)
         # New heights are known after the next layout. (Awaiting that here would
         # deadlock: the callback is delivered through this widget's own queue.)
         self.call_after_refresh(self._restore_position, first, offset)
