@@ -12,6 +12,10 @@ same visible job (`bare_chat.py`), runs alternating, the simulator in its own pr
 * key echo: while a 20,000-token reply streams, a key every 30-80 ms; each key a letter
   the reply never contains, timed from its write until the output shows it (its echo:
   the letter is nowhere else). p95.
+* images: a conversation with 20 image replies (1024 × 1024 PNGs from the simulator,
+  half-cell previews; `open_images.seed`), opened from the list (ctrl+l, Enter): Enter
+  until its newest message is on screen, and until the previews on screen are drawn;
+  with an empty image cache (fetched over HTTP), then a warm one (asi-chat only).
 
 asi-chat runs with Textual's compiled helpers (textual-speedups) and, alternating, without
 them (`TEXTUAL_SPEEDUPS=0`): the speedups rows compare the two.
@@ -46,6 +50,7 @@ REPLY_TARGETS = {300: 0.35, 3000: 0.6, 20000: 2.5}
 LAUNCH_TARGET = 1.3
 ECHO_TARGET = 40.0
 ECHO_KEYS = 120
+IMAGES_TARGET = 0.3
 
 
 def prompt(tokens: int) -> str:
@@ -133,6 +138,21 @@ def echo_once(program: Program, tmp: Path, base_url: str, rng: random.Random) ->
     return latencies
 
 
+def images_once(tmp: Path, db: Path, base_url: str) -> tuple[float, float]:
+    """(Enter → newest message on screen, Enter → the previews on screen drawn), seconds."""
+    def previews_drawn(rows: list[str]) -> bool:  # half-cell pictures: rows of "▀"
+        return sum(1 for line in rows if line.count("▀") >= 10) >= 8
+
+    with APP.start(tmp, base_url, db) as term:
+        term.wait_for(APP_PLACEHOLDER, timeout=30)
+        time.sleep(0.5)
+        term.send("\x0c")  # ctrl+l: the list (the image conversation is the newest)
+        time.sleep(0.3)
+        sent = term.send("\r")
+        shown = term.wait_for("Here is picture 19", since=sent, timeout=30) - sent
+        return shown, term.wait_for(previews_drawn, since=sent, timeout=30) - sent
+
+
 def alternate(programs: list[Program], repeat: int, measure, *, once: tuple[Program, ...] = ()
               ) -> dict[str, list[float]]:
     """`measure(program)` for each program in turn, `repeat` rounds after a warm-up round;
@@ -184,6 +204,28 @@ def run(quick: bool) -> list[dict]:
                 f"{max(keys[APP.name]):.0f} ms; bare Textual app p95 {bare:.0f} ms")
         print(f"  key echo p95: {app:.0f} ms ({note})", file=sys.stderr, flush=True)
         rows.append(row(BENCH, "key echo while 20,000 tokens stream, p95", app, "ms", ECHO_TARGET, note=note))
+        rows += images(repeat, sim.base_url)
+    return rows
+
+
+def images(repeat: int, base_url: str) -> list[dict]:
+    import open_images
+
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as name:  # a fresh home: an empty image cache
+            home = Path(name)
+            db = common.fresh_db(home)
+            open_images.seed(db, base_url.removesuffix("/v1"))
+            for cache in ("cold", "warm"):
+                runs[cache].append(images_once(home, db, base_url))
+    rows = []
+    for cache, label in (("cold", "image cache empty"), ("warm", "image cache warm")):
+        shown, drawn = median([r[0] for r in runs[cache]]), median([r[1] for r in runs[cache]])
+        note = f"previews on screen drawn {drawn:.2f} s; " + spread([r[0] for r in runs[cache]])
+        print(f"  20 images, {label}: {shown:.3f} s ({note})", file=sys.stderr, flush=True)
+        rows.append(row(BENCH, f"open 20-image conversation → newest message, {label}", shown, "s",
+                        IMAGES_TARGET, note=note))
     return rows
 
 
