@@ -59,7 +59,7 @@ def run(quick: bool) -> list[dict]:
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"wait {index + 1} did not start: {app.tail()!r}")
                     time.sleep(0.1)
-            app.wait_for("waiting for agent", since=time.monotonic() - 1)
+            app.wait_for("waiting for", since=time.monotonic() - 1)  # "… agent" or "… <its name>"
             results = []
             time.sleep(1.0)
             # First with the last conversation still open (its wait card on screen), then
