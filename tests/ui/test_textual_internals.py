@@ -171,3 +171,78 @@ def test_markdown_internals_the_chat_fork_uses() -> None:
         assert hasattr(document, name), name
     append = inspect.getsource(Markdown.append)
     assert "_last_parsed_line" in append and "_update_from_block" in append  # what the fork mirrors
+
+
+# -- _Compositor._get_renders (main_screen.py) ----------------------------------------------
+
+class Crowded(App[None]):
+    """Side-by-side panes, a scrolled column (children cut by their clip) and a layer over both."""
+
+    CSS = """
+    Screen { layers: base above; }
+    #left, #right { width: 12; }
+    #middle { width: 1fr; height: 100%; }
+    #middle Static { height: 3; border: solid red; }
+    #over { layer: above; offset: 10 4; width: 20; height: 3; background: blue 50%; }
+    """
+
+    def get_default_screen(self):
+        return MainScreen(id="_default")
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, VerticalScroll
+
+        with Horizontal():
+            yield Static("left\n" * 20, id="left")
+            with VerticalScroll(id="middle"):
+                for n in range(8):
+                    yield Static(f"row {n}", id=f"row{n}")
+            yield Static("right\n" * 20, id="right")
+        yield Static("over the panes", id="over")
+
+
+async def test_partial_updates_draw_what_textual_draws_rendering_only_what_they_cross() -> None:
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    assert params(Compositor._get_renders) == ["self", "crop"]
+    assert "render_lines" in inspect.getsource(Compositor._get_renders)
+    app = Crowded()
+    async with app.run_test(size=(60, 14)) as pilot:
+        app.query_one("#middle").scroll_to(y=2, animate=False)  # the top row is cut by its clip
+        await pilot.pause()
+        compositor = app.screen._compositor
+        assert type(compositor) is _Compositor
+        rendered: list[int] = []
+        real = Widget.render_lines
+
+        def counted(widget, crop):
+            rendered.append(crop.height)
+            return real(widget, crop)
+
+        regions = [app.query_one(f"#row{n}").region for n in (0, 1, 3)] + [
+            app.query_one("#over").region, Region(5, 6, 30, 2), Region(20, 5, 1, 1)]
+        for region in regions:
+            for n in range(8):  # something new in every line, as after an update
+                app.query_one(f"#row{n}").update(f"row {n} at {region}")
+            app.query_one("#over").update(f"over {region}")
+            await pilot.pause()
+            updates = []
+            for cls in (_Compositor, Compositor):  # ours, then Textual's own
+                compositor.__class__ = cls
+                for widget in compositor.visible_widgets:
+                    widget._styles_cache.set_dirty(widget.size.region)
+                compositor._dirty_regions.add(region)
+                rendered.clear()
+                Widget.render_lines = counted
+                try:
+                    update = compositor.render_partial_update()
+                finally:
+                    Widget.render_lines = real
+                    compositor.__class__ = _Compositor
+                updates.append((update.render_segments(app.console), sum(rendered)))
+            (ours, our_lines), (textuals, textual_lines) = updates
+            assert ours == textuals, region
+            # Only the rows of the update, of the widgets it crosses: 5 or so, not the 14
+            # rows of every widget beside it.
+            assert our_lines <= region.height * 6 < textual_lines, region

@@ -11,8 +11,9 @@ from typing import ClassVar
 from textual._compositor import Compositor, ReflowResult
 from textual import events
 from textual._styles_cache import StylesCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -31,6 +32,27 @@ class _Compositor(Compositor):
         # 90 ms instead of 34 ms per layout with a 20,000-token reply on screen.
         self._full_map_invalidated = False
         return result
+
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        # Textual renders, for a partial update, every widget whose *clip* (its container)
+        # overlaps the updated area, each over its whole visible height: a wait card's
+        # one-line clock tick rendered ~250 lines of 17 widgets (the panes beside it, the
+        # composer below, every ancestor), ~4 ms a second. Only the rows of the update are
+        # written to the terminal (`ChopsUpdate` draws `spans` within `crop`), so render
+        # only the widgets whose visible part meets `crop`, over its rows.
+        if crop is None or crop == self.size.region:
+            yield from super()._get_renders(crop)
+            return
+        rows = Region(0, crop.y, self.size.width, crop.height)
+        overlaps, intersection = crop.overlaps, Region.intersection
+        for widget, (region, clip) in self.visible_widgets.items():
+            visible = intersection(region, clip)
+            if not overlaps(visible):
+                continue
+            shown = intersection(visible, rows)
+            if shown.area:
+                yield region, intersection(clip, rows), widget.render_lines(
+                    Region(shown.x - region.x, shown.y - region.y, shown.width, shown.height))
 
 
 class MainScreen(Screen):
