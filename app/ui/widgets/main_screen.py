@@ -37,7 +37,7 @@ class _Compositor(Compositor):
         # Textual renders, for a partial update, every widget whose *clip* (its container)
         # overlaps the updated area, each over its whole visible height: a wait card's
         # one-line clock tick rendered ~250 lines of 17 widgets (the panes beside it, the
-        # composer below, every ancestor), ~4 ms a second. Only the rows of the update are
+        # composer below, every ancestor): a third of what a tick cost. Only the rows drawn are
         # written to the terminal (`ChopsUpdate` draws `spans` within `crop`), so render
         # only the widgets whose visible part meets `crop`, over its rows.
         if crop is None or crop == self.size.region:
