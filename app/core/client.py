@@ -32,7 +32,6 @@ from app.core.errors import (
 )
 from app.core.events import Completion, Finish, Retrying, StreamError, StreamEvent
 from app.core.models import CATALOGUE
-from app.core.net_backend import use_asyncio_streams
 from app.core.protocol import StreamParser, parse_completion
 from app.core.request import TurnRequest
 from app.core.sanitize import clean, redact
@@ -72,7 +71,6 @@ class AsiOneClient:
                 "Accept": "text/event-stream, application/json",
             },
         )
-        use_asyncio_streams(self._http)  # a poll's CPU was mostly anyio's (see net_backend)
 
     async def aclose(self) -> None:
         """Close the shared connection pool."""
