@@ -9,6 +9,7 @@ pyproject.toml.
 from __future__ import annotations
 
 import inspect
+import re
 
 from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
@@ -246,3 +247,22 @@ async def test_partial_updates_draw_what_textual_draws_rendering_only_what_they_
             # Only the rows of the update, of the widgets it crosses: 5 or so, not the 14
             # rows of every widget beside it.
             assert our_lines <= region.height * 6 < textual_lines, region
+
+
+# -- LinuxDriver.run_input_thread (quiet_input.py; its behaviour: test_quiet_input.py) ------
+
+def test_the_input_loop_the_quiet_driver_mirrors_is_textuals() -> None:
+    from textual._parser import Parser
+    from textual.drivers.linux_driver import LinuxDriver
+
+    source = inspect.getsource(LinuxDriver.run_input_thread)
+    for line in ("selector.select(0.1)", "loop_last(selector_events)", "read(fileno, 1024 * 4)",
+                 "feed(unicode_data)", "tick()", "self.process_message(event)", "while not self.exit_event.is_set()",
+                 "selector.unregister(self.fileno)", "final=True", 'feed("")', "except (EOFError, ParseError)"):
+        assert line in source, line
+    assert sorted(set(re.findall(r"self\.\w+", source))) == [  # all the loop uses of the driver
+        "self._debug", "self.exit_event", "self.fileno", "self.process_message"]
+    assert "self.exit_event.set()" in inspect.getsource(LinuxDriver.disable_input)
+    assert "self.exit_event = Event()" in inspect.getsource(LinuxDriver.__init__)
+    assert "_timeout_time" in inspect.getsource(Parser.tick) and "_timeout_time" in inspect.getsource(Parser.__init__)
+    assert params(LinuxDriver.__init__) == ["self", "app", "debug", "mouse", "size"]
