@@ -45,7 +45,9 @@ def run(quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as name, SimulatorProcess() as sim:
         tmp = Path(name)
         db = common.fresh_db(tmp)
-        argv = app_argv(db, sim.base_url, "--poll-interval", "5")
+        # 24 polls (the default) of 5 s ran out two minutes in, in the middle of the 60-s
+        # case without a card: ten "Agent still busy" notices, then no polls at all.
+        argv = app_argv(db, sim.base_url, "--poll-interval", "5", "--poll-attempts", "1000")
         with PtyApp(argv, child_env(tmp, ASI_ONE_API_KEY=common.KEY)) as app:
             app.wait_for("Message ASI:One", timeout=20)
             for index in range(WAITS):
@@ -59,7 +61,7 @@ def run(quick: bool) -> list[dict]:
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"wait {index + 1} did not start: {app.tail()!r}")
                     time.sleep(0.1)
-            app.wait_for("waiting for agent", since=time.monotonic() - 1)
+            app.wait_for("waiting for", since=time.monotonic() - 1)  # "… agent" or "… <its name>"
             results = []
             time.sleep(1.0)
             # First with the last conversation still open (its wait card on screen), then

@@ -32,6 +32,7 @@ from app.ui.keys import KEYS, PALETTE_ONLY, PRIORITY  # noqa: F401 - KEYS and PA
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
+from app.ui.quiet_input import QuietInput
 from app.ui.resources import style_files
 from app.ui.branch_actions import BranchActions
 from app.ui.search_hits import SearchHits
@@ -57,7 +58,7 @@ screen sooner (each message is a few widgets, an image card a dozen: 40 of them 
 or at once when these do not fill the pane."""
 
 class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, ImageActions, FocusActions,
-                 ResponsiveLayout, SearchHits, DraftGuard, OnceNotices, App[None]):
+                 ResponsiveLayout, SearchHits, DraftGuard, OnceNotices, QuietInput, App[None]):
     """asi-chat: chat with ASI:One's agentic models, wait for agents, keep everything."""
 
     TITLE = "asi-chat"

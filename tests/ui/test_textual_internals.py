@@ -9,6 +9,7 @@ pyproject.toml.
 from __future__ import annotations
 
 import inspect
+import re
 
 from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
@@ -171,3 +172,110 @@ def test_markdown_internals_the_chat_fork_uses() -> None:
         assert hasattr(document, name), name
     append = inspect.getsource(Markdown.append)
     assert "_last_parsed_line" in append and "_update_from_block" in append  # what the fork mirrors
+
+
+# -- _Compositor._get_renders (main_screen.py) ----------------------------------------------
+
+class Crowded(App[None]):
+    """Side-by-side panes, a scrolled column (children cut by their clip) and a layer over both."""
+
+    CSS = """
+    Screen { layers: base above; }
+    #left, #right { width: 12; }
+    #middle { width: 1fr; height: 100%; }
+    #middle Static { height: 3; border: solid red; }
+    #over { layer: above; offset: 10 4; width: 20; height: 3; background: blue 50%; }
+    """
+
+    def get_default_screen(self):
+        return MainScreen(id="_default")
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, VerticalScroll
+
+        with Horizontal():
+            yield Static("left\n" * 20, id="left")
+            with VerticalScroll(id="middle"):
+                for n in range(8):
+                    yield Static(f"row {n}", id=f"row{n}")
+            yield Static("right\n" * 20, id="right")
+        yield Static("over the panes", id="over")
+
+
+def painted(output: str, size: tuple[int, int] = (60, 14)) -> dict:
+    """What `output` paints on a blank terminal: the cells written, with their attributes."""
+    import pyte
+
+    screen = pyte.Screen(*size)
+    pyte.Stream(screen).feed(output)
+    blank = screen.default_char
+    return {(y, x): cell for y, line in screen.buffer.items() for x, cell in line.items() if cell != blank}
+
+
+async def test_partial_updates_draw_what_textual_draws_rendering_only_what_they_cross() -> None:
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    assert params(Compositor._get_renders) == ["self", "crop"]
+    assert "render_lines" in inspect.getsource(Compositor._get_renders)
+    app = Crowded()
+    async with app.run_test(size=(60, 14)) as pilot:
+        app.query_one("#middle").scroll_to(y=2, animate=False)  # the top row is cut by its clip
+        await pilot.pause()
+        compositor = app.screen._compositor
+        assert type(compositor) is _Compositor
+        rendered: list[int] = []
+        real = Widget.render_lines
+
+        def counted(widget, crop):
+            rendered.append(crop.height)
+            return real(widget, crop)
+
+        inner = app.query_one("#row3").content_region  # what a one-line update marks dirty
+        regions = [app.query_one(f"#row{n}").region for n in (0, 1, 3)] + [
+            app.query_one("#over").region, Region(5, 6, 30, 2), Region(20, 5, 1, 1), inner, inner.shrink((0, 2, 0, 2))]
+        for region in regions:
+            for n in range(8):  # something new in every line, as after an update
+                app.query_one(f"#row{n}").update(f"row {n} at {region}")
+            app.query_one("#over").update(f"over {region}")
+            await pilot.pause()
+            updates = []
+            for cls in (_Compositor, Compositor):  # ours, then Textual's own
+                compositor.__class__ = cls
+                for widget in compositor.visible_widgets:
+                    widget._styles_cache.set_dirty(widget.size.region)
+                compositor._dirty_regions.add(region)
+                rendered.clear()
+                Widget.render_lines = counted
+                try:
+                    update = compositor.render_partial_update()
+                finally:
+                    Widget.render_lines = real
+                    compositor.__class__ = _Compositor
+                updates.append((painted(update.render_segments(app.console)), sum(rendered)))
+            (ours, our_lines), (textuals, textual_lines) = updates
+            assert ours == textuals, region  # the same cells, in the same colours
+            # Only the rows of the update, of the widgets it crosses: 5 or so, not the 14
+            # rows of every widget beside it; one widget's, when it covers the update.
+            assert our_lines <= region.height * 6 < textual_lines, region
+            if region in (inner, inner.shrink((0, 2, 0, 2))):
+                assert our_lines == region.height, region
+
+
+# -- LinuxDriver.run_input_thread (quiet_input.py; its behaviour: test_quiet_input.py) ------
+
+def test_the_input_loop_the_quiet_driver_mirrors_is_textuals() -> None:
+    from textual._parser import Parser
+    from textual.drivers.linux_driver import LinuxDriver
+
+    source = inspect.getsource(LinuxDriver.run_input_thread)
+    for line in ("selector.select(0.1)", "loop_last(selector_events)", "read(fileno, 1024 * 4)",
+                 "feed(unicode_data)", "tick()", "self.process_message(event)", "while not self.exit_event.is_set()",
+                 "selector.unregister(self.fileno)", "final=True", 'feed("")', "except (EOFError, ParseError)"):
+        assert line in source, line
+    assert sorted(set(re.findall(r"self\.\w+", source))) == [  # all the loop uses of the driver
+        "self._debug", "self.exit_event", "self.fileno", "self.process_message"]
+    assert "self.exit_event.set()" in inspect.getsource(LinuxDriver.disable_input)
+    assert "self.exit_event = Event()" in inspect.getsource(LinuxDriver.__init__)
+    assert "_timeout_time" in inspect.getsource(Parser.tick) and "_timeout_time" in inspect.getsource(Parser.__init__)
+    assert params(LinuxDriver.__init__) == ["self", "app", "debug", "mouse", "size"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
@@ -24,14 +25,15 @@ def format_elapsed(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def _replace_line(static: Static, text: Text) -> None:
+def _replace_line(static: Static, text: Content) -> None:
     """Show `text` in `static`, re-laying out the screen only if its length changed.
 
     The spinner ticks once a second: a layout of the whole screen per tick was most
     of the CPU an idle wait used. Same length means same height, so a repaint suffices.
+    (`Content`, not a rich `Text`: Static would convert a `Text` on every tick.)
     """
     old = static.content
-    same = isinstance(old, Text) and old.cell_len == text.cell_len
+    same = isinstance(old, Content) and old.cell_length == text.cell_length
     static.update(text, layout=not same)
 
 
@@ -68,6 +70,7 @@ class AgentWaitCard(Widget):
         self.agent = agent
         self._clock = clock
         self._timer: Timer | None = None
+        self._status = self._progress = Static()  # (the two lines that change: made in compose)
 
     @property
     def _live(self) -> bool:
@@ -75,9 +78,11 @@ class AgentWaitCard(Widget):
         return self.is_mounted and self.is_attached
 
     def compose(self) -> ComposeResult:
-        yield Static(self._status_line(), classes="wait-card--status")
+        self._status = Static(self._status_line(), classes="wait-card--status")
+        self._progress = Static(self._progress_line(), classes="wait-card--progress")
+        yield self._status
         yield Static(Text(self.acknowledgement), classes="wait-card--ack")
-        yield Static(self._progress_line(), classes="wait-card--progress")
+        yield self._progress
         yield Static(Text("esc cancel"), classes="wait-card--hint")
 
     def on_mount(self) -> None:
@@ -104,31 +109,28 @@ class AgentWaitCard(Widget):
         """Seconds since the wait started."""
         return self._clock() - self.started_at
 
-    def _status_line(self) -> Text:
+    def _status_line(self) -> Content:
         elapsed = self.elapsed
         frame = SPINNER[int(elapsed / TICK) % len(SPINNER)]
-        if self.agent:
-            return Text.assemble((frame, "bold"), " waiting for ", (self.agent, "bold"),
-                                 f" · poll {self.attempt}/{self.attempts} · ", format_elapsed(elapsed))
-        return Text.assemble((frame, "bold"), " waiting for agent · ", format_elapsed(elapsed))
+        if self.agent:  # (the agent's name is literal text: Content parses no markup in it)
+            return Content.assemble((frame, "bold"), " waiting for ", (self.agent, "bold"),
+                                    f" · poll {self.attempt}/{self.attempts} · ", format_elapsed(elapsed))
+        return Content.assemble((frame, "bold"), " waiting for agent · ", format_elapsed(elapsed))
 
-    def _progress_line(self) -> Text:
-        line = Text(f"poll {self.attempt} of {self.attempts}")
-        if self.last_error:
-            line.append(" · last error: ")
-            line.append(self.last_error)
-        return line
+    def _progress_line(self) -> Content:
+        line = f"poll {self.attempt} of {self.attempts}"
+        return Content(f"{line} · last error: {self.last_error}" if self.last_error else line)
 
     def _tick(self) -> None:
         if self._live:
-            _replace_line(self.query_one(".wait-card--status", Static), self._status_line())
+            _replace_line(self._status, self._status_line())
 
     def update_progress(self, attempt: int, attempts: int, last_error: str | None = None) -> None:
         """Show a new poll count and the last poll error (None clears it)."""
         self.attempt, self.attempts, self.last_error = attempt, attempts, last_error
         self.set_class(bool(last_error), "-error")
         if self._live:
-            _replace_line(self.query_one(".wait-card--progress", Static), self._progress_line())
+            _replace_line(self._progress, self._progress_line())
             if self.agent:  # its status line shows the poll count too
                 self._tick()
 

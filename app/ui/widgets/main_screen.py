@@ -11,8 +11,9 @@ from typing import ClassVar
 from textual._compositor import Compositor, ReflowResult
 from textual import events
 from textual._styles_cache import StylesCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -31,6 +32,31 @@ class _Compositor(Compositor):
         # 90 ms instead of 34 ms per layout with a 20,000-token reply on screen.
         self._full_map_invalidated = False
         return result
+
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        # Textual renders, for a partial update, every widget whose *clip* (its container)
+        # overlaps the updated area, each over its whole visible height: a wait card's
+        # one-line clock tick rendered ~250 lines of 17 widgets (the panes beside it, the
+        # composer, every ancestor). Only the rows drawn are written to the terminal
+        # (`ChopsUpdate` draws `spans`, within `crop`), and in each cut of a row the front
+        # widget's strip wins (`_render_chops`): so render only the widgets whose visible
+        # part meets `crop`, over its rows, front to back, and none behind one that covers
+        # all of `crop` (the tick: the one line that changed, and nothing else).
+        if crop is None or crop == self.size.region:
+            yield from super()._get_renders(crop)
+            return
+        rows = Region(0, crop.y, self.size.width, crop.height)
+        overlaps, intersection, contains = crop.overlaps, Region.intersection, Region.contains_region
+        for widget, (region, clip) in self.visible_widgets.items():  # (front to back)
+            visible = intersection(region, clip)
+            if not overlaps(visible):
+                continue
+            shown = intersection(visible, rows)
+            if shown.area:
+                yield region, intersection(clip, rows), widget.render_lines(
+                    Region(shown.x - region.x, shown.y - region.y, shown.width, shown.height))
+            if contains(visible, crop):
+                return
 
 
 class MainScreen(Screen):
