@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
-from urllib.request import getproxies
 
 import httpx
 
@@ -32,7 +31,6 @@ from app.core.errors import (
     UnknownModel,
 )
 from app.core.events import Completion, Finish, Retrying, StreamError, StreamEvent
-from app.core.kept_alive import KeptAlivePoster
 from app.core.models import CATALOGUE
 from app.core.protocol import StreamParser, parse_completion
 from app.core.request import TurnRequest
@@ -73,15 +71,9 @@ class AsiOneClient:
                 "Accept": "text/event-stream, application/json",
             },
         )
-        #: Whole (non-streamed) replies, the agent polls, skip httpx (see kept_alive).
-        self._poster = _poster(self.base_url, {"Authorization": f"Bearer {api_key}",
-                                               "Accept": "text/event-stream, application/json"},
-                               connect_timeout, read_timeout)
 
     async def aclose(self) -> None:
         """Close the shared connection pool."""
-        if self._poster is not None:
-            await self._poster.aclose()
         await self._http.aclose()
 
     async def __aenter__(self) -> "AsiOneClient":
@@ -103,10 +95,7 @@ class AsiOneClient:
         attempt = 0
         while True:
             try:
-                if self._poster is not None and not stream:
-                    response, body = None, await self._post(payload, headers)
-                else:
-                    response = await self._send(payload, headers)
+                response = await self._send(payload, headers)
             except ApiError as err:
                 delay = self._retry_delay(err, attempt)
                 if delay is None:
@@ -118,10 +107,6 @@ class AsiOneClient:
                 yield Retrying(attempt, self.max_retries, delay, err.message)
                 await asyncio.sleep(delay)
                 continue
-            if response is None:
-                for event in parse_completion(body):
-                    yield self._checked(event)
-                return
             try:
                 async for event in self._read(response, stream):
                     yield event
@@ -142,8 +127,18 @@ class AsiOneClient:
         request = self._http.build_request("POST", "/chat/completions", json=payload, headers=headers)
         try:
             response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+                raise ConnectionFailed(f"Could not connect to {self.base_url} (timed out).") from None
+            raise RequestTimedOut(
+                f"No reply from {self.base_url} within {self.read_timeout:g} s."
+            ) from None
+        except httpx.ConnectError as exc:
+            raise ConnectionFailed(f"Could not connect to {self.base_url} ({self._reason(exc)}).") from None
         except httpx.HTTPError as exc:
-            raise self._unreached(exc) from None
+            raise ConnectionFailed(
+                f"The connection to {self.base_url} failed before a reply ({self._reason(exc)})."
+            ) from None
         if response.status_code == 200:
             return response
         try:
@@ -153,28 +148,6 @@ class AsiOneClient:
         finally:
             await response.aclose()
         raise self._status_error(response, body, payload.get("model"))
-
-    async def _post(self, payload: dict[str, Any], headers: dict[str, str]) -> bytes:
-        """A whole reply's body through the kept-alive poster (as `_send` fails, it fails)."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-        try:
-            reply = await self._poster.post("/chat/completions", body, headers)
-        except httpx.HTTPError as exc:
-            raise self._unreached(exc) from None
-        if reply.status == 200:
-            return reply.body
-        raise self._status_error(httpx.Response(reply.status, headers=reply.headers), reply.body,
-                                 payload.get("model"))
-
-    def _unreached(self, exc: httpx.HTTPError) -> ApiError:
-        """The error for a request that got no reply."""
-        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return ConnectionFailed(f"Could not connect to {self.base_url} (timed out).")
-        if isinstance(exc, httpx.TimeoutException):
-            return RequestTimedOut(f"No reply from {self.base_url} within {self.read_timeout:g} s.")
-        if isinstance(exc, httpx.ConnectError):
-            return ConnectionFailed(f"Could not connect to {self.base_url} ({self._reason(exc)}).")
-        return ConnectionFailed(f"The connection to {self.base_url} failed before a reply ({self._reason(exc)}).")
 
     async def _read(self, response: httpx.Response, stream: bool) -> AsyncIterator[StreamEvent]:
         content_type = response.headers.get("content-type", "")
@@ -247,18 +220,6 @@ class AsiOneClient:
             return max(0.0, retry_after)
         base = min(self.backoff_max, self.backoff_base * (2**attempt))
         return base * random.uniform(0.5, 1.5)
-
-
-def _poster(base_url: str, headers: dict[str, str], connect_timeout: float,
-            read_timeout: float) -> KeptAlivePoster | None:
-    """The poster for whole replies; None (httpx does all) behind a proxy, or for a URL it
-    cannot take."""
-    if {"http", "https", "all"} & set(getproxies()):  # the proxy settings httpx follows
-        return None
-    try:
-        return KeptAlivePoster(base_url, headers, connect_timeout=connect_timeout, read_timeout=read_timeout)
-    except ValueError:
-        return None
 
 
 def _reason(exc: Exception, secret: str | None = None) -> str:
