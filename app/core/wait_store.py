@@ -28,11 +28,13 @@ class WaitStore:
                          now, next_poll_at, deadline, None, None, None, None)
 
     def update_wait(self, wait_id: int, *, attempts_made: int | None = None, next_poll_at: float | None = None,
-                    last_error: str | None = None, attempts_total: int | None = None) -> None:
-        """Record polling progress on a wait (None leaves a field as it is)."""
+                    last_error: str | None | object = ..., attempts_total: int | None = None) -> None:
+        """Record polling progress on a wait (None leaves a field as it is; for `last_error`,
+        None clears it, after a poll that went through, and leaving it out keeps it)."""
         changes = {k: v for k, v in (("attempts_made", attempts_made), ("next_poll_at", next_poll_at),
-                                     ("last_error", last_error), ("attempts_total", attempts_total))
-                   if v is not None}
+                                     ("attempts_total", attempts_total)) if v is not None}
+        if last_error is not ...:
+            changes["last_error"] = last_error
         if changes:
             with self._write() as conn:
                 conn.execute(f"UPDATE agent_waits SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",

@@ -258,6 +258,10 @@ def test_wait_lifecycle(store: Store):
     got = store.get_wait(w.id)
     assert (got.attempts_made, got.attempts_total, got.last_error, got.next_poll_at) == (3, 20, "timeout", 123.0)
     assert store.pending_waits() == store.pending_waits(cid) == [got]
+    store.update_wait(w.id, attempts_made=4)  # progress alone keeps the last error
+    assert store.get_wait(w.id).last_error == "timeout"
+    store.update_wait(w.id, attempts_made=5, last_error=None)  # a poll went through: the error is old news
+    assert (store.get_wait(w.id).attempts_made, store.get_wait(w.id).last_error) == (5, None)
     store.clear_wait(w.id)
     assert store.get_wait(w.id) is None and store.pending_waits() == []
 
