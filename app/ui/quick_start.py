@@ -60,9 +60,7 @@ class QuickStart:
             # Sending before then builds the runtime on the spot (`_ensure_runtime`).
             self.set_timer(RUNTIME_DELAY, self._start_runtime_imports)
             return
-        self._refresh_models()
-        if self.resume_waits:
-            self._resume_pending_waits()
+        self._start_background()
 
     def _refresh_models(self) -> None:
         """Ask the server for its model list in the background (at most daily; silent)."""
@@ -75,6 +73,8 @@ class QuickStart:
     def _start_runtime_imports(self) -> None:
         if self.runtime is None and self._runtime_factory is not None:
             self.run_worker(self._build_runtime, thread=True, name="runtime", exit_on_error=False)
+        else:
+            self._start_background()  # built on the spot already (a message sent at once)
 
     def _build_runtime(self) -> None:
         """(In a thread.) Import and build the runtime: httpx, its TLS context (~40 ms),
@@ -92,14 +92,21 @@ class QuickStart:
         self.call_from_thread(self._runtime_ready, factory, built)
 
     def _runtime_ready(self, factory: object, built: Runtime | AsiChatError) -> None:
-        if self._runtime_factory is not factory:
-            return  # built on the spot meanwhile (a message sent at once)
-        self._runtime_factory = None
-        self._install_runtime(built)
-        if self.runtime is not None:
-            self._refresh_models()
-            if self.resume_waits:
-                self._resume_pending_waits()
+        if self._runtime_factory is factory:  # (else built on the spot meanwhile)
+            self._runtime_factory = None
+            self._install_runtime(built)
+        self._start_background()
+
+    _background_started = False
+
+    def _start_background(self) -> None:
+        """Once there is a runtime: refresh the model list, resume the waits left pending."""
+        if self.runtime is None or self._background_started:
+            return
+        self._background_started = True
+        self._refresh_models()
+        if self.resume_waits:
+            self._resume_pending_waits()
 
     def _ensure_runtime(self) -> Runtime | None:
         """The runtime, built now if it was left to `runtime_factory` and not built yet."""

@@ -50,6 +50,7 @@ async def test_a_message_sent_at_once_builds_the_runtime_on_the_spot(sim, db_pat
         assert [v.role for v in views] == ["user", "assistant"] and views[-1].status == "complete"
         await pilot.pause(0.3)  # the delayed build finds the runtime there: nothing is built twice
         assert built_in == [threading.main_thread().name]
+        await until(pilot, lambda: any(path.endswith("/models") for path in sim.gets))  # still asked for
 
 
 async def test_without_a_key_the_app_says_so_and_keeps_the_text(sim, db_path) -> None:
