@@ -16,6 +16,8 @@ from app.core.records import MessageStatus
 from app.core.turn import Turn
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+
     from app.ui.widgets.chat_pane import ChatPane
     from app.ui.widgets.conversation_list import ConversationList
     from app.ui.widgets.message_view import MessageView
@@ -88,21 +90,23 @@ class TurnPresenter:
         now; `view` is a reply view already added for it (a turn just sent). Events the state
         already includes are skipped when they come. False when the turn is over and no
         longer followed: then the store has all of it, and that is what to show."""
+        pane, made = self.panes.chat, False
+        if view is None and turn.wait is None and (turn.running or turn in self._shown):
+            view, made = await pane.add_reply(turn.model), True  # (the state is read after this)
         if not turn.running and turn not in self._shown:
-            if view is None or turn.ack_id is not None:
+            if view is None or made or turn.ack_id is not None:
                 return False
             await self._draw_over(turn, view)  # sent, and over before it could be drawn
             return True
-        pane, shown = self.panes.chat, self._shown.setdefault(turn, _Shown())
+        # Nothing awaits from here until the state is handed to the widgets: what came up to
+        # `synced` is drawn from it, what comes later (even the turn's end) through consume.
+        shown = self._shown.setdefault(turn, _Shown())
         shown.attached, shown.synced = True, turn.seq
-        reasoning = turn.reasoning  # the state as of `synced`: later events come through consume
-        tool_calls = list(turn.tool_calls.values())
         if turn.wait is not None:
             shown.view = None
             if view is not None:  # it was the acknowledgement, by now
-                view.append_reasoning(reasoning)
-                await self.panes.reasoning.start_live()
-                self.panes.reasoning.append(reasoning)
+                view.append_reasoning(turn.reasoning)
+                await self._hand_over(turn)
                 await view.finish(MessageStatus.AWAITING_AGENT, content=turn.wait.acknowledgement,
                                   message_id=turn.ack_id)
                 shown.ack_view = view
@@ -117,22 +121,27 @@ class TurnPresenter:
                                      started_at=wait.started_at, last_error=wait.last_error,
                                      agent=turn.agent_label)
             return True
-        shown.view = view if view is not None else await pane.add_reply(turn.model)
-        shown.view.append_reasoning(reasoning)
-        shown.view.append(turn.content)
-        await self.panes.reasoning.start_live()
-        self.panes.reasoning.append(reasoning)
-        for call in tool_calls:
-            self.panes.reasoning.show_tool_call(call.id, call.name, call.args, call.result)
+        shown.view = view
+        view.append_reasoning(turn.reasoning)
+        view.append(turn.content)
+        await self._hand_over(turn)
         return True
+
+    def _hand_over(self, turn: Turn) -> "AwaitComplete":
+        """Start the reasoning pane's live view with what the turn has so far (reasoning, tool
+        calls), handed over at once: whatever comes later, even the turn's end and the pane's
+        `end_live`, comes after it, however long the pane takes to clear."""
+        reasoning = self.panes.reasoning
+        live = reasoning.start_live()
+        reasoning.append(turn.reasoning)
+        for call in turn.tool_calls.values():
+            reasoning.show_tool_call(call.id, call.name, call.args, call.result)
+        return live
 
     async def _draw_over(self, turn: Turn, view: "MessageView") -> None:
         view.append_reasoning(turn.reasoning)
         view.append(turn.content)
-        await self.panes.reasoning.start_live()
-        self.panes.reasoning.append(turn.reasoning)
-        for call in turn.tool_calls.values():
-            self.panes.reasoning.show_tool_call(call.id, call.name, call.args, call.result)
+        await self._hand_over(turn)
         status = turn.status if turn.status != MessageStatus.STREAMING else MessageStatus.ERROR
         await view.finish(status, message_id=turn.message_id, content=turn.content,
                           error=str(turn.error) if turn.error else None)
