@@ -18,7 +18,6 @@ from app.core.config import Settings, save_setting
 from app.core.conversations import Conversations
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
-from app.core.links import is_safe_url
 from app.core.store import Store, title_from_text
 from app.core.turn import Turn
 from app.ui.agent_actions import AgentActions
@@ -29,7 +28,7 @@ from app.ui.layout import ResponsiveLayout
 from app.ui.focus_actions import FocusActions
 from app.ui.image_actions import ImageActions
 from app.ui.keys import KEYS, PALETTE_ONLY, PRIORITY  # noqa: F401 - KEYS and PALETTE_ONLY are this module's API too
-from app.ui.links import copy_link, copy_text, open_link
+from app.ui.links import copy_text, open_link
 from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
 from app.ui.quiet_input import QuietInput
@@ -41,7 +40,6 @@ from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter
 from app.ui.widgets.conversation_list import ConversationList
-from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.main_screen import GcTuning
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
@@ -309,35 +307,6 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
             await self.runtime.chat.stop_wait(turn.conversation_id)  # the presenter shows it stopped
         else:
             await self.runtime.chat.cancel(turn.conversation_id)
-
-    def _latest_image(self) -> str | None:
-        if self.current_id is None:
-            return None
-        image = self.store.latest_image(self.current_id)
-        url = image.url if image else self.chat_pane.latest_image_url()
-        return url if url and is_safe_url(url) else None  # an inline (data:) image has no link
-
-    def action_copy_image(self) -> None:
-        url = self._latest_image()
-        if url is None:
-            self.notify("No image link in this conversation yet.", markup=False)
-        else:
-            copy_link(self, url)
-
-    def action_open_image(self) -> None:
-        url = self._latest_image()
-        if url is None:
-            self.notify("No image link in this conversation yet.", markup=False)
-        else:
-            open_link(self, url)
-
-    @on(ImageCard.CopyRequested)
-    def _copy_card(self, event: ImageCard.CopyRequested) -> None:
-        copy_link(self, event.url)
-
-    @on(ImageCard.OpenRequested)
-    def _open_card(self, event: ImageCard.OpenRequested) -> None:
-        open_link(self, event.url)
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:

@@ -1,4 +1,5 @@
-"""The app's image actions: the viewer, the gallery and jumping from it, copying an inline image.
+"""The app's image actions: the newest image's link (copy, open), a card's link, the viewer, the
+gallery and jumping from it, copying an inline image.
 
 A mixin of `AsiChatApp` (like `ConversationActions`); it uses the app's store, chat pane
 and `open_conversation`. Handlers follow Textual's naming convention (`on_<message>`), so
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from app.core.errors import AsiChatError
 from app.core.image_files import history_images, source
-from app.ui.links import copy_text
+from app.core.links import is_safe_url
+from app.ui.links import copy_link, copy_text, open_link
 from app.ui.screens.image_gallery import ImageGallery
 from app.ui.screens.image_viewer import ImageViewer
 from app.ui.widgets.image_card import ImageCard
@@ -29,6 +31,33 @@ class ImageActions:
             return ""
         earlier = views[:views.index(view)]
         return next((v.content for v in reversed(earlier) if v.role == "user"), "")
+
+    def _latest_image(self) -> str | None:
+        if self.current_id is None:
+            return None
+        image = self.store.latest_image(self.current_id)
+        url = image.url if image else self.chat_pane.latest_image_url()
+        return url if url and is_safe_url(url) else None  # an inline (data:) image has no link
+
+    def action_copy_image(self) -> None:
+        url = self._latest_image()
+        if url is None:
+            self.notify("No image link in this conversation yet.", markup=False)
+        else:
+            copy_link(self, url)
+
+    def action_open_image(self) -> None:
+        url = self._latest_image()
+        if url is None:
+            self.notify("No image link in this conversation yet.", markup=False)
+        else:
+            open_link(self, url)
+
+    def on_image_card_copy_requested(self, event: ImageCard.CopyRequested) -> None:
+        copy_link(self, event.url)
+
+    def on_image_card_open_requested(self, event: ImageCard.OpenRequested) -> None:
+        open_link(self, event.url)
 
     def on_image_card_view_requested(self, event: ImageCard.ViewRequested) -> None:
         event.stop()
