@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from app.core.agent_names import handles_in_prompt
 from app.core.agent_records import AgentListing, listing_from_cache, normal_handle, one_line
-from app.core.events import AgentRef
+from app.core.events import AgentRef, agents_label
+from app.core.records import Message, MessageStatus
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -190,6 +191,21 @@ class AgentStore:
                              " JOIN message_agents m ON m.agent_key = a.key WHERE m.message_id = ?"
                              " ORDER BY a.name", (message_id,))
         return [_known(r) for r in rows]
+
+    def wait_labels(self, messages: Iterable[Message]) -> dict[int, str]:
+        """Who the acknowledgements among `messages` (awaiting an agent, or stopped) handed
+        their task to, by message id, named as a live turn names them (`agents_label`)."""
+        ids = [m.id for m in messages if m.status in (MessageStatus.AWAITING_AGENT, MessageStatus.WAIT_STOPPED)]
+        if not ids:
+            return {}
+        rows = self.store._q("SELECT m.message_id, a.name, a.handle, a.address FROM message_agents m"
+                             " JOIN agents a ON a.key = m.agent_key"
+                             f" WHERE m.message_id IN ({', '.join('?' * len(ids))}) ORDER BY m.message_id, a.name",
+                             tuple(ids))
+        agents: dict[int, list[AgentRef]] = {}
+        for message_id, name, handle, address in rows:
+            agents.setdefault(message_id, []).append(AgentRef(name, handle, address))
+        return {message_id: agents_label(refs) for message_id, refs in agents.items()}
 
     def waiting_agent(self, conversation_id: int) -> str | None:
         """The name of the agent a pending wait in this conversation is waiting for, if known."""

@@ -7,6 +7,7 @@ All text in them is already sanitised.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core.growing_text import GrowingReply, GrowingText
@@ -267,6 +268,12 @@ class AgentRef:
         if self.name and self.handle:
             return f"{self.name} (@{self.handle})"
         return self.name or (f"@{self.handle}" if self.handle else self.address)
+
+
+def agents_label(agents: Iterable[AgentRef]) -> str | None:
+    """Who is working, for a status line: "Ref Image Agent", "A, B" (None: not known)."""
+    names = [a.name or a.label for a in agents]
+    return ", ".join(names) if names else None
 
 
 @dataclass(frozen=True, slots=True)

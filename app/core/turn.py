@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from app.core.events import (AgentRef, AgentsContacted, AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
+from app.core.events import (AgentRef, AgentsContacted, agents_label, AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
                              TurnToolCall)
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.records import MessageStatus
@@ -75,8 +75,7 @@ class Turn(GrowingReply):
     @property
     def agent_label(self) -> str | None:
         """Who is working, for a status line: "Ref Image Agent", "A, B" (None: not known)."""
-        names = [a.name or a.label for a in self.agents]
-        return ", ".join(names) if names else None
+        return agents_label(self.agents)
 
     @property
     def waiting(self) -> bool:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
+from app.core.agent_store import AgentStore
 from app.core.config import Settings, save_setting
 from app.core.conversations import Conversations
 from app.core.errors import AsiChatError
@@ -210,7 +211,7 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
 
         await self.chat_pane.show_conversation(messages, load_older=load_older,
                                                branches=self.store.branch_marks(messages),
-                                               marks=self.store.branch_marks)
+                                               marks=self.store.branch_marks, agents=AgentStore(self.store).wait_labels)
         self.conversation_list.select_conversation(conversation_id)
         await self.reasoning_pane.clear()
         if live is not None and not await self.presenter.attach(live):

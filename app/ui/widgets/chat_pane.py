@@ -23,6 +23,8 @@ from app.ui.widgets.welcome import Welcome
 LoadOlder = Callable[[int], list[Message]]
 """Given the oldest shown message id, the page before it (oldest first; [] when none)."""
 BranchMarks = Callable[[list[Message]], dict[int, tuple[int, int]]]
+WaitLabels = Callable[[list[Message]], dict[int, str]]
+"""Who the acknowledgements among some messages handed their task to, by message id."""
 """For messages with siblings among those given, (position, count): shown as `n/m`."""
 
 LOAD_MARGIN = 2
@@ -73,6 +75,7 @@ class ChatPane(VerticalScroll):
         self._activity = activity
         self._load_older: LoadOlder | None = None
         self._marks: BranchMarks | None = None
+        self._agents: WaitLabels | None = None
         self._loading = False
         self._wait: AgentWaitCard | None = None
 
@@ -95,7 +98,7 @@ class ChatPane(VerticalScroll):
 
     async def show_conversation(self, messages: list[Message], *, load_older: LoadOlder | None = None,
                                 branches: dict[int, tuple[int, int]] | None = None,
-                                marks: BranchMarks | None = None) -> None:
+                                marks: BranchMarks | None = None, agents: WaitLabels | None = None) -> None:
         """Show `messages` (the newest page, oldest first) scrolled to the end.
 
         Args:
@@ -103,14 +106,17 @@ class ChatPane(VerticalScroll):
             load_older: Called with the oldest shown id when the user reaches the top.
             branches: For messages with siblings, (position, count): shown as `n/m`.
             marks: The same for the pages loaded later (`load_older`).
+            agents: Names who each acknowledgement (of every page) handed its task to.
         """
         await self._reset()
         branches = branches or {}
+        names = agents(messages) if agents is not None else {}
         with self.app.batch_update():
-            await self.mount_all([MessageView(message, branch=branches.get(message.id)) for message in messages])
+            await self.mount_all([MessageView(message, branch=branches.get(message.id), agents=names.get(message.id))
+                                  for message in messages])
         self.anchor()  # follow the output from the end
         self._load_older = load_older
-        self._marks = marks
+        self._marks, self._agents = marks, agents
         # A short page may not fill the pane, and then the user cannot scroll up to ask for more.
         self.call_after_refresh(self._check_top)
 
@@ -289,8 +295,9 @@ class ChatPane(VerticalScroll):
         offset = first.virtual_region.y - self.scroll_y
         with self.app.batch_update():
             branches = self._marks(older) if self._marks is not None else {}
-            await self.mount_all([MessageView(message, branch=branches.get(message.id)) for message in older],
-                                 before=first)
+            names = self._agents(older) if self._agents is not None else {}
+            await self.mount_all([MessageView(message, branch=branches.get(message.id), agents=names.get(message.id))
+                                  for message in older], before=first)
         # New heights are known after the next layout. (Awaiting that here would
         # deadlock: the callback is delivered through this widget's own queue.)
         self.call_after_refresh(self._restore_position, first, offset)

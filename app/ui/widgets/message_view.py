@@ -68,8 +68,8 @@ class MessageView(Widget, can_focus=True):
 
     def __init__(self, message: Message | None = None, *, role: str = Role.ASSISTANT,
                  model: str | None = None, content: str = "", message_id: int | None = None,
-                 branch: tuple[int, int] | None = None, activity: InputActivity | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+                 branch: tuple[int, int] | None = None, agents: str | None = None,
+                 activity: InputActivity | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """
         Args:
             message: A stored message; None for a new one (then `role`, `model`,
@@ -79,6 +79,7 @@ class MessageView(Widget, can_focus=True):
             content: Initial text of a new message.
             message_id: Id of a new message, if it is already stored.
             branch: (position, count) among its sibling branches, when it has any.
+            agents: Who an acknowledgement handed its task to, when known (sanitised names).
             activity: The user's typing, which paces a streaming reply (see `PacedMarkdownStream`).
         """
         if message is not None:
@@ -98,7 +99,7 @@ class MessageView(Widget, can_focus=True):
         """The stored message's id, once known."""
         self.branch = branch
         """(position, count) among the message's sibling branches, or None."""
-        self.agents: str | None = None
+        self.agents = agents
         """Who works on this acknowledgement's task, when known (sanitised names)."""
         # The text as received; a streaming body gets it through `_stream`.
         self._content: list[str] = [content] if content else []
@@ -209,6 +210,8 @@ class MessageView(Widget, can_focus=True):
         if mark := _STATUS_MARKS.get(self.status):
             if self.status == MessageStatus.AWAITING_AGENT and self.agents:
                 mark = f"⏳ waiting for {self.agents}"
+            elif self.status == MessageStatus.WAIT_STOPPED and self.agents:
+                mark = f"⏹ wait for {self.agents} stopped (F5 waits again)"
             header.append("  ")
             header.append(mark, style="bold")
             if self.status == MessageStatus.ERROR and self.error:
