@@ -135,3 +135,5 @@ class QuickStart:
             return
         for turn in turns:
             self.watch_turn(turn)
+            if turn.conversation_id == self.current_id:  # opened before its wait resumed
+                self.call_later(self.open_conversation, turn.conversation_id)  # (attaches it)

@@ -81,3 +81,24 @@ async def test_no_frame_is_drawn_and_dropped_during_the_mount(sim, db_path) -> N
         await pilot.pause(0.2)
         assert app.query_one("#composer").region.height  # drawn with the first frame
     assert dropped == []
+
+
+async def test_a_conversation_opened_before_its_wait_resumes_shows_the_wait(db_path) -> None:
+    """Opened at once after launch, before the runtime is built and the waits an earlier run
+    left are resumed: the wait card comes when the wait resumes (the conversation showed
+    none, and the agent's answer would not have been drawn in it)."""
+    from app.simulator import Simulator
+    from app.ui.widgets.agent_wait_card import AgentWaitCard
+
+    with Simulator(api_key=TEST_KEY) as sim:
+        app, _ = _app(sim, db_path)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await type_and_send(pilot, "draw a lighthouse !sim:never")
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            cid = app.current_id
+        app, _ = _app(sim, db_path)  # the wait was kept: this run resumes it
+        async with app.run_test(size=(140, 40)) as pilot:
+            assert app.runtime is None
+            await app.open_conversation(cid)
+            await until(pilot, lambda: app.query(AgentWaitCard))
+            assert app.running_turn(cid) is not None and len(app.query(AgentWaitCard)) == 1
