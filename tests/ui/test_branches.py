@@ -119,15 +119,15 @@ async def test_esc_stops_a_wait_shown_as_stopped_and_f5_waits_again(db_path) -> 
             await until(pilot, lambda: not app.running_turns)
             await pilot.pause(0.1)
             assert not app.query(AgentWaitCard)
-            assert "wait stopped" in _headers(app)[1] and "waiting for agent" not in _headers(app)[1]
+            assert "stopped (F5 waits again)" in _headers(app)[1] and "waiting for" not in _headers(app)[1]
             assert "⏳" not in str(app.conversation_list.get_option_at_index(0).prompt)
             await app.open_conversation(1)  # reopened, still stopped
             await pilot.pause(0.1)
-            assert "wait stopped" in _headers(app)[1]
+            assert "stopped (F5 waits again)" in _headers(app)[1]
             await pilot.press("f5")
             await until(pilot, lambda: app.query(AgentWaitCard))
             await idle(app, pilot)
-            assert "![generated-image](" in _bodies(app)[-1] and "wait stopped" not in _headers(app)[1]
+            assert "![generated-image](" in _bodies(app)[-1] and "stopped (F5" not in _headers(app)[1]
 
 
 async def test_delete_mid_stream_from_the_list_settles_the_turn_and_focus_can_type(db_path) -> None:
