@@ -278,6 +278,8 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
     def watch_turn(self, turn: Turn) -> None:
         """Show a running turn's events as they come (a worker per turn)."""
         self.presenter.track(turn)
+        if turn.wait is not None and turn.agent_label:  # a resumed wait: the list names its agent
+            self.conversation_list.mark_waiting(turn.conversation_id, True, turn.agent_label)
         self.run_worker(self.presenter.consume(turn), group=f"turn-{turn.conversation_id}",
                         exit_on_error=False, description="turn")
         self._gc.turn_started(turn.conversation_id, waiting=turn.wait is not None)

@@ -99,6 +99,7 @@ async def test_a_conversation_opened_before_its_wait_resumes_shows_the_wait(db_p
         app, _ = _app(sim, db_path)  # the wait was kept: this run resumes it
         async with app.run_test(size=(140, 40)) as pilot:
             assert app.runtime is None
-            await app.open_conversation(cid)
+            await pilot.press("ctrl+l", "enter")  # opened from the list at once
+            await until(pilot, lambda: app.current_id == cid)
             await until(pilot, lambda: app.query(AgentWaitCard))
             assert app.running_turn(cid) is not None and len(app.query(AgentWaitCard)) == 1
