@@ -7,6 +7,7 @@ from app.simulator import Simulator
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
 from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.test_chat_widgets import screen_text
 
 AGENT = "Image Generation HiDream-I1"
 
@@ -127,3 +128,6 @@ async def test_a_stored_acknowledgement_names_its_agent_when_reopened(db_path) -
             await pilot.press("ctrl+n")
             await reopen(pilot)
             assert f"⏹ wait for {AGENT} stopped (F5 waits again)" in header(app)
+            await pilot.pause()
+            rows = screen_text(app).splitlines()  # the header wraps rather than lose the hint
+            assert any(f"wait for {AGENT}" in row for row in rows) and any("(F5 waits again)" in row for row in rows)
