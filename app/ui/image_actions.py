@@ -39,19 +39,18 @@ class ImageActions:
         url = image.url if image else self.chat_pane.latest_image_url()
         return url if url and is_safe_url(url) else None  # an inline (data:) image has no link
 
-    def action_copy_image(self) -> None:
+    def _with_latest_image(self, use) -> None:
         url = self._latest_image()
         if url is None:
             self.notify("No image link in this conversation yet.", markup=False)
         else:
-            copy_link(self, url)
+            use(self, url)
+
+    def action_copy_image(self) -> None:
+        self._with_latest_image(copy_link)
 
     def action_open_image(self) -> None:
-        url = self._latest_image()
-        if url is None:
-            self.notify("No image link in this conversation yet.", markup=False)
-        else:
-            open_link(self, url)
+        self._with_latest_image(open_link)
 
     def on_image_card_copy_requested(self, event: ImageCard.CopyRequested) -> None:
         copy_link(self, event.url)
