@@ -16,16 +16,18 @@ SLOW_FRAME = 0.02
 frame re-lays out and repaints the whole pane, which costs more as the reply grows, and
 the time goes to reading the stream and rendering it instead."""
 
-STEP_SECONDS = 0.25
+STEP_SECONDS = 0.5
 """Aim of one rendering step. A fast model outruns the screen: what has arrived is then
 rendered in steps of about this long, one per frame, so keys and frames get in between
 (one Markdown append of a whole backlog blocked the app for seconds). Each step and the
 frame after it pay a fixed cost (the layout of the whole pane, ~40 ms with a 20,000-token
 reply) whatever they add, so short steps make the whole reply take longer: at 0.08 s a
-20,000-token backlog took 4.5-5 s to draw, at 0.25 s 2.4-2.5 s (real terminal, same
-run). Nobody waits on the longer steps: a key makes the next step a short one
-(`TYPING_STEP_SECONDS`), and a model streaming at a person's reading pace never
-builds a backlog."""
+20,000-token backlog took 4.5-5 s to draw, at 0.25 s 2.1 s, at 0.4 s 2.0 s, at 0.5 s
+1.9 s (real terminal, medians of 8 runs alternating; key echo p95 the same, 33-35 ms).
+While the reply still arrives the steps come out shorter (reading the stream shares the
+time). Nobody waits on the longer steps but for the first key typed during one: a key
+makes the next step a short one (`TYPING_STEP_SECONDS`), and a model streaming at a
+person's reading pace never builds a backlog."""
 
 TYPING_STEP_SECONDS = 0.012
 """The aim while the user types (a key in the last `TYPING_WINDOW` seconds, see
