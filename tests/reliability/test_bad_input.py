@@ -77,9 +77,12 @@ async def test_a_one_megabyte_paste_does_not_freeze_the_app(sim, db_path) -> Non
         await pilot.press("enter")  # the too-long warning (see above)
         started = time.monotonic()
         await pilot.press("enter")
-        await pilot.press("x")  # the next key press is handled within 1 s (the store's part: ~40 ms)
+        await pilot.press("x")  # the next key press is handled in seconds, not frozen behind it
         assert app.composer.text == "x"
-        assert time.monotonic() - started < 1.0
+        # 0.6-0.8 s here on an idle VM (wrapping the 11,000 lines once, clearing the composer,
+        # the store's ~40 ms); a Static wrapped it all again on every layout, for seconds each:
+        # the bound catches that, not a loaded machine (it was 1 s, and failed under load).
+        assert time.monotonic() - started < 3.0
 
 
 # -- settings ------------------------------------------------------------------------------
