@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.agent_records import AgentListing
 from app.core.agent_store import AgentStore
-from app.core.events import AgentsContacted, AgentWaiting, TurnFinal
+from app.core.events import AgentsContacted, AgentWaiting, TurnFinal, agents_label
+from app.core.records import MessageStatus
 from app.core.store import Store
 from app.simulator import Simulator
 from tests.core.test_chat import make_service, turn
@@ -37,6 +39,24 @@ def test_record_use_counts_each_message_once(db_path: Path):
     assert used.first_used <= used.last_used
     assert [a.key for a in agents.agents_for_message(first)] == ["flight-finder"]
     assert agents.record_use(first) is None  # nothing to identify it by
+
+
+def test_wait_labels_name_who_waiting_and_stopped_acknowledgements_handed_work_to(db_path: Path):
+    store = Store(db_path)
+    agents = AgentStore(store)
+    conv = store.create_conversation("asi1")
+    waiting = store.add_message(conv.id, "assistant", "I've sent the message", status=MessageStatus.AWAITING_AGENT)
+    answered = store.add_message(conv.id, "assistant", "I've sent the message")  # complete: its wait is over
+    agents.record_use(waiting.id, "Flight Finder", "@flight-finder")
+    agents.record_use(waiting.id, "", "hotel-finder")
+    agents.record_use(answered.id, "Flight Finder", "@flight-finder")
+    stopped = replace(store.get_message(waiting.id), status=MessageStatus.WAIT_STOPPED)
+    shown = store.messages(conv.id)
+    resumed = agents_label(a.as_ref() for a in agents.agents_for_message(waiting.id))  # as its resumed turn says it
+    assert resumed == "@hotel-finder, Flight Finder"
+    assert agents.wait_labels(shown) == {waiting.id: resumed}
+    assert agents.wait_labels([stopped]) == {waiting.id: resumed}
+    assert agents.wait_labels([store.get_message(answered.id)]) == {}
 
 
 def test_pin_unpin_and_cached_listing_survive_reopen(db_path: Path):
