@@ -209,9 +209,8 @@ class AsiChatApp(QuickStart, ConversationActions, BranchActions, AgentActions, I
         def load_older(before_id: int) -> list:
             return self.store.messages_page(conversation_id, before_id=before_id, limit=PAGE)
 
-        await self.chat_pane.show_conversation(messages, load_older=load_older,
-                                               branches=self.store.branch_marks(messages),
-                                               marks=self.store.branch_marks, agents=AgentStore(self.store).wait_labels)
+        await self.chat_pane.show_conversation(messages, load_older=load_older, marks=self.store.branch_marks,
+                                               agents=AgentStore(self.store).wait_labels)
         self.conversation_list.select_conversation(conversation_id)
         await self.reasoning_pane.clear()
         if live is not None and not await self.presenter.attach(live):
@@ -382,4 +381,4 @@ def run_app(settings: Settings, *, demo: bool = False) -> None:
             seed_demo(store)
         AsiChatApp(settings, store, None, runtime_factory=lambda: make_runtime(settings, store), demo=demo).run()
     finally:
-        gc.enable()  # (paused for the launch: `GcTuning.pause_for_launch`)
+        gc.enable()  # (`asi-chat` pauses it for the launch; `GcTuning.start` resumes it)

@@ -23,9 +23,9 @@ from app.ui.widgets.welcome import Welcome
 LoadOlder = Callable[[int], list[Message]]
 """Given the oldest shown message id, the page before it (oldest first; [] when none)."""
 BranchMarks = Callable[[list[Message]], dict[int, tuple[int, int]]]
+"""For messages with siblings among those given, (position, count): shown as `n/m`."""
 WaitLabels = Callable[[list[Message]], dict[int, str]]
 """Who the acknowledgements among some messages handed their task to, by message id."""
-"""For messages with siblings among those given, (position, count): shown as `n/m`."""
 
 LOAD_MARGIN = 2
 """Scrolling within this many lines of the top loads the previous page."""
@@ -97,28 +97,30 @@ class ChatPane(VerticalScroll):
         release_widgets(views)
 
     async def show_conversation(self, messages: list[Message], *, load_older: LoadOlder | None = None,
-                                branches: dict[int, tuple[int, int]] | None = None,
                                 marks: BranchMarks | None = None, agents: WaitLabels | None = None) -> None:
         """Show `messages` (the newest page, oldest first) scrolled to the end.
 
         Args:
             messages: The messages to show.
             load_older: Called with the oldest shown id when the user reaches the top.
-            branches: For messages with siblings, (position, count): shown as `n/m`.
-            marks: The same for the pages loaded later (`load_older`).
+            marks: For messages with siblings, (position, count): shown as `n/m` (on every page).
             agents: Names who each acknowledgement (of every page) handed its task to.
         """
         await self._reset()
-        branches = branches or {}
-        names = agents(messages) if agents is not None else {}
+        self._marks, self._agents = marks, agents
         with self.app.batch_update():
-            await self.mount_all([MessageView(message, branch=branches.get(message.id), agents=names.get(message.id))
-                                  for message in messages])
+            await self.mount_all(self._views(messages))
         self.anchor()  # follow the output from the end
         self._load_older = load_older
-        self._marks, self._agents = marks, agents
         # A short page may not fill the pane, and then the user cannot scroll up to ask for more.
         self.call_after_refresh(self._check_top)
+
+    def _views(self, messages: list[Message]) -> list[MessageView]:
+        """Views of stored messages, with their branch marks and the agents they wait for."""
+        branches = self._marks(messages) if self._marks is not None else {}
+        names = self._agents(messages) if self._agents is not None else {}
+        return [MessageView(message, branch=branches.get(message.id), agents=names.get(message.id))
+                for message in messages]
 
     async def show_welcome(self) -> None:
         """Clear the pane and show the welcome text."""
@@ -294,10 +296,7 @@ class ChatPane(VerticalScroll):
         # Keep the old first message where it is on screen.
         offset = first.virtual_region.y - self.scroll_y
         with self.app.batch_update():
-            branches = self._marks(older) if self._marks is not None else {}
-            names = self._agents(older) if self._agents is not None else {}
-            await self.mount_all([MessageView(message, branch=branches.get(message.id), agents=names.get(message.id))
-                                  for message in older], before=first)
+            await self.mount_all(self._views(older), before=first)
         # New heights are known after the next layout. (Awaiting that here would
         # deadlock: the callback is delivered through this widget's own queue.)
         self.call_after_refresh(self._restore_position, first, offset)

@@ -69,7 +69,8 @@ class MessageView(Widget, can_focus=True):
     def __init__(self, message: Message | None = None, *, role: str = Role.ASSISTANT,
                  model: str | None = None, content: str = "", message_id: int | None = None,
                  branch: tuple[int, int] | None = None, agents: str | None = None,
-                 activity: InputActivity | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+                 activity: InputActivity | None = None, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         """
         Args:
             message: A stored message; None for a new one (then `role`, `model`,
