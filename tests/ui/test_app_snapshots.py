@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from app.core.agent_store import AgentStore
 from app.core.config import load_settings
+from app.core.records import MessageStatus
 from app.core.store import Store
 from app.demo import seed_demo
 from app.ui.app import AsiChatApp
@@ -90,3 +92,32 @@ def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
         await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(240, 50), run_before=open_image_conversation)
+
+
+def test_small_terminal_a_stopped_wait_names_its_agent(snap_compare, tmp_path) -> None:
+    """A stopped wait from an earlier run, reopened: its header names the agent and, wrapped,
+    how to wait again."""
+    app = _app(tmp_path)
+    store = app.store
+    conversation = store.create_conversation("asi1", title="draw a boat")
+    store.add_message(conversation.id, "user", "draw a boat", model="asi1")
+    ack = store.add_message(conversation.id, "assistant", "I've sent the message", model="asi1",
+                            status=MessageStatus.AWAITING_AGENT)
+    AgentStore(store).record_use(ack.id, "Image Generation HiDream-I1", "@image-hidream")
+    store.stop_wait(store.add_wait(conversation.id, ack.id, ack.content, 24, FIXED).id)
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("UPDATE conversations SET created_at = ?, updated_at = ? WHERE id = ?",
+                     (FIXED + 3600, FIXED + 3600, conversation.id))
+        conn.execute("UPDATE messages SET created_at = ?, updated_at = ?", (FIXED, FIXED))
+    conn.close()
+
+    async def open_it(pilot) -> None:
+        await pilot.press("ctrl+l", "enter")  # the newest conversation, from the list
+        for _ in range(100):
+            if len(pilot.app.chat_pane.message_views()) == 2:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_it)
