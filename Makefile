@@ -14,8 +14,9 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## run the app on the embedded simulator (no key needed)
 	$(BIN)/asi-chat --demo
 
-test: $(BIN)/.installed  ## run the whole test suite
-	$(BIN)/python -m pytest -q
+test: $(BIN)/.installed  ## lint, then run the whole test suite in parallel
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(BIN)/.installed  ## print the benchmark table
 	$(BIN)/python benchmarks/run_all.py

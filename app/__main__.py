@@ -1,5 +1,5 @@
 """Allow `python -m app`."""
 
-from app.cli import main
+from app.cli.main import main
 
 main()

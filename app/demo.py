@@ -66,7 +66,7 @@ def _giraffes() -> tuple[str, str]:
     """The recorded real giraffes reply (reasoning, content), parsed by the real parser."""
     from importlib.resources import files
 
-    from app.core.protocol import StreamParser, gather
+    from app.core.wire.protocol import StreamParser, gather
 
     data = files("app.simulator").joinpath("assets/asi1-mini-stream-giraffes.sse").read_bytes()
     parser = StreamParser()
@@ -98,8 +98,8 @@ def seed_demo(store) -> None:
 
 def _cache_sample_image() -> None:
     """Put the sample's picture in the image cache, so the demo shows its preview offline."""
-    from app.core.image_cache import ImageCache
-    from app.core.images import verify_image
+    from app.core.images.cache import ImageCache
+    from app.core.images.fetcher import verify_image
     from app.simulator.images import IMAGE_PNG
 
     data = IMAGE_PNG.read_bytes()

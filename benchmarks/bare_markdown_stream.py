@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import PaintClock
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Input, Markdown
 
 from app.simulator.scenarios import tokens_reply
-from common import PaintClock
 
 
 class Bare(App[None]):

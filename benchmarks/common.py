@@ -63,7 +63,7 @@ def build_app(db: Path, base_url: str, *, resume_waits: bool = False, **flags):
     """The real app as `run_app` builds it, with settings isolated from the user's config."""
     from app.core.config import load_settings
     from app.core.runtime import make_runtime
-    from app.core.store import Store
+    from app.core.store.store import Store
     from app.ui.app import AsiChatApp
 
     settings = load_settings({"db": db, "api_key": KEY, "base_url": base_url, **flags},

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.store import Store
+from app.core.store.store import Store
 
 COMMON_WORD = "the"
 RARE_WORD = "zanzibarite"  # seed_history.py puts it in a handful of messages

@@ -62,6 +62,6 @@ if __name__ == "__main__":
     if "--bare" in sys.argv[:sys.argv.index("--") if "--" in sys.argv else None]:
         bare()
     else:
-        from app.cli import main
+        from app.cli.main import main
 
         main(rest)

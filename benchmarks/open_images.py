@@ -23,7 +23,7 @@ IMAGES = 20
 def seed(db: Path, origin: str) -> tuple[int, int, int]:
     """(the image conversation, its newest message, a short one to switch from); with
     `origin` "" the same conversation without images."""
-    from app.core.store import Store
+    from app.core.store.store import Store
 
     store = Store(db)
     short = store.create_conversation("asi1-agentic", title="short")
@@ -48,7 +48,7 @@ async def open_by_enter(app, pilot, conversation_id: int) -> None:
 
 
 async def measure(quick: bool) -> list[dict]:
-    from app.core.image_cache import ImageCache
+    from app.core.images.cache import ImageCache
     from app.ui.image_renderer import ImagePreviews
     from app.ui.widgets.image_preview import ImagePreview
 

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 
 import pyte
-
 from ptyapp import ANSI, PtyApp
 
 SIZE = (160, 48)

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlite_utils import Database  # noqa: E402
 
 from app.core.links import image_links  # noqa: E402
-from app.core.migrations import create_fts_triggers, drop_fts_triggers, rebuild_fts  # noqa: E402
-from app.core.store import Store, title_from_text  # noqa: E402
+from app.core.store.migrations import create_fts_triggers, drop_fts_triggers, rebuild_fts  # noqa: E402
+from app.core.store.store import Store, title_from_text  # noqa: E402
 
 COMMON = ("the of and to a in is it you that he was for on are with as I his they be at one have this"
           " from or had by word but what some we can out other were all there when up use your how said"

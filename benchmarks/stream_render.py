@@ -27,16 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import KEY, PaintClock
+from ptyapp import SimulatorProcess
 from textual import events
 from textual.widgets import Markdown
 
 from app.core.config import load_settings
 from app.core.runtime import make_runtime
-from app.core.store import Store
+from app.core.store.store import Store
 from app.simulator import Simulator
 from app.ui.app import AsiChatApp
-from common import KEY, PaintClock
-from ptyapp import SimulatorProcess
 
 
 async def one_run(tokens: int, sim: Simulator | SimulatorProcess, tmp: Path) -> float:

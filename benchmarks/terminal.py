@@ -98,7 +98,7 @@ BARE_APP = Program("bare", BARE_PLACEHOLDER)
 
 
 def launch_once(program: Program, tmp: Path, base_url: str) -> float:
-    from app.core.store import Store
+    from app.core.store.store import Store
 
     db = common.fresh_db(tmp)
     Store(db).close()  # an existing history

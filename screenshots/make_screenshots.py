@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.core.config import load_settings  # noqa: E402
 from app.core.runtime import make_runtime  # noqa: E402
-from app.core.store import Store  # noqa: E402
+from app.core.store.store import Store  # noqa: E402
 from app.demo import DEMO_KEY, seed_demo  # noqa: E402
 from app.simulator import Simulator  # noqa: E402
 from app.ui.app import AsiChatApp  # noqa: E402

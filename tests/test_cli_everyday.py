@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from app.core.store import Store
+from app.core.store.store import Store
 from tests.test_cli import asi, no_traceback
 
 

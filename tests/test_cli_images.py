@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.core.store import Store
+from app.core.store.store import Store
 from app.simulator import Simulator
 from app.simulator.images import IMAGE_PNG, image_url
 from tests.test_cli import asi, no_traceback

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from app.cli_output import TurnPrinter
+from app.cli.output import TurnPrinter
 
 ACK = "I’ve sent your request to Image Generation HiDream-I1, waiting for result…"
 

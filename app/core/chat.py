@@ -12,24 +12,34 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import replace
 import socket
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
-from app.core.agent_store import AgentStore
+from app.core.agents.store import AgentStore
 from app.core.engine import TurnEngine
 from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
-from app.core.agent_store import AgentStore
-from app.core.events import (AgentRef, AgentsContacted, AgentWaiting, Completion, TurnContent, TurnEvent, TurnExtras,
-                             TurnFailed, TurnFinal, TurnReasoning, TurnToolCall)
 from app.core.history import build_history
 from app.core.options import TurnDefaults, request_for
-from app.core.records import AgentWait, Message, MessageStatus, Role
 from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa: F401 - re-exported
-from app.core.store import Store
-from app.core.tree import new_session_id
+from app.core.store.records import AgentWait, Message, MessageStatus, Role
+from app.core.store.store import Store
+from app.core.store.tree import new_session_id
 from app.core.turn import Turn, WaitProgress
+from app.core.wire.events import (
+    AgentRef,
+    AgentsContacted,
+    AgentWaiting,
+    Completion,
+    TurnContent,
+    TurnEvent,
+    TurnExtras,
+    TurnFailed,
+    TurnFinal,
+    TurnReasoning,
+    TurnToolCall,
+)
 
 
 def process_owner() -> str:

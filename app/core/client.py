@@ -1,6 +1,6 @@
 """The ASI:One chat-completions client: one shared httpx.AsyncClient, retries, typed errors.
 
-`chat()` is an async generator of stream events (see `app.core.events`). Failures before
+`chat()` is an async generator of stream events (see `app.core.wire.events`). Failures before
 any reply byte are retried with exponential backoff and jitter (honouring Retry-After);
 once reply bytes have arrived nothing is retried, and errors carry a one-line message.
 Cancelling the consuming task closes the HTTP connection at once.
@@ -30,11 +30,11 @@ from app.core.errors import (
     StreamErrorEvent,
     UnknownModel,
 )
-from app.core.events import Completion, Finish, Retrying, StreamError, StreamEvent
 from app.core.models import CATALOGUE
-from app.core.protocol import StreamParser, parse_completion
 from app.core.request import TurnRequest
 from app.core.sanitize import clean, redact
+from app.core.wire.events import Completion, Finish, Retrying, StreamError, StreamEvent
+from app.core.wire.protocol import StreamParser, parse_completion
 
 ChatEvent = StreamEvent | Retrying
 
@@ -76,7 +76,7 @@ class AsiOneClient:
         """Close the shared connection pool."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> "AsiOneClient":
+    async def __aenter__(self) -> AsiOneClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from app.core.errors import ConfigError
 from app.core.models import DEFAULT_MODEL, valid_name
@@ -48,7 +49,7 @@ class Settings:
     web_search: bool = False
     """Ask for web search on every turn (a conversation can also turn it on for itself)."""
 
-    def with_overrides(self, **values: Any) -> "Settings":
+    def with_overrides(self, **values: Any) -> Settings:
         """A copy with the non-None values replaced (flags given on the command line)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 

@@ -1,7 +1,7 @@
 """The turn engine: send history -> stream the reply -> detect a deferral -> poll the agent.
 
 It knows nothing of storage or widgets: it turns a client's stream events into turn
-events (`app.core.events`) that any front end consumes with `match`.
+events (`app.core.wire.events`) that any front end consumes with `match`.
 """
 
 from __future__ import annotations
@@ -10,24 +10,24 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from app.core.agent_names import contacted_agents
+from app.core.agents.names import contacted_agents
 from app.core.client import AsiOneClient
-from app.core.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, nothing_pending
 from app.core.errors import AgentWaitExhausted, AgentWaitLost, ApiError, AuthenticationError, EmptyReply
 from app.core.request import TurnRequest
-from app.core.events import (
+from app.core.wire.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, nothing_pending
+from app.core.wire.events import (
     AgentsContacted,
     AgentWaiting,
     Completion,
     ContentDelta,
     ExecutableData,
-    ReasoningDelta,
     Extras,
+    ReasoningDelta,
     Retrying,
     ToolCall,
     TurnContent,
-    TurnExtras,
     TurnEvent,
+    TurnExtras,
     TurnFailed,
     TurnFinal,
     TurnReasoning,

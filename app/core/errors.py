@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from app.core.events import Completion
+from app.core.wire.events import Completion
 
 
 class AsiChatError(Exception):

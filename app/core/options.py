@@ -22,7 +22,7 @@ class TurnDefaults:
     max_tokens: int | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "TurnDefaults":
+    def from_settings(cls, settings: Any) -> TurnDefaults:
         """The defaults configured in `Settings` (config file, environment, flags)."""
         return cls(settings.system_prompt, settings.web_search, settings.temperature,
                    settings.max_tokens)

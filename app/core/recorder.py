@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from app.core.growing_text import GrowingReply, GrowingText
-from app.core.records import Message, MessageStatus
-from app.core.store import Store
+from app.core.store.records import Message, MessageStatus
+from app.core.store.store import Store
 
 FLUSH_SECONDS = 0.5
 FLUSH_BYTES = 2048

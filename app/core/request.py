@@ -39,6 +39,6 @@ class TurnRequest:
         """Per-request headers (the key is the client's, not the request's)."""
         return {"x-session-id": self.session_id}
 
-    def with_session(self, session_id: str) -> "TurnRequest":
+    def with_session(self, session_id: str) -> TurnRequest:
         """The same options on another session (a new branch has its own)."""
         return replace(self, session_id=session_id)

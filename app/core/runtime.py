@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.config import Settings, require_key
-from app.core.store import Store, default_db_path
+from app.core.store.store import Store, default_db_path
 
 if TYPE_CHECKING:
     from app.core.chat import ChatService

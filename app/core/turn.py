@@ -15,11 +15,22 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from app.core.events import (AgentRef, AgentsContacted, AgentWaiting, ToolCall, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning,
-                             TurnToolCall, agents_label)
 from app.core.growing_text import GrowingReply, GrowingText
-from app.core.records import MessageStatus
 from app.core.request import TurnRequest
+from app.core.store.records import MessageStatus
+from app.core.wire.events import (
+    AgentRef,
+    AgentsContacted,
+    AgentWaiting,
+    ToolCall,
+    TurnContent,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnReasoning,
+    TurnToolCall,
+    agents_label,
+)
 
 _END = object()
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TypeVar, Union
+from typing import Any, TypeVar
 
 # Every kind of terminal trick a hostile or broken upstream could smuggle into text:
 # OSC 52 clipboard write, OSC 0 title change, CSI clear screen + colour, 8-bit CSI,
@@ -164,11 +165,11 @@ class ImageKind:
     kind: str = "png"
 
 
-Fault = Union[
-    Status, Cut, ErrorEvent, SlowFirstByte, KeepAlive, CRLF, Escapes, Malformed, ThinkTags,
-    ReasoningContent, Empty, ReasoningOnly, BigReply, BadUtf8, AgentNeverFinishes,
-    PollError, Tokens, WebSearch, ImageKind,
-]
+Fault = (
+    Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
+    | ReasoningContent | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
+    | PollError | Tokens | WebSearch | ImageKind
+)
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 
 # Faults that change the bytes of a stream; their presence rules out a verbatim replay.

@@ -14,16 +14,30 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .faults import (
-    ESCAPE_ALT_TEXT, ESCAPE_PAYLOAD, SHAPING_TYPES, AgentNeverFinishes, BigReply, Empty,
-    Escapes, FaultSet, ImageKind, PollError, ReasoningOnly, Status, Tokens, WebSearch, strip_directives,
+    ESCAPE_ALT_TEXT,
+    ESCAPE_PAYLOAD,
+    SHAPING_TYPES,
+    AgentNeverFinishes,
+    BigReply,
+    Empty,
+    Escapes,
+    FaultSet,
+    ImageKind,
+    PollError,
+    ReasoningOnly,
+    Status,
+    Tokens,
+    WebSearch,
+    strip_directives,
 )
+from .images import image_reply_text
 from .jobs import ImageJob, JobBook
 from .marketplace import IMAGE_AGENT, agent_by_handle
-from .images import image_reply_text
 from .sse import Reply, estimate_tokens, split_events
 from .web_search import SEARCH_RE, search_reply
 

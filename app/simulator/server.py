@@ -8,25 +8,29 @@ printed: the simulator runs inside a full-screen terminal app.
 from __future__ import annotations
 
 import collections
-import http
 import json
 import re
 import socket
 import socketserver
 import threading
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .records import AUTH_FAILED, RecordedRequest, _default_error_body, _invalid  # noqa: F401 - API
-from .faults import (
-    Cut, Escapes, ESCAPE_PAYLOAD, FaultSet, SlowFirstByte, Status, CRLF, parse_directives,
-)
-from .faults import WebSearch
-from .marketplace import Marketplace
 from . import images as sim_images
+from .faults import (
+    CRLF,
+    Cut,
+    Escapes,
+    FaultSet,
+    SlowFirstByte,
+    Status,
+    WebSearch,
+    parse_directives,
+)
+from .marketplace import Marketplace
+from .records import AUTH_FAILED, RecordedRequest, _default_error_body, _invalid  # noqa: F401 - API
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
 
@@ -46,7 +50,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sim: "Simulator") -> None:
+    def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
         self.sim = sim
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
@@ -217,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data[: len(data) // 2])
         self._abort()
 
-    def _stream(self, reply: Any, faults: FaultSet, model: str, sim: "Simulator") -> None:
+    def _stream(self, reply: Any, faults: FaultSet, model: str, sim: Simulator) -> None:
         eol = b"\r\n" if CRLF in faults else b"\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -287,7 +291,7 @@ class Simulator:
         """Polls answered with the acknowledgement before an image job is ready."""
         return self.scenarios.agent_polls
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         """Bind and serve in a background thread; returns self."""
         if self._server is not None:
             return self
@@ -318,7 +322,7 @@ class Simulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -13,11 +13,19 @@ import json
 import random
 import string
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from .faults import (
-    BadUtf8, Cut, ErrorEvent, FaultSet, KeepAlive, Malformed, ReasoningContent, ThinkTags,
+    BadUtf8,
+    Cut,
+    ErrorEvent,
+    FaultSet,
+    KeepAlive,
+    Malformed,
+    ReasoningContent,
+    ThinkTags,
 )
 
 # Marks the end of the stream without a terminating zero-length chunk: the socket is shut.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from app.core.agent_directory import AgentDirectory
+from app.core.agents.directory import AgentDirectory
 from app.core.errors import AsiChatError
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ class AgentActions:
 
     def _prefetch_first_page(self, browser: AgentBrowserScreen) -> None:
         """Send the empty box's search now, while the screen is still being built."""
-        from app.core.agentverse import AgentQuery
-
+        from app.core.agents.agentverse import AgentQuery
         from app.ui.screens.agent_browser import PAGE_SIZE
 
         query = AgentQuery(limit=PAGE_SIZE)

@@ -14,27 +14,27 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
-from app.core.agent_store import AgentStore
+from app.core.agents.store import AgentStore
 from app.core.config import Settings, save_setting
-from app.core.conversations import Conversations
 from app.core.errors import AsiChatError
 from app.core.history import context_usage
-from app.core.store import Store, title_from_text
+from app.core.store.conversations import Conversations
+from app.core.store.store import Store, title_from_text
 from app.core.turn import Turn
 from app.ui.agent_actions import AgentActions
+from app.ui.branch_actions import BranchActions
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.conversation_actions import ConversationActions
 from app.ui.draft_guard import DraftGuard
-from app.ui.layout import ResponsiveLayout
 from app.ui.focus_actions import FocusActions
 from app.ui.image_actions import ImageActions
 from app.ui.keys import KEYS, PALETTE_ONLY, PRIORITY  # noqa: F401 - KEYS and PALETTE_ONLY are this module's API too
+from app.ui.layout import ResponsiveLayout
 from app.ui.links import copy_text, open_link
 from app.ui.notices import OnceNotices
 from app.ui.quick_start import QuickStart
 from app.ui.quiet_input import QuietInput
 from app.ui.resources import style_files
-from app.ui.branch_actions import BranchActions
 from app.ui.search_hits import SearchHits
 from app.ui.turn_presenter import Panes, TurnPresenter
 from app.ui.widgets.chat_pane import ChatPane

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.core.errors import AsiChatError
-from app.core.records import Message, MessageStatus, Role
+from app.core.store.records import Message, MessageStatus, Role
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.message_view import MessageView
 
 if TYPE_CHECKING:
-    from app.core.conversations import Conversations
     from app.core.runtime import Runtime
-    from app.core.store import Store
+    from app.core.store.conversations import Conversations
+    from app.core.store.store import Store
     from app.core.turn import Turn
     from app.ui.widgets.composer import Composer
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.core.models import known_models, valid_name
 from app.core.errors import AsiChatError
+from app.core.models import known_models, valid_name
 
 if TYPE_CHECKING:
-    from app.core.conversations import Conversations
     from app.core.runtime import Runtime
+    from app.core.store.conversations import Conversations
 
 
 class ConversationActions:

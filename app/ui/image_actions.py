@@ -9,7 +9,7 @@ the mixin needs no decorator machinery.
 from __future__ import annotations
 
 from app.core.errors import AsiChatError
-from app.core.image_files import history_images, source
+from app.core.images.files import history_images, source
 from app.core.links import is_safe_url
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.screens.image_gallery import ImageGallery

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.image_cache import ImageCache
-from app.core.images import FetchLimits, FetchResult, fetch_image
+from app.core.images.cache import ImageCache
+from app.core.images.fetcher import FetchLimits, FetchResult, fetch_image
 
 if TYPE_CHECKING:
     from textual.app import App

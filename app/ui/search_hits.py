@@ -8,7 +8,7 @@ A mixin of `AsiChatApp`; it uses the app's store, chat pane and `current_id`.
 from __future__ import annotations
 
 from app.core.errors import AsiChatError
-from app.core.search import message_hits
+from app.core.store.search import message_hits
 from app.ui.widgets.message_view import MessageView
 
 

@@ -10,10 +10,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
-from app.core.events import (AgentsContacted, AgentWaiting, TurnContent, TurnEvent, TurnFailed, TurnFinal, TurnReasoning, TurnRetrying,
-                             TurnToolCall)
-from app.core.records import MessageStatus
+from app.core.store.records import MessageStatus
 from app.core.turn import Turn
+from app.core.wire.events import (
+    AgentsContacted,
+    AgentWaiting,
+    TurnContent,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnReasoning,
+    TurnRetrying,
+    TurnToolCall,
+)
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
@@ -33,9 +42,9 @@ class Notify(Protocol):
 class Panes:
     """What the presenter draws on, and the few facts it needs from the app."""
 
-    chat: "ChatPane"
-    reasoning: "ReasoningPane"
-    conversations: "ConversationList"
+    chat: ChatPane
+    reasoning: ReasoningPane
+    conversations: ConversationList
     notify: Notify
     open_id: Callable[[], int | None]
     """The conversation on screen (None: a new one)."""
@@ -50,8 +59,8 @@ class Panes:
 class _Shown:
     """The widgets showing one turn while its conversation is open."""
 
-    view: "MessageView | None" = None
-    ack_view: "MessageView | None" = None
+    view: MessageView | None = None
+    ack_view: MessageView | None = None
     attached: bool = False
     """The chat pane shows this turn (it was attached since the pane last changed)."""
     synced: int = 0
@@ -80,12 +89,12 @@ class TurnPresenter:
             shown.view = shown.ack_view = None
             shown.attached = False
 
-    def view_of(self, turn: Turn) -> "MessageView | None":
+    def view_of(self, turn: Turn) -> MessageView | None:
         """The view streaming the turn's reply, if it is on screen."""
         shown = self._shown.get(turn)
         return shown.view if shown else None
 
-    async def attach(self, turn: Turn, view: "MessageView | None" = None) -> bool:
+    async def attach(self, turn: Turn, view: MessageView | None = None) -> bool:
         """Show a running turn in the (just opened) chat pane, drawn from its state as it is
         now; `view` is a reply view already added for it (a turn just sent). Events the state
         already includes are skipped when they come. False when the turn is over and no
@@ -127,7 +136,7 @@ class TurnPresenter:
         await self._hand_over(turn)
         return True
 
-    def _hand_over(self, turn: Turn) -> "AwaitComplete":
+    def _hand_over(self, turn: Turn) -> AwaitComplete:
         """Start the reasoning pane's live view with what the turn has so far (reasoning, tool
         calls), handed over at once: whatever comes later, even the turn's end and the pane's
         `end_live`, comes after it, however long the pane takes to clear."""
@@ -138,7 +147,7 @@ class TurnPresenter:
             reasoning.show_tool_call(call.id, call.name, call.args, call.result)
         return live
 
-    async def _draw_over(self, turn: Turn, view: "MessageView") -> None:
+    async def _draw_over(self, turn: Turn, view: MessageView) -> None:
         view.append_reasoning(turn.reasoning)
         view.append(turn.content)
         await self._hand_over(turn)

@@ -6,8 +6,8 @@ import json
 import unicodedata
 from pathlib import Path
 
-from app.core.events import ContentDelta, Finish, ReasoningDelta, StreamError
-from app.core.protocol import StreamParser, gather
+from app.core.wire.events import ContentDelta, Finish, ReasoningDelta, StreamError
+from app.core.wire.protocol import StreamParser, gather
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 GOLDEN = (DATA / "asi1-mini-stream-giraffes.sse").read_bytes()

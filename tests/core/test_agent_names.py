@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.core.agent_names import (agents_from_acknowledgement, agents_from_executable_data, contacted_agents,
-                                  handles_in_prompt, merge_agents)
-from app.core.events import AgentRef
+from app.core.agents.names import (
+    agents_from_acknowledgement,
+    agents_from_executable_data,
+    contacted_agents,
+    handles_in_prompt,
+    merge_agents,
+)
+from app.core.wire.events import AgentRef
 
 
 def test_name_from_acknowledgement():

@@ -7,11 +7,11 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from app.core.agent_records import AgentListing
-from app.core.agent_store import AgentStore
-from app.core.events import AgentsContacted, AgentWaiting, TurnFinal, agents_label
-from app.core.records import MessageStatus
-from app.core.store import Store
+from app.core.agents.records import AgentListing
+from app.core.agents.store import AgentStore
+from app.core.store.records import MessageStatus
+from app.core.store.store import Store
+from app.core.wire.events import AgentsContacted, AgentWaiting, TurnFinal, agents_label
 from app.simulator import Simulator
 from tests.core.test_chat import make_service, turn
 from tests.core.test_migrations import _old_file

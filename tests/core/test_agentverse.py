@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.agentverse import (AgentQuery, AgentverseClient, AgentverseRejected, AgentverseUnavailable,
-                                 AgentverseUnreadable, InvalidAgentQuery, MarketplaceRetry)
+from app.core.agents.agentverse import (
+    AgentQuery,
+    AgentverseClient,
+    AgentverseRejected,
+    AgentverseUnavailable,
+    AgentverseUnreadable,
+    InvalidAgentQuery,
+    MarketplaceRetry,
+)
 from app.core.errors import AgentverseError, AsiChatError
 from app.simulator import Simulator
 from app.simulator.marketplace import HOSTILE_HANDLE

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from app.core.errors import TurnBusy
-from app.core.events import AgentWaiting, TurnContent, TurnFailed, TurnFinal
-from app.core.store import Store
+from app.core.store.store import Store
+from app.core.wire.events import AgentWaiting, TurnContent, TurnFailed, TurnFinal
 from app.simulator import Simulator, faults
 from tests.conftest import TEST_KEY
 from tests.core.test_chat import make_service

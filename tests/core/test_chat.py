@@ -12,8 +12,8 @@ from app.core.chat import ChatService
 from app.core.client import AsiOneClient
 from app.core.engine import TurnEngine
 from app.core.errors import AgentWaitExhausted
-from app.core.events import TurnContent, TurnFailed, TurnFinal
-from app.core.store import Store
+from app.core.store.store import Store
+from app.core.wire.events import TurnContent, TurnFailed, TurnFinal
 from app.simulator import Simulator, faults
 from tests.conftest import TEST_KEY
 

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from app.core.request import TurnRequest
 from app.core.client import AsiOneClient
 from app.core.errors import (
     AuthenticationError,
@@ -20,7 +19,8 @@ from app.core.errors import (
     StreamCutOff,
     StreamErrorEvent,
 )
-from app.core.events import Completion, Retrying
+from app.core.request import TurnRequest
+from app.core.wire.events import Completion, Retrying
 from app.simulator import Simulator, faults
 from tests.conftest import TEST_KEY
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.core.deferral import agent_finished, is_acknowledgement, may_be_acknowledgement
+from app.core.wire.deferral import agent_finished, is_acknowledgement, may_be_acknowledgement
 
 ACKS = [
     "I've sent the message",

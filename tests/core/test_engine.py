@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from app.core.request import TurnRequest
-from app.core.deferral import ANY_UPDATE
 from app.core.engine import TurnEngine
 from app.core.errors import AgentWaitExhausted, AuthenticationError, StreamCutOff
-from app.core.events import (
+from app.core.request import TurnRequest
+from app.core.wire.deferral import ANY_UPDATE
+from app.core.wire.events import (
     AgentWaiting,
     TurnContent,
     TurnFailed,

@@ -1,5 +1,5 @@
-from app.core.events import Completion, ContentDelta, ReasoningDelta
 from app.core.growing_text import GrowingText
+from app.core.wire.events import Completion, ContentDelta, ReasoningDelta
 
 
 def test_pieces_read_back_as_one_string_in_order():

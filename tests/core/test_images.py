@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.image_cache import ImageCache
-from app.core.images import FetchLimits, ImageOk, ImageRefused, fetch_image
+from app.core.images.cache import ImageCache
+from app.core.images.fetcher import FetchLimits, ImageOk, ImageRefused, fetch_image
 from app.simulator import Simulator
 from app.simulator.images import HTML, IMAGE_PNG, bomb_png
 

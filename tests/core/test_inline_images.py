@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app.core.links import data_image_urls, data_ref, image_sources, shown_text
-from app.core.migrations import MIGRATIONS
-from app.core.store import Store
+from app.core.store.migrations import MIGRATIONS
+from app.core.store.store import Store
 from app.simulator.images import IMAGE_PNG
 
 PAYLOAD = base64.b64encode(IMAGE_PNG.read_bytes()).decode()

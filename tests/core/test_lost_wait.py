@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.deferral import agent_finished, nothing_pending
 from app.core.engine import TurnEngine
 from app.core.errors import AgentWaitExhausted, AgentWaitLost
-from app.core.events import TurnFailed, TurnFinal
 from app.core.request import TurnRequest
+from app.core.wire.deferral import agent_finished, nothing_pending
+from app.core.wire.events import TurnFailed, TurnFinal
 from app.simulator import faults
 from tests.reliability.helpers import app_env, asi, messages, pending_waits
 

@@ -16,11 +16,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from app.core import schema
 from app.core.errors import StoreError
-from app.core.migrations import (MIGRATIONS, create_fts_triggers, drop_fts_triggers, migration_names,
-                                 rebuild_fts)
-from app.core.store import Store
+from app.core.store.migrations import MIGRATIONS, create_fts_triggers, drop_fts_triggers, migration_names, rebuild_fts
+from app.core.store.store import Store, schema
 
 IMG = "https://agents.example.com/files/old.png"
 TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts",
@@ -128,7 +126,7 @@ def test_schema_names_are_the_migrations():
 
 def test_an_up_to_date_file_opens_without_sqlite_utils(db_path: Path):
     Store(db_path).close()
-    code = ("import sys; from app.core.store import Store; s = Store(sys.argv[1]); s.list_conversations();"
+    code = ("import sys; from app.core.store.store import Store; s = Store(sys.argv[1]); s.list_conversations();"
             " s.create_conversation('m'); print('sqlite_utils' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,8 +11,17 @@ import pytest
 
 from app.core.config import Settings
 from app.core.history import context_window
-from app.core.models import (CATALOGUE, DEFAULT_MODEL, UNKNOWN_WINDOW_TOKENS, cache_path, known_models,
-                             merge, parse_model_list, refresh_models, write_cache)
+from app.core.models import (
+    CATALOGUE,
+    DEFAULT_MODEL,
+    UNKNOWN_WINDOW_TOKENS,
+    cache_path,
+    known_models,
+    merge,
+    parse_model_list,
+    refresh_models,
+    write_cache,
+)
 from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 

@@ -10,12 +10,12 @@ from sqlite_utils import Database
 from app.core.chat import ChatService
 from app.core.client import AsiOneClient
 from app.core.engine import TurnEngine
-from app.core.events import ToolCall, TurnToolCall
 from app.core.history import build_history, estimate_tokens
-from app.core.migrations import MIGRATIONS
 from app.core.options import TurnDefaults, request_for
-from app.core.records import Conversation
-from app.core.store import Store
+from app.core.store.migrations import MIGRATIONS
+from app.core.store.records import Conversation
+from app.core.store.store import Store
+from app.core.wire.events import ToolCall, TurnToolCall
 from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.events import (
+from app.core.wire.events import (
     ContentDelta,
     Finish,
     ReasoningDelta,
     StreamError,
     Usage,
 )
-from app.core.protocol import StreamParser, gather
+from app.core.wire.protocol import StreamParser, gather
 from tests.core.protocol_helpers import (
     DAMAGED,
     GOLDEN,
@@ -28,7 +28,6 @@ from tests.core.protocol_helpers import (
     sse,
     summary,
 )
-
 
 # --- the recorded stream ----------------------------------------------------------------
 

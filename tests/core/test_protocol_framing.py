@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import ProtocolError
-from app.core.events import (
+from app.core.wire.events import (
     Completion,
     ContentDelta,
     Finish,
@@ -19,7 +19,7 @@ from app.core.events import (
     StreamError,
     Usage,
 )
-from app.core.protocol import StreamParser, gather, parse_completion
+from app.core.wire.protocol import StreamParser, gather, parse_completion
 from tests.core.protocol_helpers import (
     DAMAGED,
     NONSTREAM,
@@ -29,7 +29,6 @@ from tests.core.protocol_helpers import (
     sse,
     texts,
 )
-
 
 # --- SSE framing ------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app.core.events import ExecutableData
-from app.core.protocol import StreamParser, gather, parse_completion
+from app.core.wire.events import ExecutableData
+from app.core.wire.protocol import StreamParser, gather, parse_completion
 
 MANIFEST = {"type": "agent_manifest", "name": "Flight Finder", "handle": "flight-finder"}
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import ConversationNotFound, StoreError
-from app.core.records import MessageStatus
-from app.core.store import Store, fts_query, message_query, title_from_text
+from app.core.store.records import MessageStatus
+from app.core.store.store import Store, fts_query, message_query, title_from_text
 
 IMG = "https://agents.example.com/files/cat.png"
 HOSTILE = ['"', '""', "AND OR NOT", "*", "NEAR(", "NEAR(a b)", "col:x", "content:x", ")", "(", "^x",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app.core.events import ContentDelta, Extras, Finish, ToolCall
-from app.core.protocol import parse_completion
-from app.core.protocol_tools import RESULT_CAP
+from app.core.wire.events import ContentDelta, Extras, Finish, ToolCall
+from app.core.wire.protocol import parse_completion
+from app.core.wire.tool_calls import RESULT_CAP
 from app.simulator.faults import ESCAPE_PAYLOAD
 from tests.core.protocol_helpers import content, run, sse
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from textual.widgets import Markdown
 
+from app.core.links import data_ref
 from app.simulator import Simulator
 from app.simulator.faults import ESCAPE_PAYLOAD
-from app.core.links import data_ref
 from app.ui.widgets.image_card import ImageCard
 from tests.conftest import TEST_KEY
 from tests.e2e.tmux import Tmux, app_command

@@ -13,7 +13,6 @@ import termios
 
 import pytest
 
-
 CHILD = ("import sys; from app.ui.image_renderer import detect_renderer, load_previews; "
          "chosen = detect_renderer(sys.argv[1]); load_previews(); print(chosen, file=sys.stderr)")
 

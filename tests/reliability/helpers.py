@@ -120,8 +120,8 @@ class SentLog:
 
     def __init__(self, monkeypatch, delay: float) -> None:
         import app.simulator.server as server
-        from app.core.events import ContentDelta
-        from app.core.protocol import StreamParser
+        from app.core.wire.events import ContentDelta
+        from app.core.wire.protocol import StreamParser
 
         self.pieces: list[tuple[float, str]] = []
         original = server.render_stream

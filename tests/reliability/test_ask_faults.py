@@ -22,8 +22,17 @@ import pytest
 
 from app.simulator import Simulator, faults
 from tests.conftest import TEST_KEY
-from tests.reliability.helpers import (ASI_CHAT, app_env, asi, integrity, messages, one_clean_line,
-                                       pending_waits, read_db, wait_for)
+from tests.reliability.helpers import (
+    ASI_CHAT,
+    app_env,
+    asi,
+    integrity,
+    messages,
+    one_clean_line,
+    pending_waits,
+    read_db,
+    wait_for,
+)
 
 FOLLOW_UP = ("ask", "-c", "--no-reasoning", "hello again")
 

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from app.core.store import Store
+from app.core.store.store import Store
 from tests.e2e.tmux import Tmux, app_command
-from tests.reliability.helpers import (app_env, asi, integrity, one_clean_line, permissions_bind,
-                                       without_root_powers)
+from tests.reliability.helpers import app_env, asi, integrity, one_clean_line, permissions_bind, without_root_powers
 from tests.ui.helpers import build_app, idle, type_and_send
 
 SIZE = (140, 40)

@@ -117,7 +117,7 @@ def test_a_live_writer_is_never_taken_for_a_dead_one(db_path) -> None:
     start must not mark another's live reply interrupted, now or after a third arrives."""
     import gc
 
-    from app.core.store import Store
+    from app.core.store.store import Store
 
     first, second = Store(db_path), Store(db_path)
     conversation = second.create_conversation("asi1-fast-agentic")

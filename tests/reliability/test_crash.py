@@ -15,8 +15,17 @@ import time
 from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 from tests.e2e.tmux import Tmux, app_command
-from tests.reliability.helpers import (ASI_CHAT, SentLog, app_env, asi, integrity, messages,
-                                       pending_waits, read_db, wait_for)
+from tests.reliability.helpers import (
+    ASI_CHAT,
+    SentLog,
+    app_env,
+    asi,
+    integrity,
+    messages,
+    pending_waits,
+    read_db,
+    wait_for,
+)
 
 PROMPT = "hello, please show me some python code"  # a long generic answer (~70 pieces)
 CHUNK_DELAY = 0.05

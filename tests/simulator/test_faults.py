@@ -12,8 +12,19 @@ from app.simulator import Simulator, faults
 from app.simulator.faults import ESCAPE_PAYLOAD, parse_directives, strip_directives
 
 from .wire import (
-    KEY, TLS, chat_body, chunks, content, content_pieces, data_payloads, events, headers, poll,
-    post, reply_text, thoughts,
+    KEY,
+    TLS,
+    chat_body,
+    chunks,
+    content,
+    content_pieces,
+    data_payloads,
+    events,
+    headers,
+    poll,
+    post,
+    reply_text,
+    thoughts,
 )
 
 ACK = "I've sent the message"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.core.client import AsiOneClient
-from app.core.deferral import ANY_UPDATE
 from app.core.request import TurnRequest
+from app.core.wire.deferral import ANY_UPDATE
 from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 

@@ -14,8 +14,21 @@ from app.simulator import Simulator
 from app.simulator.scenarios import GIRAFFES_SSE
 
 from .wire import (
-    KEY, TLS, get, chat_body, chunks, content, content_pieces, dechunk, events,
-    headers, poll, post, raw_http, reply_text, thoughts,
+    KEY,
+    TLS,
+    chat_body,
+    chunks,
+    content,
+    content_pieces,
+    dechunk,
+    events,
+    get,
+    headers,
+    poll,
+    post,
+    raw_http,
+    reply_text,
+    thoughts,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

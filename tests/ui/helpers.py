@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.core.config import load_settings
 from app.core.runtime import make_runtime
-from app.core.store import Store
+from app.core.store.store import Store
 from app.simulator import Simulator
 from app.ui.app import AsiChatApp
 from tests.conftest import TEST_KEY
@@ -59,8 +59,8 @@ async def type_and_send(pilot, text: str) -> None:
 def cache_image(url: str, data: bytes | None = None) -> None:
     """Put an image (the simulator's PNG by default) in the cache under `url`: its preview
     then shows without any network, as an image fetched before does."""
-    from app.core.image_cache import ImageCache
-    from app.core.images import verify_image
+    from app.core.images.cache import ImageCache
+    from app.core.images.fetcher import verify_image
     from app.simulator.images import IMAGE_PNG
 
     data = IMAGE_PNG.read_bytes() if data is None else data

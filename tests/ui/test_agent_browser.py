@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Markdown, Static
 
-from app.core.agent_store import AgentStore
+from app.core.agents.store import AgentStore
 from app.simulator import Simulator
 from app.simulator.marketplace import HOSTILE_HANDLE
 from app.ui.screens.agent_browser import AgentBrowserScreen

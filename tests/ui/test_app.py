@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.store import Store
+from app.core.store.store import Store
 from app.simulator import Simulator, faults
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from app.ui.widgets.chat_pane import ChatPane

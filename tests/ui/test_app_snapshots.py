@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from app.core.agent_store import AgentStore
+from app.core.agents.store import AgentStore
 from app.core.config import load_settings
-from app.core.records import MessageStatus
-from app.core.store import Store
+from app.core.store.records import MessageStatus
+from app.core.store.store import Store
 from app.demo import seed_demo
 from app.ui.app import AsiChatApp
 from tests.ui.helpers import previews_settled

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Markdown
 
-from app.core.records import Message, MessageStatus
+from app.core.store.records import Message, MessageStatus
 from app.ui.resources import style_files
 from app.ui.widgets.agent_wait_card import TICK, AgentWaitCard
 from app.ui.widgets.chat_pane import ChatPane
@@ -36,13 +36,6 @@ def record(id: int, role: str = "assistant", content: str | None = None, *, stat
 
 def history(count: int) -> list[Message]:
     return [record(i, "user" if i % 2 else "assistant") for i in range(1, count + 1)]
-
-
-async def until(pilot, predicate, timeout: float = 2.0) -> None:
-    """Let the app run until `predicate()` holds (or the timeout passes)."""
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        await pilot.pause(0.02)
 
 
 def screen_text(app: App) -> str:

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from app.core.config import load_settings
-from app.core.store import Store
+from app.core.store.store import Store
 from app.simulator.images import HTML
 from app.ui.app import AsiChatApp
 from tests.ui.helpers import cache_image, previews_settled, until

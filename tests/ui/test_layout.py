@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.config import read_config_file
-from app.core.store import Store
+from app.core.store.store import Store
 from app.ui.layout import CHAT_MIN, list_width
 from tests.ui.helpers import build_app, until
 

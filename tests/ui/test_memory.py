@@ -18,8 +18,8 @@ from textual import events
 from textual.widgets import Markdown
 from textual.widgets._footer import FooterKey
 
-from app.core.records import Role
-from app.core.store import Store
+from app.core.store.records import Role
+from app.core.store.store import Store
 from app.ui.widgets.main_screen import GC_THRESHOLDS, GcTuning
 from app.ui.widgets.message_view import MessageView
 from tests.ui.helpers import build_app, idle, until

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Markdown, Static
 
-from app.core.records import MessageStatus
+from app.core.store.records import MessageStatus
 from app.ui.widgets import plain_text
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.message_view import FLUSH_INTERVAL, MARKDOWN_LIMIT

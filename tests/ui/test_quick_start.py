@@ -8,7 +8,7 @@ import threading
 
 from app.core.config import load_settings
 from app.core.runtime import make_runtime
-from app.core.store import Store
+from app.core.store.store import Store
 from app.ui.app import AsiChatApp
 from tests.conftest import TEST_KEY
 from tests.ui.helpers import idle, type_and_send, until

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.store import Store, title_from_text
+from app.core.store.store import Store, title_from_text
 from app.demo import SAMPLE_IMAGE, seed_demo
 from app.simulator import Simulator
 from app.ui.widgets.message_view import MessageView

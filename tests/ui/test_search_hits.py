@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.search import best_message_hits, message_hits
-from app.core.store import Store
+from app.core.store.search import best_message_hits, message_hits
+from app.core.store.store import Store
 from app.ui.widgets.message_view import MessageView
 from tests.ui.helpers import build_app, until
 

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList
 
 from app.core.models import CATALOGUE as MODELS
-from app.core.store import Store
+from app.core.store.store import Store
 from app.ui.relative_time import relative_time
 from app.ui.resources import style_files
 from app.ui.screens.confirm import ConfirmScreen

@@ -22,9 +22,9 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
-from app.core.agent_directory import AgentDirectory
-from app.core.agent_records import AgentListing, SearchPage
-from app.core.agentverse import AgentQuery, MarketplaceRetry
+from app.core.agents.agentverse import AgentQuery, MarketplaceRetry
+from app.core.agents.directory import AgentDirectory
+from app.core.agents.records import AgentListing, SearchPage
 from app.core.errors import AsiChatError
 from app.ui.widgets.agent_detail import AgentDetail
 from app.ui.widgets.agent_filters import AgentFilters

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from app.core.image_files import HistoryImage
+from app.core.images.files import HistoryImage
 from app.ui.relative_time import relative_time
 from app.ui.widgets.image_preview import ImagePreview
 

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from app.core.image_files import downloads_dir, file_stem, save_copy
-from app.core.images import ImageOk, ImageRefused, is_data_url, megabytes
+from app.core.images.fetcher import ImageOk, ImageRefused, is_data_url, megabytes
+from app.core.images.files import downloads_dir, file_stem, save_copy
 from app.ui.links import copy_link, copy_text, open_link
 from app.ui.widgets.image_card import link_text
 from app.ui.widgets.image_preview import ImagePreview

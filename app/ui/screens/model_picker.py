@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from app.core.models import CATALOGUE as MODELS, ModelInfo, model_info, window_label
+from app.core.models import CATALOGUE as MODELS
+from app.core.models import ModelInfo, model_info, window_label
 from app.ui.screens.model_name import ModelNameScreen
 
 CURRENT_MARK = "●"

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
-from app.core.agent_records import AgentListing
+from app.core.agents.records import AgentListing
 
 
 def detail_header(listing: AgentListing) -> Content:

@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Select
 
-from app.core.agentverse import CATEGORIES
+from app.core.agents.agentverse import CATEGORIES
 
 SORT_LABELS = (("Best match", "relevancy"), ("Most used", "interactions"),
                ("Newest", "created-at"), ("Recently updated", "last-modified"))

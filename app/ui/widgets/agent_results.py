@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from app.core.agent_records import AgentListing
+from app.core.agents.records import AgentListing
 
 PIN_MARK = "📌"
 NEAR_END = 5

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 
-from app.core.records import Message, Role
+from app.core.store.records import Message, Role
 from app.ui.input_activity import InputActivity
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from app.ui.widgets.image_card import ImageCard

@@ -16,9 +16,9 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from app.core.errors import StoreError
-from app.core.records import ConversationSummary
-from app.core.search import MessageHit, best_message_hits
-from app.core.store import Store, message_query
+from app.core.store.records import ConversationSummary
+from app.core.store.search import MessageHit, best_message_hits
+from app.core.store.store import Store, message_query
 from app.ui.widgets.conversation_prompt import ConversationPrompt
 
 _FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)

@@ -8,9 +8,9 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
 
-from app.core.records import ConversationSummary
 from app.core.sanitize import clean
-from app.core.search import MessageHit
+from app.core.store.records import ConversationSummary
+from app.core.store.search import MessageHit
 from app.ui.relative_time import relative_time
 
 WAITING_BADGE = "⏳"

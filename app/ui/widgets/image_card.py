@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.ui.widgets.link_text import LinkText
-from app.core.images import ImageOk, is_data_url, megabytes
+from app.core.images.fetcher import ImageOk, is_data_url, megabytes
 from app.ui.widgets.image_preview import ImagePreview
+from app.ui.widgets.link_text import LinkText
 
 PREVIEW_ROWS = 10
 

@@ -11,7 +11,7 @@ from textual.errors import NoWidget
 from textual.message import Message
 from textual.widget import Widget
 
-from app.core.images import FetchResult, ImageOk, ImageRefused
+from app.core.images.fetcher import FetchResult, ImageOk, ImageRefused
 from app.ui.image_renderer import previews_for, renderable_class, widget_class
 
 LOAD_DELAY = 0.3

@@ -8,8 +8,8 @@ import gc
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual._compositor import Compositor, ReflowResult
 from textual import events
+from textual._compositor import Compositor, ReflowResult
 from textual._styles_cache import StylesCache
 from textual.geometry import Region, Size
 from textual.screen import Screen

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
 from app.core.links import image_sources, shown_text
-from app.core.records import Message, MessageStatus, Role
+from app.core.store.records import Message, MessageStatus, Role
 from app.ui.input_activity import InputActivity
 from app.ui.widgets.chat_markdown import ChatMarkdown
 from app.ui.widgets.image_card import ImageCard

@@ -23,8 +23,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
 from app.ui.input_activity import InputActivity
-from app.ui.widgets.render_pacing import (FLUSH_INTERVAL, SLOW_FRAME, TYPING_INTERVAL, TYPING_MAX_GAP, StepSizer,
-                                         split)
+from app.ui.widgets.render_pacing import FLUSH_INTERVAL, SLOW_FRAME, TYPING_INTERVAL, TYPING_MAX_GAP, StepSizer, split
 
 FRAME_WAIT = 0.5
 """At most this long is waited for the frame after a step (the app may be closing)."""

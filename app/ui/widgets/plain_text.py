@@ -19,7 +19,6 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-
 _WORD = re.compile(r"\s*\S+\s*")
 
 

@@ -12,12 +12,12 @@ from textual.await_complete import AwaitComplete
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from app.core.records import Message
+from app.core.store.records import Message
 from app.ui.input_activity import InputActivity
 from app.ui.widgets.message_view import MessageView
-from app.ui.widgets.tool_calls import ToolCallList
 from app.ui.widgets.paced_markdown import PacedMarkdownStream
 from app.ui.widgets.render_pacing import FLUSH_INTERVAL
+from app.ui.widgets.tool_calls import ToolCallList
 
 __all__ = ["FLUSH_INTERVAL", "ParagraphBreaker", "ReasoningPane"]
 

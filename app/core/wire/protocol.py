@@ -15,11 +15,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.core.errors import ProtocolError
-from app.core.events import Completion, ContentDelta, Finish, ReasoningDelta, StreamError
-from app.core.events import ExecutableData, StreamEvent, Usage
-from app.core.protocol_tools import ToolCallAssembler, extras_of
 from app.core.sanitize import clean
-from app.core.think_tags import ThinkSplitter
+from app.core.wire.events import (
+    Completion,
+    ContentDelta,
+    ExecutableData,
+    Finish,
+    ReasoningDelta,
+    StreamError,
+    StreamEvent,
+    Usage,
+)
+from app.core.wire.think_tags import ThinkSplitter
+from app.core.wire.tool_calls import ToolCallAssembler, extras_of
 
 __all__ = ["StreamParser", "parse_completion", "gather"]
 
@@ -101,7 +109,7 @@ def _as_int(value: Any) -> int:
     return int(number) if math.isfinite(number) else 0
 
 
-def _usage_and_manifests(obj: dict[str, Any], out: "_Output") -> None:
+def _usage_and_manifests(obj: dict[str, Any], out: _Output) -> None:
     if isinstance(usage := obj.get("usage"), dict):
         keys = ("prompt_tokens", "completion_tokens", "total_tokens")
         out.event(Usage(*(_as_int(usage.get(key)) for key in keys)))

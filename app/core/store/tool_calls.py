@@ -11,9 +11,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.database import ranked_matches
-from app.core.events import ToolCall, merge_extras
 from app.core.errors import StoreError
+from app.core.store.database import ranked_matches
+from app.core.wire.events import ToolCall, merge_extras
 
 TOOL_CALL_COLUMNS = "id, message_id, call_id, name, args, result, position"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.errors import TurnBusy
-from app.core.records import Conversation, Message
-from app.core.store import Store
+from app.core.store.records import Conversation, Message
+from app.core.store.store import Store
 
 Busy = Callable[[int], bool]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.core.agent_records import AgentListing, SearchPage
-from app.core.agent_store import AgentStore, KnownAgent
+from app.core.agents.records import AgentListing, SearchPage
+from app.core.agents.store import AgentStore, KnownAgent
 
 if TYPE_CHECKING:
-    from app.core.agentverse import AgentQuery, AgentverseClient, MarketplaceRetry
-    from app.core.store import Store
+    from app.core.agents.agentverse import AgentQuery, AgentverseClient, MarketplaceRetry
+    from app.core.store.store import Store
 
 
 class AgentDirectory:
@@ -30,7 +30,7 @@ class AgentDirectory:
     def client(self) -> AgentverseClient:
         """The marketplace client (httpx is imported only when a search first runs)."""
         if self._client is None:
-            from app.core.agentverse import AgentverseClient
+            from app.core.agents.agentverse import AgentverseClient
 
             self._client = AgentverseClient.from_settings(self.settings)
         return self._client

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from app.core.growing_text import GrowingReply, GrowingText
 
-
 # --- stream events (protocol parser output) -------------------------------------------
 
 

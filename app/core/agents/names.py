@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from app.core.agent_records import normal_handle, one_line
-from app.core.events import AgentRef
+from app.core.agents.records import normal_handle, one_line
+from app.core.wire.events import AgentRef
 
 # "I've sent the message to Image Generation HiDream-I1 (@image-gen-hidream), waiting for result…"
 _ACK_TO = re.compile(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from app.core.links import data_image_urls, data_ref
 
 if TYPE_CHECKING:
-    from app.core.store import Store
+    from app.core.store.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.events import ContentDelta, ReasoningDelta
+from app.core.wire.events import ContentDelta, ReasoningDelta
 
 _OPEN_TAG, _CLOSE_TAG = "<think>", "</think>"
 

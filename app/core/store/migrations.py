@@ -10,12 +10,11 @@ commit the transaction `Store` holds around the whole upgrade.
 
 from __future__ import annotations
 
-
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from app.core.links import data_image_urls, data_ref, image_links
-from app.core.schema import MIGRATION_SET
+from app.core.store.schema import MIGRATION_SET
 
 MIGRATIONS = Migrations(MIGRATION_SET)
 

@@ -13,7 +13,7 @@ import time
 import uuid
 
 from app.core.errors import ConversationNotFound, StoreError
-from app.core.records import MESSAGE_SELECT, Conversation, Message, Role, message_from_row
+from app.core.store.records import MESSAGE_SELECT, Conversation, Message, Role, message_from_row
 
 _PATH = """WITH RECURSIVE path(id) AS (
     SELECT ? UNION ALL

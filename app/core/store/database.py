@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from app.core import schema
 from app.core.errors import StoreError
-
+from app.core.store.store import schema
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -172,7 +171,7 @@ def upgrade(conn: sqlite3.Connection) -> None:
     use of sqlite-utils: an up-to-date file opens without importing it)."""
     from sqlite_utils import Database
 
-    from app.core.migrations import MIGRATIONS
+    from app.core.store.migrations import MIGRATIONS
 
     db = Database(conn, execute_plugins=False)
     if not MIGRATIONS.pending(db):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 
+from app.cli.common import setting_options, settings_from
 from app.core.models import cached, fetch_models, merge, window_label, write_cache
 
 
@@ -34,7 +36,7 @@ async def _server_names(settings) -> tuple[list[str] | None, str | None]:
 
 def run_models(settings, *, as_json: bool) -> None:
     """Print the merged list (stdout) and any fallback note (stderr)."""
-    from app.cli_output import print_json
+    from app.cli.output import print_json
 
     names, note = asyncio.run(_server_names(settings))
     if note:
@@ -53,3 +55,12 @@ def run_models(settings, *, as_json: bool) -> None:
         click.echo(f"{mark} {m.name:<24} {m.source:<9} {agentic:<8} {window_label(m.context_tokens):<15}"
                    f" {m.purpose}".rstrip())
     sys.stdout.flush()
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@setting_options
+@click.pass_context
+def models(ctx: click.Context, as_json: bool, **flags: Any) -> None:
+    """Models: the built-in catalogue and what the server offers now, with context windows."""
+    run_models(settings_from(ctx, flags), as_json=as_json)

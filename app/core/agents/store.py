@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.core.agent_names import handles_in_prompt
-from app.core.agent_records import AgentListing, listing_from_cache, normal_handle, one_line
-from app.core.events import AgentRef, agents_label
-from app.core.records import Message, MessageStatus
+from app.core.agents.names import handles_in_prompt
+from app.core.agents.records import AgentListing, listing_from_cache, normal_handle, one_line
+from app.core.store.records import Message, MessageStatus
+from app.core.wire.events import AgentRef, agents_label
 
 if TYPE_CHECKING:
-    from app.core.store import Store
+    from app.core.store.store import Store
 
 _COLUMNS = "key, handle, name, address, category, first_used, last_used, use_count, pinned, listing"
 

@@ -1,4 +1,4 @@
-"""Tool calls and raw extras in reply chunks, for `app.core.protocol`.
+"""Tool calls and raw extras in reply chunks, for `app.core.wire.protocol`.
 
 Two shapes are accepted in `choices[].delta.tool_calls` and `choices[].message.tool_calls`:
 ASI:One's own `{"id", "tool_name", "args": {...}, "result": ...}` (each entry whole), and
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.events import Extras, ToolCall
 from app.core.sanitize import clean
+from app.core.wire.events import Extras, ToolCall
 
 RESULT_CAP = 20_000
 ARGS_CAP = 20_000

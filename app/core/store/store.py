@@ -20,16 +20,41 @@ import platformdirs
 
 from app.core.errors import ConversationNotFound, StoreError
 from app.core.links import hide_payload_runs, image_refs
+
 # fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
-from app.core.database import connect, describe, fts_query, message_query, prepare_file  # noqa: F401
-from app.core.database import best_conversations, presence_lock, ranked_matches, sole_user
-from app.core.records import (CONVERSATION_COLUMNS, IMAGE_COLUMNS, MESSAGE_SELECT, USAGE_KEYS,
-                              WAIT_COLUMNS, Conversation, ConversationSummary, ImageLink,
-                              Message, MessageStatus, SearchHit, conversation_from_row, export_data,
-                              import_rows, message_from_row, summary_from_row, title_from_text)
-from app.core.tree import TreeStore
-from app.core.wait_store import WaitStore
-from app.core.store_tools import ToolStore
+from app.core.store.database import (  # noqa: F401
+    best_conversations,
+    connect,
+    describe,
+    fts_query,
+    message_query,
+    prepare_file,
+    presence_lock,
+    ranked_matches,
+    sole_user,
+)
+from app.core.store.records import (
+    CONVERSATION_COLUMNS,
+    IMAGE_COLUMNS,
+    MESSAGE_SELECT,
+    USAGE_KEYS,
+    WAIT_COLUMNS,
+    Conversation,
+    ConversationSummary,
+    ImageLink,
+    Message,
+    MessageStatus,
+    SearchHit,
+    conversation_from_row,
+    export_data,
+    import_rows,
+    message_from_row,
+    summary_from_row,
+    title_from_text,
+)
+from app.core.store.tool_calls import ToolStore
+from app.core.store.tree import TreeStore
+from app.core.store.waits import WaitStore
 
 _WAITING = "EXISTS (SELECT 1 FROM agent_waits w WHERE w.conversation_id = c.id AND w.stopped_at IS NULL)"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.database import message_query
-from app.core.store import Store
+from app.core.store.database import message_query
+from app.core.store.store import Store
 
 HIT_START, HIT_END = "\x02", "\x03"
 """What FTS5's snippet() puts around each matched word. Stored text never holds control

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from app.cli import _settings, _store, setting_options
+from app.cli.common import open_history, setting_options, settings_from
 
 _SORTS = ("relevancy", "interactions", "created-at", "last-modified")
 
@@ -29,7 +29,7 @@ def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
 
 
 def _handle_arg(value: str) -> str:
-    from app.core.agent_records import normal_handle
+    from app.core.agents.records import normal_handle
 
     handle = normal_handle(value)
     if not handle or not value.strip().lstrip("@") == handle:
@@ -42,7 +42,7 @@ def addressed(text: str, agent: str) -> tuple[str, str]:
 
     ASI:One documents no request field for a target: the handle travels in the message.
     """
-    from app.core.agent_names import handles_in_prompt
+    from app.core.agents.names import handles_in_prompt
 
     handle = _handle_arg(agent)
     if handle not in handles_in_prompt(text):
@@ -51,7 +51,7 @@ def addressed(text: str, agent: str) -> tuple[str, str]:
 
 
 async def _search(settings, query, *, retries: int = 3):
-    from app.core.agentverse import AgentverseClient
+    from app.core.agents.agentverse import AgentverseClient
 
     def say(notice) -> None:
         click.echo(notice.describe(), err=True)
@@ -78,10 +78,10 @@ def agents() -> None:
 def search_agents(ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int,
                   sort: str, asc: bool, category: str | None, **flags: Any) -> None:
     """Search the Agentverse marketplace (public: the ASI:One key is never sent there)."""
-    from app.cli_output import print_json
-    from app.core.agentverse import AgentQuery
+    from app.cli.output import print_json
+    from app.core.agents.agentverse import AgentQuery
 
-    settings = _settings(ctx, flags)
+    settings = settings_from(ctx, flags)
     page = asyncio.run(_search(settings, AgentQuery(" ".join(query), sort=sort, direction="asc" if asc else "desc",
                                                     category=category, offset=offset, limit=limit)))
     if as_json:
@@ -99,10 +99,10 @@ def search_agents(ctx: click.Context, query: tuple[str, ...], as_json: bool, lim
 
 
 def _known_list(ctx: click.Context, flags: dict, as_json: bool, which: str) -> None:
-    from app.cli_output import iso, print_json
-    from app.core.agent_store import AgentStore
+    from app.cli.output import iso, print_json
+    from app.core.agents.store import AgentStore
 
-    agent_store = AgentStore(_store(_settings(ctx, flags)))
+    agent_store = AgentStore(open_history(settings_from(ctx, flags)))
     rows = agent_store.agents_used() if which == "used" else agent_store.agents_pinned()
     if as_json:
         print_json([a.to_dict() for a in rows])
@@ -139,13 +139,13 @@ def pinned_agents(ctx: click.Context, as_json: bool, **flags: Any) -> None:
 @click.pass_context
 def pin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
     """Pin an agent by @handle (its marketplace listing is cached when reachable)."""
-    from app.core.agent_store import AgentStore
-    from app.core.agentverse import AgentQuery
+    from app.core.agents.agentverse import AgentQuery
+    from app.core.agents.store import AgentStore
     from app.core.errors import AgentverseError
 
     handle = _handle_arg(handle)
-    settings = _settings(ctx, flags)
-    agent_store = AgentStore(_store(settings))
+    settings = settings_from(ctx, flags)
+    agent_store = AgentStore(open_history(settings))
     listing = None
     try:  # best effort: a pin works offline too, with what is known
         page = asyncio.run(_search(settings, AgentQuery(handle, limit=10), retries=0))
@@ -162,10 +162,10 @@ def pin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
 @click.pass_context
 def unpin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
     """Unpin an agent."""
-    from app.core.agent_store import AgentStore
+    from app.core.agents.store import AgentStore
 
     handle = _handle_arg(handle)
-    agent_store = AgentStore(_store(_settings(ctx, flags)))
+    agent_store = AgentStore(open_history(settings_from(ctx, flags)))
     known = agent_store.get(handle)
     if known is None or not known.pinned:
         raise click.ClickException(f"@{handle} is not pinned.")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from app.core.image_cache import ImageCache
+from app.core.images.cache import ImageCache
 
 if TYPE_CHECKING:  # httpx is imported when a fetch starts: the app's first frame does not wait for it
     import httpx
@@ -79,7 +79,7 @@ def is_data_url(url: str) -> bool:
 
 
 def fetch_image(url: str, cache: ImageCache, limits: FetchLimits = FetchLimits(),
-                transport: "httpx.BaseTransport | None" = None) -> FetchResult:
+                transport: httpx.BaseTransport | None = None) -> FetchResult:
     """The image behind `url`: from the cache if it is there, else fetched and cached.
 
     Never raises for anything the network or the server does.
@@ -131,7 +131,7 @@ def too_large(size: int | None, limit: int) -> str:
 
 
 def _download(url: str, limits: FetchLimits,
-              transport: "httpx.BaseTransport | None") -> bytes | ImageRefused:
+              transport: httpx.BaseTransport | None) -> bytes | ImageRefused:
     import httpx
 
     if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
@@ -157,7 +157,7 @@ def _download(url: str, limits: FetchLimits,
         return ImageRefused(f"too many redirects (over {limits.max_redirects})")
 
 
-def _get(client: "httpx.Client", url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
+def _get(client: httpx.Client, url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
     """One request: the body, a refusal, or the next URL of a redirect."""
     with client.stream("GET", url) as response:
         if response.is_redirect:

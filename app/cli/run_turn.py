@@ -7,10 +7,13 @@ import json
 import sys
 from collections.abc import AsyncIterator
 
-from app.cli_output import TurnPrinter
+from app.cli.output import TurnPrinter
+from app.core.agents.names import merge_agents
 from app.core.errors import AsiChatError
-from app.core.agent_names import merge_agents
-from app.core.events import (
+from app.core.growing_text import GrowingText
+from app.core.runtime import Runtime
+from app.core.store.records import AgentWait
+from app.core.wire.events import (
     AgentRef,
     AgentsContacted,
     AgentWaiting,
@@ -22,9 +25,6 @@ from app.core.events import (
     TurnRetrying,
     TurnToolCall,
 )
-from app.core.growing_text import GrowingText
-from app.core.records import AgentWait
-from app.core.runtime import Runtime
 
 
 async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from app.cli import _settings, _store, setting_options
+from app.cli.common import open_history, setting_options, settings_from
 from app.core.errors import AsiChatError
 
 
@@ -25,10 +25,10 @@ def images(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
     if ctx.invoked_subcommand is not None:
         ctx.obj.setdefault("flags", {}).update({k: v for k, v in flags.items() if v is not None})
         return
-    from app.cli_output import iso, print_json
-    from app.core.image_files import history_images
+    from app.cli.output import iso, print_json
+    from app.core.images.files import history_images
 
-    rows = history_images(_store(_settings(ctx, flags)), limit)
+    rows = history_images(open_history(settings_from(ctx, flags)), limit)
     if as_json:
         print_json([{"id": i.id, "url": i.url, "inline": i.url.startswith("data:"),
                      "conversation_id": i.conversation_id, "message_id": i.message_id,
@@ -51,15 +51,15 @@ def images(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
 @click.pass_context
 def save(ctx: click.Context, targets: tuple[str, ...], all_: bool, **flags: Any) -> None:
     """Save image ID (or --all) into DIRECTORY, named after its prompt (never overwriting)."""
-    from app.core.image_cache import ImageCache
-    from app.core.image_files import file_stem, history_image, history_images, save_copy, source
-    from app.core.images import ImageOk, fetch_image
+    from app.core.images.cache import ImageCache
+    from app.core.images.fetcher import ImageOk, fetch_image
+    from app.core.images.files import file_stem, history_image, history_images, save_copy, source
 
     if len(targets) != (1 if all_ else 2) or not (all_ or targets[0].isdigit()):
         raise click.UsageError("Give an image ID (or --all) and a directory.")
     image_id = None if all_ else int(targets[0])
     directory = Path(targets[-1]).expanduser()
-    store = _store(_settings(ctx, flags))
+    store = open_history(settings_from(ctx, flags))
     if all_:
         chosen = history_images(store)
     else:

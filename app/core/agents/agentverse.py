@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from app.core.agent_records import SearchPage, page_from_wire
+from app.core.agents.records import SearchPage, page_from_wire
 from app.core.client import _retry_after  # one reading of Retry-After (seconds or an HTTP date)
 from app.core.errors import AgentverseError
 from app.core.sanitize import clean
@@ -80,7 +80,7 @@ class AgentQuery:
             body["filters"] = {"category": [self.category]}
         return body
 
-    def next_page(self) -> "AgentQuery":
+    def next_page(self) -> AgentQuery:
         """The same search, one page further."""
         return AgentQuery(self.text, self.sort, self.direction, self.category,
                           self.offset + self.limit, self.limit)
@@ -118,7 +118,7 @@ class AgentverseClient:
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Any, **kw: Any) -> "AgentverseClient":
+    def from_settings(cls, settings: Any, **kw: Any) -> AgentverseClient:
         """A client for `settings.agentverse_url`, with `$AGENTVERSE_API_KEY` if set."""
         key = os.environ.get("AGENTVERSE_API_KEY", "").strip() or None
         return cls(base_url=settings.agentverse_url, api_key=key, **kw)
@@ -138,7 +138,7 @@ class AgentverseClient:
             await self._http.aclose()
             self._http = None
 
-    async def __aenter__(self) -> "AgentverseClient":
+    async def __aenter__(self) -> AgentverseClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -170,7 +170,7 @@ class AgentverseClient:
                                                    rate_limited=err.status == 429))
                 await self.sleep(delay)
 
-    def _delay(self, err: "_Retryable", attempt: int) -> float:
+    def _delay(self, err: _Retryable, attempt: int) -> float:
         if err.status == 429:
             return RATE_LIMIT_WAIT if err.retry_after is None else err.retry_after
         if err.retry_after is not None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from app.core.deferral import is_acknowledgement, may_be_acknowledgement
-from app.core.records import SearchHit
+from app.core.store.records import SearchHit
+from app.core.wire.deferral import is_acknowledgement, may_be_acknowledgement
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 

@@ -3,7 +3,7 @@
 sqlite-utils records each applied migration by name in `_sqlite_migrations`. Opening a
 file that is up to date needs only those names, read with plain `sqlite3`: sqlite-utils
 (~25 ms to import, with dateutil and pluggy) is loaded only to upgrade a file
-(`app.core.migrations`, whose list a test keeps equal to `NAMES`).
+(`app.core.store.migrations`, whose list a test keeps equal to `NAMES`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ NAMES = (
     "m120_conversation_options", "m121_tool_calls", "m122_message_extras", "m130_agents",
     "m140_inline_images",
 )
-"""Every migration of `app.core.migrations`, oldest first."""
+"""Every migration of `app.core.store.migrations`, oldest first."""
 
 
 def state(conn: sqlite3.Connection) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from app.core.records import WAIT_COLUMNS, AgentWait
+from app.core.store.records import WAIT_COLUMNS, AgentWait
 
 
 class WaitStore:

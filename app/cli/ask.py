@@ -1,0 +1,61 @@
+"""`asi-chat ask`: send one prompt, stream the answer, wait for agents."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from app.cli.common import open_history, setting_options, settings_from
+from app.core.errors import ConversationNotFound
+
+
+@click.command()
+@click.argument("prompt", nargs=-1, required=True)
+@click.option("-c", "--continue", "continue_", is_flag=True, help="Continue the most recent conversation.")
+@click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
+@click.option("--no-reasoning", is_flag=True, help="Do not print the model's reasoning.")
+@click.option("--web-search", is_flag=True, default=None, help="Let the model search the web for this turn.")
+@click.option("--temperature", type=click.FloatRange(0, 2), help="Sampling temperature, 0-2 [config: temperature].")
+@click.option("--max-tokens", type=click.IntRange(1), help="Cap the reply's tokens [config: max_tokens].")
+@click.option("--system", help="System prompt of this conversation, kept for its later turns.")
+@click.option("--agent", "agent", metavar="@HANDLE", help="Address this Agentverse agent (its handle goes in the message).")
+@setting_options
+@click.pass_context
+def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
+        as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
+        max_tokens: int | None, system: str | None, agent: str | None, **flags: Any) -> None:
+    """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
+    text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
+    if not text.strip():
+        raise click.UsageError("Nothing to send: the prompt is empty.")
+    if agent is not None:
+        from app.cli.agents import addressed
+
+        text, agent = addressed(text, agent)
+    settings = settings_from(ctx, flags).with_overrides(web_search=web_search, temperature=temperature,
+                                                    max_tokens=max_tokens)
+    from app.cli.run_turn import run_ask
+    from app.core.runtime import make_runtime
+
+    store = open_history(settings)
+    runtime = make_runtime(settings, store)
+    if conversation is not None:
+        try:
+            conv = store.get_conversation(conversation)
+        except ConversationNotFound:  # a usage error: exit 2, like a bad flag
+            click.echo(f"asi-chat: conversation {conversation} does not exist (`asi-chat list` shows them).",
+                       err=True)
+            ctx.exit(2)
+    elif continue_ and (latest := store.latest_conversation()) is not None:
+        conv = latest
+    else:
+        conv = store.create_conversation(settings.model)
+    if system is not None:
+        store.set_system_prompt(conv.id, system)
+    code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
+                               agent_handle=agent))
+    ctx.exit(code)
