@@ -17,8 +17,9 @@ import pytest
 from sqlite_utils import Database
 
 from app.core.errors import StoreError
+from app.core.store import schema
 from app.core.store.migrations import MIGRATIONS, create_fts_triggers, drop_fts_triggers, migration_names, rebuild_fts
-from app.core.store.store import Store, schema
+from app.core.store.store import Store
 
 IMG = "https://agents.example.com/files/old.png"
 TABLES = {"conversations", "messages", "agent_waits", "images", "messages_fts", "conversations_fts",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.core.errors import StoreError
-from app.core.store.store import schema
+from app.core.store import schema
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
