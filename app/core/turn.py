@@ -2,10 +2,13 @@
 
 The chat service creates a turn, runs it in its own asyncio task and registers it
 while it runs. The turn is the one place the growing reply lives: its text, reasoning,
-stored message ids, status and agent-wait progress. Front ends observe it: `events()`
-yields the typed turn events in order, each one after the service has stored it, and a
-view that opens mid-turn reads `content`/`reasoning` to catch up. `cancel()` stops it;
-`settled()` waits until everything it had has been written.
+stored message ids, status and agent-wait progress. It is also a log: every typed event
+it received is kept in order (`log`), each one appended after the service has stored it.
+Front ends follow it: `follow()` replays the log from the start and then goes on live, so
+a view that opens mid-turn sees exactly what one that watched from the first byte saw, with
+no second copy of the text and no event numbers to skip. Any number of followers may
+follow at once. `cancel()` stops it; `settled()` waits until everything it had has been
+written.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ from app.core.wire.events import (
     TurnToolCall,
     agents_label,
 )
-
-_END = object()
 
 
 @dataclass
@@ -72,8 +73,9 @@ class Turn(GrowingReply):
         self.stopping = False
         """Set by the service when the user stops the wait (rather than the app closing)."""
         self._content, self._reasoning = GrowingText(), GrowingText()
-        self._queue: asyncio.Queue = asyncio.Queue()
-        self._seq = 0
+        self.log: list[TurnEvent] = []
+        """Every event the turn received, in order (what `follow()` replays)."""
+        self._grew = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._started = False
         self._cancel_requested = False
@@ -96,12 +98,6 @@ class Turn(GrowingReply):
     @property
     def running(self) -> bool:
         return not self._done.is_set()
-
-    @property
-    def seq(self) -> int:
-        """How many events the turn's state includes: a view drawn from the state now
-        skips the events numbered up to this (see `numbered_events`)."""
-        return self._seq
 
     # -- the service's side -------------------------------------------------------
 
@@ -143,29 +139,38 @@ class Turn(GrowingReply):
                 self.status = event.status
                 if self.wait is None:
                     self._content, self._reasoning = GrowingText(partial.content), GrowingText(partial.reasoning)
-        self._seq += 1
-        self._queue.put_nowait((self._seq, event))
+        self.log.append(event)
+        self._wake()
 
     def close(self) -> None:
         """The turn is over and stored: no more events."""
         if not self._done.is_set():
             self._done.set()
-            self._queue.put_nowait(_END)
+            self._wake()
+
+    def _wake(self) -> None:
+        grew, self._grew = self._grew, asyncio.Event()
+        grew.set()
 
     # -- the observers' side ------------------------------------------------------
 
-    async def events(self) -> AsyncIterator[TurnEvent]:
-        """The turn's events in order, until it is over (one observer per turn)."""
-        async for _seq, event in self.numbered_events():
-            yield event
-
-    async def numbered_events(self) -> AsyncIterator[tuple[int, TurnEvent]]:
-        """`events()` with each event's number (1, 2, …)."""
+    async def follow(self, *, from_start: bool = True) -> AsyncIterator[TurnEvent]:
+        """The turn's events in order: the ones logged so far (unless `from_start` is False),
+        then each new one as it comes, until the turn is over."""
+        index = 0 if from_start else len(self.log)
         while True:
-            item = await self._queue.get()
-            if item is _END:
+            grew = self._grew
+            while index < len(self.log):
+                index += 1
+                yield self.log[index - 1]
+            if self._done.is_set():
                 return
-            yield item
+            await grew.wait()
+
+    async def events(self) -> AsyncIterator[TurnEvent]:
+        """The turn's events from the start, until it is over (`follow()`)."""
+        async for event in self.follow():
+            yield event
 
     def cancel(self) -> None:
         """Stop the turn: what arrived is kept (marked interrupted); a wait stays pending."""

@@ -64,7 +64,7 @@ class _Shown:
     attached: bool = False
     """The chat pane shows this turn (it was attached since the pane last changed)."""
     synced: int = 0
-    """Events up to this number are already in what the widgets show (`Turn.seq`)."""
+    """Events up to this number are already in what the widgets show (`len(Turn.log)`)."""
 
 
 class TurnPresenter:
@@ -110,7 +110,7 @@ class TurnPresenter:
         # Nothing awaits from here until the state is handed to the widgets: what came up to
         # `synced` is drawn from it, what comes later (even the turn's end) through consume.
         shown = self._shown.setdefault(turn, _Shown())
-        shown.attached, shown.synced = True, turn.seq
+        shown.attached, shown.synced = True, len(turn.log)
         if turn.wait is not None:
             shown.view = None
             if view is not None:  # it was the acknowledgement, by now
@@ -165,7 +165,9 @@ class TurnPresenter:
         """Observe a turn to its end, updating whatever of it is on screen."""
         self.track(turn)
         try:
-            async for number, event in turn.numbered_events():
+            number = 0
+            async for event in turn.follow():
+                number += 1
                 await self._apply(turn, event, number)
         finally:
             shown = self._shown.pop(turn, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -181,8 +182,8 @@ def test_processes_opening_a_new_file_at_once(db_path: Path):
     assert store._conn().execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migration_names())
 
 
-@pytest.mark.parametrize("content", [b"not a database\n", os.urandom(8192),
-                                     b"SQLite format 3\x00" + os.urandom(4000)])
+@pytest.mark.parametrize("content", [b"not a database\n", random.Random(1).randbytes(8192),
+                                     b"SQLite format 3\x00" + random.Random(2).randbytes(4000)])
 def test_damaged_file_left_untouched(db_path: Path, content: bytes):
     db_path.parent.mkdir()
     db_path.write_bytes(content)
