@@ -36,7 +36,7 @@ async def to_end(app, pilot, clock: PaintClock, last: int, total: int) -> tuple[
     """Seconds from End until the oldest conversation is highlighted and drawn, and until the
     frame with all `total` listed (read in a thread meanwhile), and the milliseconds of each of
     a few Down presses after Home (moving within what is loaded)."""
-    conversations = app.conversation_list
+    conversations = app.chat_screen.sidebar.conversation_list
     conversations.focus()
     await pilot.press("home")
     await pilot.pause(0.2)
@@ -60,7 +60,7 @@ async def to_end(app, pilot, clock: PaintClock, last: int, total: int) -> tuple[
 
 async def search(app, pilot, clock: PaintClock) -> list[float]:
     """Latency (ms) of each keystroke of QUERY, from the key to the frame with its matches."""
-    conversations = app.conversation_list
+    conversations = app.chat_screen.sidebar.conversation_list
     await pilot.press("ctrl+f")
     await pilot.pause(0.2)
     latencies = []
@@ -85,7 +85,7 @@ async def measure_one(base_url: str) -> dict:
     app = build_app(db, base_url)
     async with app.run_test(size=common.SIZE) as pilot:
         clock = PaintClock(app)
-        await until(lambda: app.conversation_list.option_count > 0)
+        await until(lambda: app.chat_screen.sidebar.conversation_list.option_count > 0)
         await pilot.pause(0.3)
         keys = await search(app, pilot, clock)
         seconds, full, presses = await to_end(app, pilot, clock, last, total)

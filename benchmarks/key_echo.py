@@ -43,16 +43,16 @@ def one_run(tmp: Path, base_url: str, rng: random.Random) -> tuple[list[float], 
     latencies: list[float] = []
     with PtyApp(app_argv(db, base_url), child_env(tmp, ASI_ONE_API_KEY=common.KEY)) as app:
         app.wait_for("Message ASI:One", timeout=20)
-        app.send(f"!sim:tokens={N} go")
+        app.chat_screen.conversation_view.send(f"!sim:tokens={N} go")
         time.sleep(0.3)
-        sent = app.send("\r")
+        sent = app.chat_screen.conversation_view.send("\r")
         started = app.wait_for("Paragraph", since=sent)
         letters = iter(LETTERS[:MAX_KEYS])
         while True:
             letter = next(letters, None)
             if letter is None:
                 break
-            typed = app.send(letter)
+            typed = app.chat_screen.conversation_view.send(letter)
             shown = app.wait_for(letter, since=typed, timeout=10)
             latencies.append((shown - typed) * 1000)
             if turn_over(app, sent):

@@ -33,20 +33,20 @@ async def open_all(db: Path) -> dict:
     with SimulatorProcess() as sim:
         app = build_app(db, sim.base_url)
         async with app.run_test(size=common.SIZE) as pilot:
-            await until(lambda: app.conversation_list.option_count > 0)
+            await until(lambda: app.chat_screen.sidebar.conversation_list.option_count > 0)
             await pilot.pause(0.3)
             launched = vm_rss_mb()
             for conversation_id in ids:
-                app.conversation_list.focus()
-                app.conversation_list.select_conversation(conversation_id)
+                app.chat_screen.sidebar.conversation_list.focus()
+                app.chat_screen.sidebar.conversation_list.select_conversation(conversation_id)
                 await pilot.press("enter")
-                await until(lambda wanted=conversation_id: app.current_id == wanted and app.focused is app.composer)
+                await until(lambda wanted=conversation_id: app.chat_screen.conversation_view.conversation_id == wanted and app.focused is app.chat_screen.conversation_view.composer)
                 await pilot.pause(0.05)
                 # Scroll to the top once: the user reads back, and older pages load.
-                app.chat_pane.scroll_home(animate=False)
+                app.chat_screen.conversation_view.chat_pane.scroll_home(animate=False)
                 await pilot.pause(0.1)
             await pilot.pause(0.5)
-            shown = len(app.chat_pane.message_views())
+            shown = len(app.chat_screen.conversation_view.chat_pane.message_views())
             final = vm_rss_mb()
             from app.ui.widgets.message_view import MessageView
             in_memory = sum(isinstance(obj, MessageView) for obj in gc.get_objects())

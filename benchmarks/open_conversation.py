@@ -31,7 +31,7 @@ def long_and_short(db) -> tuple[int, int, int]:
 
 
 async def open_by_enter(app, pilot, conversation_id: int) -> None:
-    conversations = app.conversation_list
+    conversations = app.chat_screen.sidebar.conversation_list
     conversations.focus()
     assert conversations.select_conversation(conversation_id)
     await pilot.pause(0.05)
@@ -47,27 +47,27 @@ async def measure(quick: bool) -> list[dict]:
         app = build_app(db, sim.base_url)
         async with app.run_test(size=common.SIZE) as pilot:
             clock = PaintClock(app)
-            await until(lambda: app.conversation_list.option_count > 0)
+            await until(lambda: app.chat_screen.sidebar.conversation_list.option_count > 0)
             for _ in range(repeat + 1):
                 await open_by_enter(app, pilot, short)
-                await until(lambda: app.current_id == short)
+                await until(lambda: app.chat_screen.conversation_view.conversation_id == short)
                 await pilot.pause(0.2)
-                conversations = app.conversation_list
+                conversations = app.chat_screen.sidebar.conversation_list
                 conversations.focus()
                 conversations.select_conversation(long_id)
                 await pilot.pause(0.1)
 
                 def shown() -> bool:
-                    views = app.chat_pane.message_views()
-                    return (app.current_id == long_id and bool(views) and views[-1].message_id == newest
-                            and app.focused is app.composer)
+                    views = app.chat_screen.conversation_view.chat_pane.message_views()
+                    return (app.chat_screen.conversation_view.conversation_id == long_id and bool(views) and views[-1].message_id == newest
+                            and app.focused is app.chat_screen.conversation_view.composer)
 
                 frame = clock.expect(shown)
                 started = time.perf_counter()
                 await pilot.press("enter")
                 runs.append((await frame - started) * 1000)
                 await pilot.pause(0.2)
-            shown_views = len(app.chat_pane.message_views())
+            shown_views = len(app.chat_screen.conversation_view.chat_pane.message_views())
     runs = runs[1:]  # the first open also warms caches (sqlite pages, CSS)
     print("  open: " + " ".join(f"{r:.0f}" for r in runs) + " ms", file=sys.stderr, flush=True)
     return [row("5 open conversation", "2,000 messages (newest page shown)", median(runs), "ms", 300,

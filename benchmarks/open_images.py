@@ -41,8 +41,8 @@ def seed(db: Path, origin: str) -> tuple[int, int, int]:
 
 
 async def open_by_enter(app, pilot, conversation_id: int) -> None:
-    app.conversation_list.focus()
-    assert app.conversation_list.select_conversation(conversation_id)
+    app.chat_screen.sidebar.conversation_list.focus()
+    assert app.chat_screen.sidebar.conversation_list.select_conversation(conversation_id)
     await pilot.pause(0.05)
     await pilot.press("enter")
 
@@ -64,7 +64,7 @@ async def measure(quick: bool) -> list[dict]:
         app = build_app(db, sim.base_url, image_preview="halfcell")
         async with app.run_test(size=common.SIZE) as pilot:
             clock = PaintClock(app)
-            await until(lambda: app.conversation_list.option_count > 0)
+            await until(lambda: app.chat_screen.sidebar.conversation_list.option_count > 0)
             for run in range(repeat + 1):
                 for cache in ("none", "cold", "warm"):
                     target, last = (plain_id, plain_newest) if cache == "none" else (images_id, newest)
@@ -73,15 +73,15 @@ async def measure(quick: bool) -> list[dict]:
                     elif cache == "warm":  # the same cache, a new app run: files found, nothing fetched
                         app.image_previews = ImagePreviews("halfcell", app.image_previews.cache)
                     await open_by_enter(app, pilot, short)
-                    await until(lambda: app.current_id == short)
+                    await until(lambda: app.chat_screen.conversation_view.conversation_id == short)
                     await pilot.pause(0.2)
-                    app.conversation_list.focus()
-                    app.conversation_list.select_conversation(target)
+                    app.chat_screen.sidebar.conversation_list.focus()
+                    app.chat_screen.sidebar.conversation_list.select_conversation(target)
                     await pilot.pause(0.1)
 
                     def shown() -> bool:
-                        views = app.chat_pane.message_views()
-                        return app.current_id == target and bool(views) and views[-1].message_id == last
+                        views = app.chat_screen.conversation_view.chat_pane.message_views()
+                        return app.chat_screen.conversation_view.conversation_id == target and bool(views) and views[-1].message_id == last
 
                     frame = clock.expect(shown)
                     started = time.perf_counter()
@@ -119,7 +119,7 @@ async def measure(quick: bool) -> list[dict]:
 
 async def scroll_through(app, clock) -> list[float]:
     """Scroll to the top 5 lines at a time and back: each step's time to its frame (ms)."""
-    pane = app.chat_pane
+    pane = app.chat_screen.conversation_view.chat_pane
     times = []
     for direction in (-5, 5):
         while (direction < 0 and pane.scroll_y > 0) or (direction > 0 and pane.scroll_y < pane.max_scroll_y):

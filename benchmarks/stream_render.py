@@ -50,18 +50,18 @@ async def one_run(tokens: int, sim: Simulator | SimulatorProcess, tmp: Path) -> 
         clock = PaintClock(app)
 
         def whole_reply_shown() -> bool:
-            views = app.chat_pane.message_views()
+            views = app.chat_screen.conversation_view.chat_pane.message_views()
             reply = views[-1] if len(views) == 2 else None
-            return (not (app.running_turns or app.presenter.observing) and reply is not None and reply.status == "complete"
+            return (not ((app.runtime.chat.turns if app.runtime else {}) or (bool(app.chat_screen.turn_watch.turns) or app.chat_screen.conversation_view.drawing)) and reply is not None and reply.status == "complete"
                     and reply.query_one(Markdown).source.rstrip() == reply.content.rstrip())
 
         frame = clock.expect(whole_reply_shown)
-        app.composer.text = f"!sim:tokens={tokens} go"
+        app.chat_screen.conversation_view.composer.text = f"!sim:tokens={tokens} go"
         started = time.perf_counter()
         app.post_message(events.Key("enter", None))  # (Pilot's press would also wait for the app to idle)
         elapsed = await frame - started
-        reply = app.chat_pane.message_views()[-1]
-        stored = store.messages(app.current_id)[-1]
+        reply = app.chat_screen.conversation_view.chat_pane.message_views()[-1]
+        stored = store.messages(app.chat_screen.conversation_view.conversation_id)[-1]
         assert stored.status == "complete" and stored.content == reply.content
     return elapsed
 

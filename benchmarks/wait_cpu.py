@@ -51,11 +51,11 @@ def run(quick: bool) -> list[dict]:
         with PtyApp(argv, child_env(tmp, ASI_ONE_API_KEY=common.KEY)) as app:
             app.wait_for("Message ASI:One", timeout=20)
             for index in range(WAITS):
-                app.send("\x0e")  # ctrl+n: a new conversation
+                app.chat_screen.conversation_view.send("\x0e")  # ctrl+n: a new conversation
                 time.sleep(0.3)
-                app.send(PROMPT)
+                app.chat_screen.conversation_view.send(PROMPT)
                 time.sleep(0.2)
-                app.send("\r")
+                app.chat_screen.conversation_view.send("\r")
                 deadline = time.monotonic() + 15
                 while pending_waits(db) <= index:
                     if time.monotonic() > deadline:
@@ -69,7 +69,7 @@ def run(quick: bool) -> list[dict]:
             for case, keys in (("a wait card on screen", []), ("no wait card on screen", ["\x0e"])):
                 for key in keys:
                     time.sleep(0.5)
-                    app.send(key)
+                    app.chat_screen.conversation_view.send(key)
                 time.sleep(2.0)
                 polls_before, cpu_before, sim_before = polls_made(db), app.cpu_seconds(), sim.cpu_seconds()
                 started = time.monotonic()

@@ -20,10 +20,10 @@ from app.core.store.store import Store  # noqa: E402
 from app.demo import DEMO_KEY, seed_demo  # noqa: E402
 from app.simulator import Simulator  # noqa: E402
 from app.ui.app import AsiChatApp  # noqa: E402
-from app.ui.widgets.agent_wait_card import AgentWaitCard  # noqa: E402
-from app.ui.widgets.image_card import ImageCard  # noqa: E402
 from app.ui.screens.image_gallery import ImageGallery  # noqa: E402
 from app.ui.screens.image_viewer import ImageViewer  # noqa: E402
+from app.ui.widgets.agent_wait_card import AgentWaitCard  # noqa: E402
+from app.ui.widgets.image_card import ImageCard  # noqa: E402
 from app.ui.widgets.image_preview import ImagePreview  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -53,14 +53,14 @@ async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
             # 1. main view: a conversation with its reasoning, all three panes
             await pilot.press("ctrl+n")
-            app.composer.text = "Hi, tell me about giraffes"
+            app.chat_screen.conversation_view.composer.text = "Hi, tell me about giraffes"
             await pilot.press("enter")
-            await until(pilot, lambda: not (app.running_turns or app.presenter.observing))
+            await until(pilot, lambda: not ((app.runtime.chat.turns if app.runtime else {}) or (bool(app.chat_screen.turn_watch.turns) or app.chat_screen.conversation_view.drawing)))
             await pilot.pause(0.5)
             app.save_screenshot("main.svg", str(HERE))
             # 2. an agent wait in progress
             await pilot.press("ctrl+n")
-            app.composer.text = "use Hi-dream model to generate image of monkey sitting on top of mountain"
+            app.chat_screen.conversation_view.composer.text = "use Hi-dream model to generate image of monkey sitting on top of mountain"
             await pilot.press("enter")
             await until(pilot, lambda: app.query(AgentWaitCard) and app.query_one(AgentWaitCard).attempt >= 1)
             await pilot.pause(0.3)
@@ -84,14 +84,14 @@ async def main() -> None:
             await pilot.pause(0.5)
             app.save_screenshot("image-gallery.svg", str(HERE))
             await pilot.press("escape")
-            app.composer.focus()
+            app.chat_screen.conversation_view.composer.focus()
             # 5. search as you type
             await pilot.press("ctrl+f", *"giraf")
             await pilot.pause(0.6)
             app.save_screenshot("search.svg", str(HERE))
             # 6. the agent browser: the marketplace searched as you type
             await pilot.press("escape")
-            app.composer.focus()
+            app.chat_screen.conversation_view.composer.focus()
             await pilot.press("ctrl+g")
             await until(pilot, lambda: type(app.screen).__name__ == "AgentBrowserScreen")
             await pilot.press(*"image")
@@ -100,8 +100,8 @@ async def main() -> None:
             await pilot.press("escape")
             # 7. a small terminal (80 x 24): the chat takes the width, the panes step aside
             await pilot.resize_terminal(80, 24)
-            await app.open_conversation(app.store.latest_conversation().id)  # the image one
-            app.composer.focus()
+            await app.chat_screen.conversation_view.show(app.store.latest_conversation().id)  # the image one
+            app.chat_screen.conversation_view.composer.focus()
             await pilot.pause(0.6)
             app.save_screenshot("small-terminal.svg", str(HERE))
     for name in ("main", "agent-wait", "image", "image-viewer", "image-gallery", "search", "agent-browser",

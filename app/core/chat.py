@@ -205,12 +205,13 @@ class ChatService:
         resumable), and the polling turn settles. False when nothing was waited on."""
         waits = self.store.pending_waits(conversation_id)
         turn = self.turns.get(conversation_id)
+        # Stored as stopped before the turn ends: whoever is told of its end reads it so.
+        for wait in waits:
+            self.store.stop_wait(wait.id)
         if turn is not None and turn.wait is not None:
             turn.stopping = True
             turn.cancel()
             await turn.settled()
-        for wait in waits:
-            self.store.stop_wait(wait.id)
         return bool(waits) or (turn is not None and turn.wait is not None)
 
     async def delete_conversation(self, conversation_id: int) -> None:

@@ -48,6 +48,8 @@ class Settings:
     """The system prompt of conversations that have none of their own."""
     web_search: bool = False
     """Ask for web search on every turn (a conversation can also turn it on for itself)."""
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """`[keymap]`: key ids (`asi-chat keys`) mapped to other keys, `new-conversation = "f6"`."""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the non-None values replaced (flags given on the command line)."""
@@ -127,6 +129,11 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return value.strip() or None
             case "db":
                 return Path(str(value)).expanduser()
+            case "keymap":
+                if not isinstance(value, dict) or not all(
+                        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
+                    raise ValueError
+                return {k: v.strip() for k, v in value.items()}
             case "agentverse_url":
                 if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
                     raise ValueError
@@ -208,9 +215,13 @@ def save_setting(path: Path, name: str, value: str | float | int) -> None:
         raise ValueError(f"not a savable setting: {name}")
     current = read_config_file(path)
     current[name] = value
-    lines = []
+    lines, tables = [], []
     for key, val in current.items():
-        if isinstance(val, bool):
+        if isinstance(val, Mapping):  # a table ([keymap]): after the plain keys, as TOML wants
+            tables.append(f"\n[{key}]")
+            tables += [f"{json.dumps(str(k), ensure_ascii=False)} = {json.dumps(str(v), ensure_ascii=False)}"
+                       for k, v in val.items()]
+        elif isinstance(val, bool):
             lines.append(f"{key} = {'true' if val else 'false'}")
         elif isinstance(val, (int, float)):
             lines.append(f"{key} = {val}")
@@ -218,4 +229,4 @@ def save_setting(path: Path, name: str, value: str | float | int) -> None:
             escaped = json.dumps(str(val), ensure_ascii=False)[1:-1]  # a valid TOML basic string
             lines.append(f'{key} = "{escaped}"')
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines + tables) + "\n", encoding="utf-8")

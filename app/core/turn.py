@@ -154,10 +154,10 @@ class Turn(GrowingReply):
 
     # -- the observers' side ------------------------------------------------------
 
-    async def follow(self, *, from_start: bool = True) -> AsyncIterator[TurnEvent]:
-        """The turn's events in order: the ones logged so far (unless `from_start` is False),
-        then each new one as it comes, until the turn is over."""
-        index = 0 if from_start else len(self.log)
+    async def follow(self, start: int = 0) -> AsyncIterator[TurnEvent]:
+        """The turn's events in order from `log[start]`: the ones logged so far, then each new
+        one as it comes, until the turn is over."""
+        index = start
         while True:
             grew = self._grew
             while index < len(self.log):

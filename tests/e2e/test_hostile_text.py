@@ -22,7 +22,7 @@ from app.ui.widgets.image_card import ImageCard
 from tests.conftest import TEST_KEY
 from tests.e2e.tmux import Tmux, app_command
 from tests.reliability.helpers import app_env, script_reply, wait_for
-from tests.ui.helpers import build_app, idle, type_and_send
+from tests.ui.helpers import build_app, idle, type_and_send, view
 
 MARKUP = "[@click=app.quit]x[/]"
 HOSTILE_LINKS = [
@@ -104,11 +104,11 @@ async def test_non_http_links_are_neither_opened_nor_copied(monkeypatch, sim, db
     async with app.run_test(size=(140, 40)) as pilot:
         await type_and_send(pilot, "links please")
         await idle(app, pilot)
-        reply = app.chat_pane.message_views()[-1]
+        reply = view(app).chat_pane.message_views()[-1]
         assert "\x1b" not in reply.content and "click me" in reply.content
         # The inline image gets a card (it is not an image: its card says so) but it is no link.
         assert [card.url for card in app.query(ImageCard)] == ["data:image/png;base64,AAAA"]
-        assert [i.url for i in app.store.images(app.current_id)] == [data_ref("data:image/png;base64,AAAA")]
+        assert [i.url for i in app.store.images(view(app).conversation_id)] == [data_ref("data:image/png;base64,AAAA")]
         markdown = reply.query_one(Markdown)
         for href in NON_HTTP:  # as if each link were clicked
             markdown.post_message(Markdown.LinkClicked(markdown, href))

@@ -1,5 +1,5 @@
-"""Keys in a real terminal through the app's driver (app/ui/quiet_input.py): a lone Esc
-is a key once nothing follows it, and Ctrl+Q quits, though the input thread sleeps."""
+"""Keys in a real terminal through Textual's driver: a lone Esc is a key once nothing
+follows it, and Ctrl+Q quits."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from textual import events
 from app.core.store.store import Store
 from tests.e2e.tmux import Tmux, app_command
 from tests.reliability.helpers import app_env, asi, integrity, one_clean_line, permissions_bind, without_root_powers
-from tests.ui.helpers import build_app, idle, type_and_send
+from tests.ui.helpers import build_app, idle, type_and_send, view
 
 SIZE = (140, 40)
 MEGABYTE = "".join(f"line {i:05d} " + "lorem ipsum dolor sit amet " * 3 + "\n" for i in range(11_000))
@@ -33,10 +33,10 @@ async def test_empty_or_blank_messages_are_not_sent(sim, db_path) -> None:
             await type_and_send(pilot, text)
             await pilot.pause(0.05)
         assert sim.requests == [] and app.store.count_conversations() == 0
-        assert app.current_id is None and app.is_running
+        assert view(app).conversation_id is None and app.is_running
         await type_and_send(pilot, "hello")  # and a real one still is
         await idle(app, pilot)
-        assert len(sim.requests) == 1 and app.chat_pane.message_views()[-1].status == "complete"
+        assert len(sim.requests) == 1 and view(app).chat_pane.message_views()[-1].status == "complete"
 
 
 def test_blank_prompt_from_stdin_is_not_sent(sim, db_path) -> None:
@@ -46,10 +46,10 @@ def test_blank_prompt_from_stdin_is_not_sent(sim, db_path) -> None:
 
 
 async def _paste_and_send(app, pilot) -> None:
-    app.composer.focus()
+    view(app).composer.focus()
     app.post_message(events.Paste(MEGABYTE))  # as the terminal delivers a paste
     await pilot.pause()
-    assert app.composer.text == MEGABYTE
+    assert view(app).composer.text == MEGABYTE
 
 
 async def test_a_one_megabyte_paste_is_sent_kept_and_shown(sim, db_path) -> None:
@@ -58,14 +58,14 @@ async def test_a_one_megabyte_paste_is_sent_kept_and_shown(sim, db_path) -> None
         await _paste_and_send(app, pilot)
         await pilot.press("enter")  # far more than the window: a warning first (app.ui.draft_guard)
         await pilot.pause()
-        assert app.current_id is None and app.composer.text == MEGABYTE
+        assert view(app).conversation_id is None and view(app).composer.text == MEGABYTE
         await pilot.press("enter")  # sent anyway
         await idle(app, pilot)
         sent = MEGABYTE.rstrip()
         assert sim.requests[-1].messages[-1]["content"] == sent
-        user, reply = app.store.messages(app.current_id)
+        user, reply = app.store.messages(view(app).conversation_id)
         assert user.content == sent and reply.status == "complete"
-        assert app.chat_pane.message_views()[0].content == sent
+        assert view(app).chat_pane.message_views()[0].content == sent
         assert app.is_running
 
 
@@ -77,7 +77,7 @@ async def test_a_one_megabyte_paste_does_not_freeze_the_app(sim, db_path) -> Non
         started = time.monotonic()
         await pilot.press("enter")
         await pilot.press("x")  # the next key press is handled in seconds, not frozen behind it
-        assert app.composer.text == "x"
+        assert view(app).composer.text == "x"
         # 0.6-0.8 s here on an idle VM (wrapping the 11,000 lines once, clearing the composer,
         # the store's ~40 ms); a Static wrapped it all again on every layout, for seconds each:
         # the bound catches that, not a loaded machine (it was 1 s, and failed under load).

@@ -14,7 +14,7 @@ from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
 from tests.e2e.tmux import Tmux, app_command
 from tests.reliability.helpers import app_env, asi, every_text, wait_for
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, type_and_send, until, view
 
 ECHO_401 = {"error": {"message": f"invalid api key {TEST_KEY}"}}
 ECHO_500 = "upstream: " + "x" * 270 + f" {TEST_KEY} was refused"  # across the 300-character cut
@@ -63,7 +63,7 @@ async def test_the_key_never_reaches_the_screen_the_history_or_an_export(monkeyp
             await idle(app, pilot)
             notes = [n.message for n in app._notifications]
             errors = [m.error or "" for c in app.store.list_conversations() for m in app.store.messages(c.id)]
-            views = [v.error or "" for v in app.chat_pane.message_views()]
+            views = [v.error or "" for v in view(app).chat_pane.message_views()]
     # the echoes happened, and arrived redacted
     assert sum("[redacted]" in n for n in notes) >= 3 and "[redacted]" in wait_error
     assert sum("[redacted]" in e for e in errors) == 3

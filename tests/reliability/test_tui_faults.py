@@ -15,7 +15,7 @@ from app.simulator import Simulator, faults
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
 from tests.reliability.helpers import integrity
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, sidebar, type_and_send, until, view
 
 SIZE = (140, 40)
 
@@ -26,12 +26,12 @@ def notices(app, title: str | None = None) -> list[str]:
 
 async def _goes_on(app, pilot, *, new: bool = False) -> None:
     """The app still answers (in the same conversation unless `new`)."""
-    conversation = None if new else app.current_id
+    conversation = None if new else view(app).conversation_id
     app.clear_notifications()
     await type_and_send(pilot, "hello again")
     await idle(app, pilot)
-    assert app.is_running and (new or app.current_id == conversation)
-    reply = app.chat_pane.message_views()[-1]
+    assert app.is_running and (new or view(app).conversation_id == conversation)
+    reply = view(app).chat_pane.message_views()[-1]
     assert reply.status == "complete" and reply.content.startswith("## Hello again")
     assert not notices(app, "Reply failed")
 
@@ -58,17 +58,17 @@ async def test_failure_is_shown_and_nothing_is_lost(sim, db_path, prompt, needle
         await idle(app, pilot)
         (notice,) = notices(app, "Reply failed")
         assert needle in notice
-        user_view, reply_view = app.chat_pane.message_views()
+        user_view, reply_view = view(app).chat_pane.message_views()
         assert user_view.content == prompt
         assert reply_view.status == status
-        user, reply = app.store.messages(app.current_id)
+        user, reply = app.store.messages(view(app).conversation_id)
         assert (user.role, user.content) == ("user", prompt)
         assert reply.status == status and reply.error == notice
         assert reply.content == reply_view.content  # the partial answer: on screen and kept
         if "cut" in prompt or "error-event" in prompt:
             assert reply.content.startswith("## Hello")
         if "reasoning-only" in prompt:
-            assert reply.reasoning.strip() and reply.reasoning in app.reasoning_pane.text
+            assert reply.reasoning.strip() and reply.reasoning in view(app).reasoning_pane.text
         await _goes_on(app, pilot)
     assert integrity(db_path) == "ok"
 
@@ -83,7 +83,7 @@ async def test_connection_refused(db_path) -> None:
         assert len(notices(app, "Retrying")) == 3
         (notice,) = notices(app, "Reply failed")
         assert "Could not connect to" in notice and "Gave up after 3 retries" in notice
-        assert [m.content for m in app.store.messages(app.current_id)][:1] == ["hello"]
+        assert [m.content for m in app.store.messages(view(app).conversation_id)][:1] == ["hello"]
         with Simulator(api_key=TEST_KEY, port=port):  # the server is back
             await _goes_on(app, pilot)
 
@@ -99,8 +99,8 @@ async def test_server_errors_are_retried_then_succeed(sim, db_path) -> None:
             retries = notices(app, "Retrying")
             assert len(retries) == 2 and all(f"server error ({status}" in n for n in retries)
             assert "(2/3)" in retries[-1] and not notices(app, "Reply failed")
-            assert app.chat_pane.message_views()[-1].status == "complete"
-            assert [m.status for m in app.store.messages(app.current_id)] == ["complete", "complete"]
+            assert view(app).chat_pane.message_views()[-1].status == "complete"
+            assert [m.status for m in app.store.messages(view(app).conversation_id)] == ["complete", "complete"]
 
 
 async def test_429_retry_after_is_honoured_and_shown_and_without_it_backs_off(sim, db_path) -> None:
@@ -113,14 +113,14 @@ async def test_429_retry_after_is_honoured_and_shown_and_without_it_backs_off(si
         assert "rate limiting requests (429" in notice and "Retrying in 1.0 s (1/3)" in notice
         await idle(app, pilot)
         assert time.monotonic() - started >= 1.0
-        assert app.chat_pane.message_views()[-1].status == "complete"
+        assert view(app).chat_pane.message_views()[-1].status == "complete"
         app.clear_notifications()
         await pilot.press("ctrl+n")
         await type_and_send(pilot, "hello !sim:status=429*1")
         await idle(app, pilot)
         (notice,) = notices(app, "Retrying")
         assert "rate limiting requests (429" in notice
-        assert app.chat_pane.message_views()[-1].status == "complete"
+        assert view(app).chat_pane.message_views()[-1].status == "complete"
 
 
 async def test_odd_streams_give_the_whole_answer(sim, db_path) -> None:
@@ -128,14 +128,14 @@ async def test_odd_streams_give_the_whole_answer(sim, db_path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
-        plain = app.chat_pane.message_views()[-1].content
+        plain = view(app).chat_pane.message_views()[-1].content
         for directives in ("!sim:malformed", "!sim:keepalive !sim:crlf", "!sim:bad-utf8"):
             await pilot.press("ctrl+n")
             await type_and_send(pilot, f"hello {directives}")
             await idle(app, pilot)
-            reply = app.chat_pane.message_views()[-1]
+            reply = view(app).chat_pane.message_views()[-1]
             assert reply.status == "complete" and not notices(app, "Reply failed")
-            stored = app.store.messages(app.current_id)[-1]
+            stored = app.store.messages(view(app).conversation_id)[-1]
             assert stored.content == reply.content and "\x00" not in stored.content
             if "bad-utf8" in directives:
                 assert "\ufffd" in reply.content and reply.content.endswith(plain[-40:])
@@ -152,8 +152,8 @@ async def test_agent_that_never_finishes_keeps_its_wait(sim, db_path) -> None:
         assert "has not answered after 3 polls" in notice and "resumed later" in notice
         assert not app.query(AgentWaitCard)
         (wait,) = app.store.pending_waits()
-        assert wait.attempts_made == 3 and wait.conversation_id == app.current_id
-        assert "⏳" in str(app.conversation_list.get_option_at_index(0).prompt)
+        assert wait.attempts_made == 3 and wait.conversation_id == view(app).conversation_id
+        assert "⏳" in str(sidebar(app).conversation_list.get_option_at_index(0).prompt)
         await pilot.press("ctrl+n")
         await _goes_on(app, pilot, new=True)
 
@@ -171,7 +171,7 @@ async def test_a_poll_that_fails_mid_wait_does_not_end_the_wait(db_path) -> None
             assert "server error (503" in card.last_error
             await idle(app, pilot)
             assert not app.store.pending_waits()
-            assert "![generated-image](" in app.store.messages(app.current_id)[-1].content
+            assert "![generated-image](" in app.store.messages(view(app).conversation_id)[-1].content
             assert not notices(app, "Reply failed")
 
 

@@ -12,6 +12,8 @@ from app.core.runtime import make_runtime
 from app.core.store.store import Store
 from app.simulator import Simulator
 from app.ui.app import AsiChatApp
+from app.ui.areas.conversation_view import ConversationView
+from app.ui.areas.sidebar import Sidebar
 from tests.conftest import TEST_KEY
 
 
@@ -33,6 +35,26 @@ def build_app(sim: Simulator | None, db: Path, *, key: str | None = TEST_KEY, re
     return AsiChatApp(settings, store, runtime, runtime_error=error, resume_waits=resume_waits)
 
 
+def view(app: AsiChatApp) -> ConversationView:
+    """The open conversation's area."""
+    return app.chat_screen.conversation_view
+
+
+def sidebar(app: AsiChatApp) -> Sidebar:
+    """The search box and conversation list's area."""
+    return app.chat_screen.sidebar
+
+
+def turns(app: AsiChatApp) -> dict:
+    """The turns running in the app's chat service, by conversation."""
+    return app.runtime.chat.turns if app.runtime is not None else {}
+
+
+def watching(app: AsiChatApp) -> bool:
+    """True while the chat screen still follows some turn to its end, or draws one."""
+    return bool(app.chat_screen.turn_watch.turns) or app.chat_screen.conversation_view.drawing
+
+
 async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
     """Let the app run until `condition()` is true (fails the test on timeout)."""
     deadline = time.monotonic() + timeout
@@ -44,15 +66,15 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
 
 async def idle(app: AsiChatApp, pilot) -> None:
     """Wait until no turn or agent wait is running."""
-    await until(pilot, lambda: not app.running_turns and not app.presenter.observing, timeout=15)
+    await until(pilot, lambda: not turns(app) and not watching(app), timeout=15)
     await pilot.pause(0.1)
     await asyncio.sleep(0)
 
 
 async def type_and_send(pilot, text: str) -> None:
     app = pilot.app
-    app.composer.focus()
-    app.composer.text = text
+    view(app).composer.focus()
+    view(app).composer.text = text
     await pilot.press("enter")
 
 

@@ -9,11 +9,12 @@ from textual.widgets import Markdown, Static
 from app.core.agents.store import AgentStore
 from app.simulator import Simulator
 from app.simulator.marketplace import HOSTILE_HANDLE
+from app.ui.areas.agents import agent_directory
 from app.ui.screens.agent_browser import AgentBrowserScreen
 from app.ui.widgets.agent_detail import AgentDetail
 from app.ui.widgets.agent_results import PIN_MARK, AgentResults
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import build_app, idle, until
+from tests.ui.helpers import build_app, idle, until, view
 
 SIZE = (140, 45)
 
@@ -38,7 +39,7 @@ def _status(app) -> str:
 
 async def _open(pilot) -> AgentBrowserScreen:
     app = pilot.app
-    app.composer.focus()
+    view(app).composer.focus()
     await pilot.press("ctrl+g")  # from the composer: not swallowed by the TextArea
     await until(pilot, lambda: isinstance(app.screen, AgentBrowserScreen))
     browser = _browser(app)
@@ -68,10 +69,10 @@ async def test_search_as_you_type_and_pick_puts_handle_in_composer(sim: Simulato
         await until(pilot, lambda: "HiDream" in str(detail.query_one("#agent-header", Static).render()))
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, AgentBrowserScreen))
-        assert app.composer.text == "@image-gen-hidream "
-        assert app.focused is app.composer
+        assert view(app).composer.text == "@image-gen-hidream "
+        assert app.focused is view(app).composer
         await pilot.press("d", "r", "a", "w")
-        assert app.composer.text == "@image-gen-hidream draw"
+        assert view(app).composer.text == "@image-gen-hidream draw"
         await pilot.press("enter")
         await idle(app, pilot)
         assert sim.requests[0].messages[-1]["content"] == "@image-gen-hidream draw"
@@ -86,15 +87,15 @@ async def test_search_as_you_type_and_pick_puts_handle_in_composer(sim: Simulato
 async def test_pick_from_results_list_and_insert_beside_text(sim: Simulator, db_path: Path):
     app = _app(sim, db_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.composer.text = "please ask"
-        app.composer.move_cursor(app.composer.document.end)
+        view(app).composer.text = "please ask"
+        view(app).composer.move_cursor(view(app).composer.document.end)
         await _open(pilot)
         await _search(pilot, "flight finder")
         await pilot.press("down")  # into the results
         assert app.focused is app.screen.query_one(AgentResults)
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, AgentBrowserScreen))
-        assert app.composer.text == "please ask @flight-finder "
+        assert view(app).composer.text == "please ask @flight-finder "
 
 
 async def test_pin_from_the_browser_is_stored_and_listed_first(sim: Simulator, db_path: Path):
@@ -127,7 +128,7 @@ async def test_known_agents_work_offline(sim: Simulator, db_path: Path):
     message = app.store.add_message(conversation.id, "assistant", "ok")
     AgentStore(app.store).record_use(message.id, "Ref Image Agent", "ref-image-agent")
     offline = _app(sim, db_path, agentverse_url="http://127.0.0.1:9")
-    offline.agent_directory.client.max_retries = 0
+    agent_directory(offline).client.max_retries = 0
     async with offline.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+g")
         await until(pilot, lambda: isinstance(offline.screen, AgentBrowserScreen))
@@ -140,7 +141,7 @@ async def test_known_agents_work_offline(sim: Simulator, db_path: Path):
         await until(pilot, lambda: "Flight Finder" in readme.source)
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(offline.screen, AgentBrowserScreen))
-        assert offline.composer.text == "@flight-finder "
+        assert view(offline).composer.text == "@flight-finder "
 
 
 async def test_hostile_listing_is_shown_harmlessly(sim: Simulator, db_path: Path):

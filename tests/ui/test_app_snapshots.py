@@ -11,7 +11,7 @@ from app.core.store.records import MessageStatus
 from app.core.store.store import Store
 from app.demo import seed_demo
 from app.ui.app import AsiChatApp
-from tests.ui.helpers import previews_settled
+from tests.ui.helpers import previews_settled, sidebar, view
 
 SIZE = (130, 36)
 FIXED = 1_709_460_000.0  # 2024-03-03: older than a year, so the list shows a fixed date
@@ -35,8 +35,8 @@ def _app(tmp_path: Path) -> AsiChatApp:
 def test_main_view_with_image_and_reasoning(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
         app = pilot.app
-        await app.open_conversation(2)  # the seeded image conversation
-        views = app.chat_pane.message_views()
+        await view(app).show(2)  # the seeded image conversation
+        views = view(app).chat_pane.message_views()
         views[1].focus()  # the acknowledgement: its reasoning shows on the right
         await previews_settled(pilot)  # the image, from the cache (seed_demo put it there)
 
@@ -50,7 +50,7 @@ def test_welcome_for_a_new_conversation(snap_compare, tmp_path) -> None:
 def test_search_filters_the_list(snap_compare, tmp_path) -> None:
     async def search(pilot) -> None:
         await pilot.press("ctrl+f", *"giraf")
-        listed = pilot.app.conversation_list
+        listed = sidebar(pilot.app).conversation_list
         for _ in range(200):  # the search (and its snippets) runs in a thread: under load, wait for it
             if listed.option_count == 1 and listed.filter_query == "giraf" and listed._search_worker is None:
                 break
@@ -62,7 +62,7 @@ def test_search_filters_the_list(snap_compare, tmp_path) -> None:
 
 def test_delete_confirmation(snap_compare, tmp_path) -> None:
     async def ask_delete(pilot) -> None:
-        await pilot.app.open_conversation(1)
+        await view(pilot.app).show(1)
         await pilot.press("ctrl+l", "ctrl+d")
         await pilot.pause(0.2)
 
@@ -71,7 +71,7 @@ def test_delete_confirmation(snap_compare, tmp_path) -> None:
 
 def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
-        await pilot.app.open_conversation(2)
+        await view(pilot.app).show(2)
         await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=open_image_conversation)
@@ -79,7 +79,7 @@ def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
 
 def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> None:
     async def focus_list(pilot) -> None:
-        await pilot.app.open_conversation(2)
+        await view(pilot.app).show(2)
         await pilot.press("ctrl+l")
         await previews_settled(pilot)
 
@@ -88,7 +88,7 @@ def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> 
 
 def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
-        await pilot.app.open_conversation(2)
+        await view(pilot.app).show(2)
         await previews_settled(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=(240, 50), run_before=open_image_conversation)
@@ -115,7 +115,7 @@ def test_small_terminal_a_stopped_wait_names_its_agent(snap_compare, tmp_path) -
     async def open_it(pilot) -> None:
         await pilot.press("ctrl+l", "enter")  # the newest conversation, from the list
         for _ in range(100):
-            if len(pilot.app.chat_pane.message_views()) == 2:
+            if len(view(pilot.app).chat_pane.message_views()) == 2:
                 break
             await pilot.pause(0.05)
         await pilot.pause(0.1)

@@ -7,28 +7,29 @@ import re
 from pathlib import Path
 
 from app.simulator import Simulator, faults
-from app.ui.app import FIRST_PAGE, KEYS, PALETTE_ONLY
+from app.ui.areas.conversation_view import FIRST_PAGE
+from app.ui.keys import CONVERSATION, KEYS, PALETTE_ONLY, SCREEN
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, sidebar, turns, type_and_send, until, view
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _headers(app) -> list[str]:
-    return [str(v.query_one(".message--header").render()) for v in app.chat_pane.message_views()]
+    return [str(v.query_one(".message--header").render()) for v in view(app).chat_pane.message_views()]
 
 
 def _bodies(app) -> list[str]:
-    return [v.content for v in app.chat_pane.message_views()]
+    return [v.content for v in view(app).chat_pane.message_views()]
 
 
 async def _select(pilot, index: int) -> None:
     """ctrl+t (when the chat is not focused yet), then ↑/↓ to the message at `index`."""
     app = pilot.app
-    views = app.chat_pane.message_views()
+    views = view(app).chat_pane.message_views()
     if app.focused not in views:
-        app.composer.focus()
+        view(app).composer.focus()
         await pilot.press("ctrl+t")  # selects the newest
     target = views[index]
     while app.focused is not target:
@@ -43,11 +44,11 @@ async def test_edit_sends_a_new_branch_and_arrows_switch_between_them(sim, db_pa
         await idle(app, pilot)
         await _select(pilot, 0)
         await pilot.press("e")
-        assert app.composer.text == "first question" and app.focused is app.composer
-        app.composer.text = "better question"
+        assert view(app).composer.text == "first question" and app.focused is view(app).composer
+        view(app).composer.text = "better question"
         await pilot.press("enter")
         await idle(app, pilot)
-        assert _bodies(app)[0] == "better question" and len(app.chat_pane.message_views()) == 2
+        assert _bodies(app)[0] == "better question" and len(view(app).chat_pane.message_views()) == 2
         assert "2/2" in _headers(app)[0]
         await _select(pilot, 0)
         await pilot.press("left")
@@ -59,7 +60,7 @@ async def test_edit_sends_a_new_branch_and_arrows_switch_between_them(sim, db_pa
     # The branch on screen is remembered: a new app shows it again.
     again = build_app(sim, db_path)
     async with again.run_test(size=(140, 40)) as pilot:
-        await again.open_conversation(1)
+        await view(again).show(1)
         await pilot.pause(0.1)
         assert _bodies(again)[0] == "better question"
 
@@ -100,10 +101,10 @@ async def test_editing_while_a_reply_runs_is_refused_and_loses_nothing(db_path) 
         app = build_app(slow, db_path)
         async with app.run_test(size=(140, 40)) as pilot:
             await type_and_send(pilot, "a slow one")
-            await until(pilot, lambda: app.running_turns)
+            await until(pilot, lambda: turns(app))
             await _select(pilot, 0)
             await pilot.press("e")
-            assert app.editing is None and app.composer.text == ""
+            assert view(app).editing is None and view(app).composer.text == ""
             await pilot.press("escape")  # Esc from the chat cancels the reply
             await idle(app, pilot)
             assert "interrupted" in _headers(app)[1]
@@ -116,12 +117,11 @@ async def test_esc_stops_a_wait_shown_as_stopped_and_f5_waits_again(db_path) -> 
             await type_and_send(pilot, "draw a lighthouse")
             await until(pilot, lambda: app.query(AgentWaitCard))
             await pilot.press("escape")
-            await until(pilot, lambda: not app.running_turns)
-            await pilot.pause(0.1)
+            await idle(app, pilot)
             assert not app.query(AgentWaitCard)
             assert "stopped (F5 waits again)" in _headers(app)[1] and "waiting for" not in _headers(app)[1]
-            assert "⏳" not in str(app.conversation_list.get_option_at_index(0).prompt)
-            await app.open_conversation(1)  # reopened, still stopped
+            assert "⏳" not in str(sidebar(app).conversation_list.get_option_at_index(0).prompt)
+            await view(app).show(1)  # reopened, still stopped
             await pilot.pause(0.1)
             assert "stopped (F5 waits again)" in _headers(app)[1]
             await pilot.press("f5")
@@ -135,7 +135,7 @@ async def test_delete_mid_stream_from_the_list_settles_the_turn_and_focus_can_ty
         app = build_app(slow, db_path)
         async with app.run_test(size=(140, 40)) as pilot:
             await type_and_send(pilot, "a long-running prompt")
-            await until(pilot, lambda: app.running_turns)
+            await until(pilot, lambda: turns(app))
             errors = []
             app.notify = lambda text, **kw: errors.append(text) if kw.get("severity") == "error" else None
             await pilot.press("ctrl+l", "ctrl+d")
@@ -143,7 +143,14 @@ async def test_delete_mid_stream_from_the_list_settles_the_turn_and_focus_can_ty
             await pilot.press("y")
             await until(pilot, lambda: app.store.count_conversations() == 0)
             await idle(app, pilot)
-            assert errors == [] and app.focused is app.composer
+            assert errors == [] and app.focused is view(app).composer
+
+
+def _first_command(app) -> str:
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    return str(found.first().get_option_at_index(0).prompt) if found and found.first().option_count else ""
 
 
 async def test_fork_from_the_palette_opens_a_copy(sim, db_path) -> None:
@@ -151,9 +158,11 @@ async def test_fork_from_the_palette_opens_a_copy(sim, db_path) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await type_and_send(pilot, "one")
         await idle(app, pilot)
-        await app.run_action("fork")
-        await pilot.pause(0.2)
-        assert app.current_id == 2 and _bodies(app)[0] == "one"
+        await pilot.press("ctrl+p", *"Fork into")
+        await until(pilot, lambda: "Fork into a new conversation" in _first_command(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: view(app).conversation_id == 2)
+        assert view(app).conversation_id == 2 and _bodies(app)[0] == "one"
         assert app.store.get_conversation(2).session_id != app.store.get_conversation(1).session_id
 
 
@@ -163,14 +172,17 @@ async def test_every_key_works_from_the_composer(sim, db_path, monkeypatch) -> N
     async with app.run_test(size=(140, 40)) as pilot:
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
-        for key, action, *_ in KEYS:
+        for key in KEYS:
+            if key.where not in (SCREEN, CONVERSATION):
+                continue  # a selected message's or the list's keys
+            target = app.chat_screen if key.where == SCREEN else view(app)
             calls = []
-            monkeypatch.setattr(app, f"action_{action.split('(')[0]}", lambda *a, _c=calls: _c.append(a), raising=False)
-            app.composer.focus()
-            app.composer.text = "draft"
-            await pilot.press(key)
-            await pilot.pause()
-            assert calls, f"{key} did not reach {action} from the composer"
+            monkeypatch.setattr(target, f"action_{key.action.split('(')[0]}", lambda *a, _c=calls: _c.append(a))
+            view(app).composer.focus()
+            view(app).composer.text = "draft"
+            await pilot.press(key.keys)
+            await until(pilot, lambda: calls, timeout=2)
+            assert calls, f"{key.keys} did not reach {key.action} from the composer"
             monkeypatch.undo()
 
 
@@ -178,7 +190,7 @@ def test_readme_footer_and_palette_agree() -> None:
     """README's key table lists exactly the keys of KEYS, and the palette entries exist."""
     table = README.read_text(encoding="utf-8").split("## Using the app", 1)[1].split("\n\n", 2)[1]
     documented = set(re.findall(r"`([a-z0-9+]+)`", table))
-    bound = {key for key, *_ in KEYS}
+    bound = {key.keys for key in KEYS}
     assert bound <= documented, f"keys missing from README: {bound - documented}"
     for _action, label, _help in PALETTE_ONLY:
         assert label.split()[0].lower() in table.lower()
@@ -195,12 +207,12 @@ async def test_older_pages_loaded_on_scroll_show_their_branches(sim, db_path) ->
     for n in range(FIRST_PAGE):  # enough newer messages to push it off the first page
         store.add_message(conversation.id, "user" if n % 2 == 0 else "assistant", f"later {n}")
     async with app.run_test(size=(140, 40)) as pilot:
-        await app.open_conversation(conversation.id)
+        await view(app).show(conversation.id)
         assert "another answer" not in _bodies(app)  # not on the first page
-        app.chat_pane.scroll_home(animate=False)
+        view(app).chat_pane.scroll_home(animate=False)
 
         def marked() -> bool:
-            views = [v for v in app.chat_pane.message_views() if v.content == "another answer"]
+            views = [v for v in view(app).chat_pane.message_views() if v.content == "another answer"]
             headers = [h for v in views for h in v.query(".message--header")]
             return bool(headers) and "2/2" in str(headers[0].render())
 

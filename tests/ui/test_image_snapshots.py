@@ -13,7 +13,7 @@ from app.core.config import load_settings
 from app.core.store.store import Store
 from app.simulator.images import HTML
 from app.ui.app import AsiChatApp
-from tests.ui.helpers import cache_image, previews_settled, until
+from tests.ui.helpers import cache_image, previews_settled, until, view
 
 SIZE = (120, 40)
 FIXED = 1_709_460_000.0  # 2024-03-03: the list and the gallery show a fixed date
@@ -41,7 +41,7 @@ def _app(tmp_path: Path) -> AsiChatApp:
 
 
 async def _open(pilot) -> None:
-    await pilot.app.open_conversation(1)
+    await view(pilot.app).show(1)
     await previews_settled(pilot)
 
 

@@ -7,14 +7,14 @@ import base64
 import pytest
 
 from app.simulator.images import IMAGE_PNG
-from app.ui.app import FIRST_PAGE
+from app.ui.areas.conversation_view import FIRST_PAGE
 from app.ui.screens.image_gallery import GalleryItem, ImageGallery
 from app.ui.screens.image_viewer import ImageViewer
 from app.ui.widgets.image_card import ImageCard
 from app.ui.widgets.image_preview import ImagePreview
 from app.ui.widgets.message_view import MessageView
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, type_and_send, until, view
 
 
 def card_text(card: ImageCard) -> str:
@@ -87,7 +87,7 @@ async def test_previews_load_only_when_on_screen(sim, db_path) -> None:
         store.add_message(conversation.id, "assistant",
                           f"![generated-image]({sim.origin}/sim-images/redirects-{n + 1})")
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_conversation(conversation.id)
+        await view(app).show(conversation.id)
         await pilot.pause(0.5)
         previews = list(app.query(ImagePreview))
         assert len(previews) == FIRST_PAGE // 2  # the newest messages first
@@ -96,9 +96,9 @@ async def test_previews_load_only_when_on_screen(sim, db_path) -> None:
         shown = [p for p in previews if p.state != "waiting"]
         assert 0 < len(shown) < len(previews)  # only what is on screen (the bottom) is fetched
         assert previews[-1].state != "waiting" and previews[0].state == "waiting"
-        app.chat_pane.scroll_home(animate=False)  # the older ones load, and the oldest is fetched
+        view(app).chat_pane.scroll_home(animate=False)  # the older ones load, and the oldest is fetched
         await until(pilot, lambda: len(app.query(ImagePreview)) == 8)
-        app.chat_pane.scroll_home(animate=False)
+        view(app).chat_pane.scroll_home(animate=False)
         await until(pilot, lambda: app.query(ImagePreview).first().state != "waiting")
 
 
@@ -134,9 +134,9 @@ async def test_an_inline_image_shows_without_its_base64_and_copies_its_file(sim,
         card = await delivered(pilot, "draw it !sim:image=data")
         preview = card.query_one(ImagePreview)
         await until(pilot, lambda: preview.state == "shown")
-        view = app.chat_pane.message_views()[-1]
+        shown = view(app).chat_pane.message_views()[-1]
         payload = base64.b64encode(IMAGE_PNG.read_bytes()).decode()
-        assert payload in view.content and payload in app.store.messages(app.current_id)[-1].content
+        assert payload in shown.content and payload in app.store.messages(view(app).conversation_id)[-1].content
         assert "iVBOR" not in app.export_screenshot()  # nowhere on screen: body, card, list
         assert "inline image/png" in card_text(card)
         card.focus()
@@ -148,10 +148,10 @@ async def test_gallery_lists_newest_first_and_jumps_to_the_message(sim, db_path)
     app = build_app(sim, db_path, image_preview="halfcell")
     async with app.run_test(size=(120, 50)) as pilot:
         await delivered(pilot, "first picture !sim:image=png")
-        first_conversation = app.current_id
+        first_conversation = view(app).conversation_id
         await pilot.press("ctrl+n")
         await delivered(pilot, "second picture !sim:image=data")
-        app.composer.focus()
+        view(app).composer.focus()
         await pilot.press("f9")
         await until(pilot, lambda: isinstance(app.screen, ImageGallery))
         items = list(app.screen.query(GalleryItem))
@@ -159,6 +159,6 @@ async def test_gallery_lists_newest_first_and_jumps_to_the_message(sim, db_path)
         assert items[0].has_focus
         await pilot.press("down", "enter")
         await until(pilot, lambda: not isinstance(app.screen, ImageGallery))
-        await until(pilot, lambda: app.current_id == first_conversation)
+        await until(pilot, lambda: view(app).conversation_id == first_conversation)
         focused = app.focused
         assert isinstance(focused, MessageView) and focused.message_id == items[1].image.message_id

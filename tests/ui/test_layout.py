@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.config import read_config_file
 from app.core.store.store import Store
 from app.ui.layout import CHAT_MIN, list_width
-from tests.ui.helpers import build_app, until
+from tests.ui.helpers import build_app, sidebar, until, view
 
 LONG_TITLE = "Planning the spring hiking trip to the Dolomites"  # 48 characters
 
@@ -33,12 +33,12 @@ async def test_at_80_columns_the_chat_takes_the_width(db_path) -> None:
         # ctrl+l brings the list back over the chat; opening a conversation puts it away.
         await pilot.press("ctrl+l")
         await pilot.pause(0.1)
-        assert app.conversation_list.has_focus and _width(app, "#sidebar") > 24
+        assert sidebar(app).conversation_list.has_focus and _width(app, "#sidebar") > 24
         assert _width(app, "#center") == 80  # a layer over the chat, not a squeeze
         await pilot.press("enter")
-        await until(pilot, lambda: app.current_id is not None)
+        await until(pilot, lambda: view(app).conversation_id is not None)
         await pilot.pause(0.1)
-        assert app.composer.has_focus and _width(app, "#sidebar") == 0
+        assert view(app).composer.has_focus and _width(app, "#sidebar") == 0
         # ctrl+b shows the reasoning as a layer too, and hides it again.
         await pilot.press("ctrl+b")
         await pilot.pause(0.1)
@@ -85,8 +85,8 @@ async def test_a_wide_terminal_shows_whole_titles(db_path) -> None:
     async with app.run_test(size=(240, 50)) as pilot:
         await pilot.pause(0.2)
         assert _width(app, "#sidebar") >= 60
-        shown = "\n".join(strip.text for strip in app.conversation_list.render_lines(
-            app.conversation_list.region.reset_offset))
+        shown = "\n".join(strip.text for strip in sidebar(app).conversation_list.render_lines(
+            sidebar(app).conversation_list.region.reset_offset))
         assert f"{LONG_TITLE} 0" in shown  # whole
 
 

@@ -20,9 +20,9 @@ from textual.widgets._footer import FooterKey
 
 from app.core.store.records import Role
 from app.core.store.store import Store
-from app.ui.widgets.main_screen import GC_THRESHOLDS, GcTuning
+from app.ui.textual_tuning.gc import GC_THRESHOLDS, GcTuning
 from app.ui.widgets.message_view import MessageView
-from tests.ui.helpers import build_app, idle, until
+from tests.ui.helpers import build_app, idle, sidebar, turns, until, view, watching
 
 REPLY = "A **reply** with a list:\n\n- one\n- two\n\nand a paragraph after it."
 
@@ -42,10 +42,10 @@ def seed(db: Path, conversations: int, messages: int) -> list[int]:
 
 
 async def open_by_enter(app, pilot, conversation_id: int) -> None:
-    app.conversation_list.focus()
-    app.conversation_list.select_conversation(conversation_id)
+    sidebar(app).conversation_list.focus()
+    sidebar(app).conversation_list.select_conversation(conversation_id)
     await pilot.press("enter")
-    await until(pilot, lambda: app.current_id == conversation_id and app.focused is app.composer)
+    await until(pilot, lambda: view(app).conversation_id == conversation_id and app.focused is view(app).composer)
     await pilot.pause()
 
 
@@ -63,18 +63,18 @@ async def test_closed_conversations_and_what_they_drew_are_let_go(db_path: Path)
         caches: list[weakref.ref] = []  # the style caches hold the lines each widget drew
         for conversation_id in reversed(ids):
             await open_by_enter(app, pilot, conversation_id)
-            app.chat_pane.scroll_home(animate=False)  # the user reads back: older pages load
-            await until(pilot, lambda: len(app.chat_pane.message_views()) > 40)
+            view(app).chat_pane.scroll_home(animate=False)  # the user reads back: older pages load
+            await until(pilot, lambda: len(view(app).chat_pane.message_views()) > 40)
             await pilot.pause(0.05)
-            views += [weakref.ref(view) for view in app.chat_pane.message_views()]
+            views += [weakref.ref(view) for view in view(app).chat_pane.message_views()]
             caches += [weakref.ref(node._styles_cache)
-                       for view in app.chat_pane.message_views() for node in view.walk_children()]
+                       for view in view(app).chat_pane.message_views() for node in view.walk_children()]
             # No reply streams: the collector keeps Python's thresholds and finds this garbage.
             assert gc.get_threshold() == threshold != GC_THRESHOLDS
-        await app.action_new_conversation()
+        await app.chat_screen.action_new_conversation()
         await pilot.pause()
         gc.collect()
-        assert app.chat_pane.message_views() == []
+        assert view(app).chat_pane.message_views() == []
         assert alive(views) == 0
         assert alive(caches) == 0
         assert not [obj for obj in gc.get_objects() if isinstance(obj, MessageView)]
@@ -106,9 +106,9 @@ async def test_thresholds_are_high_only_while_a_reply_streams(sim, db_path: Path
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert gc.get_threshold() == threshold
-        app.composer.text = "!sim:tokens=3000 go"
+        view(app).composer.text = "!sim:tokens=3000 go"
         app.post_message(events.Key("enter", None))  # (Pilot's press would wait for the whole reply)
-        while (not (views := app.chat_pane.message_views()) or views[-1].role != Role.ASSISTANT
+        while (not (views := view(app).chat_pane.message_views()) or views[-1].role != Role.ASSISTANT
                or views[-1]._stream is None):
             await asyncio.sleep(0.001)
         seen: list[tuple[int, int, int]] = []  # the thresholds each rendering step ran with
@@ -123,23 +123,23 @@ async def test_thresholds_are_high_only_while_a_reply_streams(sim, db_path: Path
         await idle(app, pilot)
         await until(pilot, lambda: views[-1].status == "complete")  # all of it rendered
         assert seen and set(seen) == {GC_THRESHOLDS}
-        await until(pilot, lambda: not (app.running_turns or app.presenter.observing))
+        await until(pilot, lambda: not (turns(app) or watching(app)))
         assert gc.get_threshold() == threshold  # the turn is over
         assert views[-1].query_one(Markdown).source.rstrip() == views[-1].content.rstrip()
 
         # A reply streaming into a conversation the user leaves: the turn goes on in the
         # background (without widgets), and so do the high thresholds, until it ends.
-        first = app.current_id
+        first = view(app).conversation_id
         sim.chunk_delay = 0.05  # the turn runs at the wire's pace (~70 pieces): it goes on while the user moves
-        app.composer.text = "hello, please show me some python code"
+        view(app).composer.text = "hello, please show me some python code"
         app.post_message(events.Key("enter", None))
         await until(pilot, lambda: GcTuning.streaming())
-        await app.action_new_conversation()
-        assert first in app.running_turns and GcTuning.streaming() and gc.get_threshold() == GC_THRESHOLDS
-        await until(pilot, lambda: first not in app.running_turns and not app.presenter.observing, timeout=30)
+        await app.chat_screen.action_new_conversation()
+        assert first in turns(app) and GcTuning.streaming() and gc.get_threshold() == GC_THRESHOLDS
+        await until(pilot, lambda: first not in turns(app) and not watching(app), timeout=30)
         assert not GcTuning.streaming() and gc.get_threshold() == threshold
         await open_by_enter(app, pilot, first)
-        app.composer.text = "hello, please show me some python code again"
+        view(app).composer.text = "hello, please show me some python code again"
         app.post_message(events.Key("enter", None))
         await until(pilot, lambda: GcTuning.streaming())
     # The app closed while the reply streamed: the thresholds are the process's again.

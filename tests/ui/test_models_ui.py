@@ -9,7 +9,7 @@ from app.ui.screens.model_name import ModelNameScreen
 from app.ui.screens.model_picker import ModelPickerScreen
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.tool_calls import ToolCallList
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, type_and_send, until, view
 
 SIZE = (140, 40)
 
@@ -23,14 +23,14 @@ async def test_f3_from_the_composer_toggles_web_search_per_conversation(sim, db_
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
         assert sim.requests[-1].body["web_search"] is True
-        assert app.store.get_conversation(app.current_id).web_search
+        assert app.store.get_conversation(view(app).conversation_id).web_search
         assert "🌐 web search" in app.sub_title
         await pilot.press("f8")
         assert "web search" not in app.sub_title
         await type_and_send(pilot, "and again")
         await idle(app, pilot)
         assert "web_search" not in sim.requests[-1].body
-        assert not app.store.get_conversation(app.current_id).web_search
+        assert not app.store.get_conversation(view(app).conversation_id).web_search
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Web search (f8)" in commands
 
@@ -38,7 +38,7 @@ async def test_f3_from_the_composer_toggles_web_search_per_conversation(sim, db_
 async def test_tool_calls_show_in_the_reasoning_pane_as_they_happen(sim, db_path) -> None:
     app = build_app(sim, db_path)
     async with app.run_test(size=SIZE) as pilot:
-        tools = app.reasoning_pane.query_one(ToolCallList)
+        tools = view(app).reasoning_pane.query_one(ToolCallList)
         assert not tools.display or tools.has_class("-empty")
         await type_and_send(pilot, "search the web for okapis")
         await until(pilot, lambda: tools.lines and "→" in tools.lines[0])
@@ -55,7 +55,7 @@ async def test_hostile_tool_calls_stay_inert_in_the_pane(sim, db_path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "hello !sim:websearch=hostile")
         await idle(app, pilot)
-        (line,) = app.reasoning_pane.query_one(ToolCallList).lines
+        (line,) = view(app).reasoning_pane.query_one(ToolCallList).lines
         assert "\x1b" not in line and "\x07" not in line and "[@click=app.quit]" in line  # shown literally
         assert app.is_running
 
@@ -73,7 +73,7 @@ async def test_other_model_typed_in_the_picker(sim, db_path) -> None:
         assert isinstance(app.screen, ModelNameScreen)
         await pilot.press("ctrl+u", *"asi1-graph", "enter")
         await until(pilot, lambda: not isinstance(app.screen, (ModelPickerScreen, ModelNameScreen)))
-        assert app.store.get_conversation(app.current_id).model == "asi1-graph"
+        assert app.store.get_conversation(view(app).conversation_id).model == "asi1-graph"
         assert "asi1-graph" in app.sub_title
         await type_and_send(pilot, "again")
         await idle(app, pilot)
@@ -111,10 +111,10 @@ async def test_a_selected_message_shows_its_stored_tool_calls(sim, db_path) -> N
         await idle(app, pilot)
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
-        tools = app.reasoning_pane.query_one(ToolCallList)
-        await app.open_conversation(app.current_id)  # as after a restart: views of stored messages
-        await until(pilot, lambda: len(app.chat_pane.message_views()) == 4)
-        replies = [v for v in app.chat_pane.message_views() if v.role == "assistant"]
+        tools = view(app).reasoning_pane.query_one(ToolCallList)
+        await view(app).show(view(app).conversation_id)  # as after a restart: views of stored messages
+        await until(pilot, lambda: len(view(app).chat_pane.message_views()) == 4)
+        replies = [v for v in view(app).chat_pane.message_views() if v.role == "assistant"]
         searched, plain = replies
         assert searched.message_id is not None and "I searched the web" in searched.content
         searched.focus()
@@ -148,17 +148,17 @@ async def test_f4_sets_the_system_prompt_from_the_composer(sim, db_path) -> None
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
         assert sim.requests[-1].messages[0] == {"role": "system", "content": "Answer in French.\nBriefly."}
-        assert app.store.get_conversation(app.current_id).system_prompt == "Answer in French.\nBriefly."
+        assert app.store.get_conversation(view(app).conversation_id).system_prompt == "Answer in French.\nBriefly."
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, SystemPromptScreen))
         await pilot.press("escape")  # cancel: unchanged
         await until(pilot, lambda: not isinstance(app.screen, SystemPromptScreen))
-        assert app.store.get_conversation(app.current_id).system_prompt == "Answer in French.\nBriefly."
+        assert app.store.get_conversation(view(app).conversation_id).system_prompt == "Answer in French.\nBriefly."
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, SystemPromptScreen))
         await pilot.press("ctrl+r")  # cleared
         await until(pilot, lambda: not isinstance(app.screen, SystemPromptScreen))
-        assert app.store.get_conversation(app.current_id).system_prompt is None
+        assert app.store.get_conversation(view(app).conversation_id).system_prompt is None
         await type_and_send(pilot, "again")
         await idle(app, pilot)
         assert sim.requests[-1].messages[0]["role"] == "user"

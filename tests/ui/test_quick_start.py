@@ -11,7 +11,7 @@ from app.core.runtime import make_runtime
 from app.core.store.store import Store
 from app.ui.app import AsiChatApp
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import idle, type_and_send, until
+from tests.ui.helpers import idle, turns, type_and_send, until, view
 
 
 def _app(sim, db_path, *, key: str | None = TEST_KEY) -> tuple[AsiChatApp, list[str]]:
@@ -37,7 +37,7 @@ async def test_the_runtime_is_built_in_a_thread_after_the_first_frame(sim, db_pa
         assert built_in and built_in[0] != threading.main_thread().name
         await type_and_send(pilot, "hello there")
         await idle(app, pilot)
-        assert app.chat_pane.message_views()[-1].status == "complete"
+        assert view(app).chat_pane.message_views()[-1].status == "complete"
         assert len(built_in) == 1
 
 
@@ -46,7 +46,7 @@ async def test_a_message_sent_at_once_builds_the_runtime_on_the_spot(sim, db_pat
     async with app.run_test(size=(140, 40)) as pilot:
         await type_and_send(pilot, "quick question")  # before the thread was started
         await idle(app, pilot)
-        views = app.chat_pane.message_views()
+        views = view(app).chat_pane.message_views()
         assert [v.role for v in views] == ["user", "assistant"] and views[-1].status == "complete"
         await pilot.pause(0.3)  # the delayed build finds the runtime there: nothing is built twice
         assert built_in == [threading.main_thread().name]
@@ -56,11 +56,11 @@ async def test_a_message_sent_at_once_builds_the_runtime_on_the_spot(sim, db_pat
 async def test_without_a_key_the_app_says_so_and_keeps_the_text(sim, db_path) -> None:
     app, _ = _app(sim, db_path, key=None)
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: app.runtime_error is not None)
+        await until(pilot, lambda: app.late_runtime.error is not None)
         assert any("ASI_ONE_API_KEY" in n.message for n in app._notifications)
         await type_and_send(pilot, "my carefully typed question")
         await pilot.pause()
-        assert app.composer.text == "my carefully typed question"
+        assert view(app).composer.text == "my carefully typed question"
 
 
 async def test_no_frame_is_drawn_and_dropped_during_the_mount(sim, db_path) -> None:
@@ -95,11 +95,11 @@ async def test_a_conversation_opened_before_its_wait_resumes_shows_the_wait(db_p
         async with app.run_test(size=(140, 40)) as pilot:
             await type_and_send(pilot, "draw a lighthouse !sim:never")
             await until(pilot, lambda: app.query(AgentWaitCard))
-            cid = app.current_id
+            cid = view(app).conversation_id
         app, _ = _app(sim, db_path)  # the wait was kept: this run resumes it
         async with app.run_test(size=(140, 40)) as pilot:
             assert app.runtime is None
             await pilot.press("ctrl+l", "enter")  # opened from the list at once
-            await until(pilot, lambda: app.current_id == cid)
+            await until(pilot, lambda: view(app).conversation_id == cid)
             await until(pilot, lambda: app.query(AgentWaitCard))
-            assert app.running_turn(cid) is not None and len(app.query(AgentWaitCard)) == 1
+            assert turns(app).get(cid) is not None and len(app.query(AgentWaitCard)) == 1

@@ -7,7 +7,7 @@ from app.demo import SAMPLE_IMAGE, seed_demo
 from app.simulator import Simulator
 from app.ui.widgets.message_view import MessageView
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, type_and_send, until, view
 
 
 def notices(app, title: str | None = None) -> list[str]:
@@ -23,14 +23,14 @@ async def test_after_deleting_from_the_list_typing_goes_to_the_composer(db_path)
     seed_demo(store)
     app = build_app(None, db_path, key=None)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.open_conversation(1)
+        await view(app).show(1)
         await pilot.press("ctrl+l", "ctrl+d")
         await pilot.pause(0.2)
         await pilot.press("y")  # confirm
-        await until(pilot, lambda: app.current_id is None)
+        await until(pilot, lambda: view(app).conversation_id is None)
         await pilot.press(*"hello")
         await pilot.pause(0.1)
-        assert app.composer.has_focus and app.composer.text == "hello"
+        assert view(app).composer.has_focus and view(app).composer.text == "hello"
 
 
 async def test_c_on_a_selected_message_copies_its_image_link(db_path) -> None:
@@ -38,8 +38,8 @@ async def test_c_on_a_selected_message_copies_its_image_link(db_path) -> None:
     seed_demo(store)
     app = build_app(None, db_path, key=None)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.open_conversation(2)  # the image conversation
-        views = app.chat_pane.message_views()
+        await view(app).show(2)  # the image conversation
+        views = view(app).chat_pane.message_views()
         views[-1].focus()
         await pilot.press("c")
         await pilot.pause(0.1)
@@ -57,7 +57,7 @@ async def test_rename_offers_the_title_without_the_cut_mark(db_path) -> None:
     assert conversation.title.endswith("…")
     app = build_app(None, db_path, key=None)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.open_conversation(conversation.id)
+        await view(app).show(conversation.id)
         await pilot.press("ctrl+r")
         await pilot.pause(0.2)
         field = app.screen.query_one("#title")
@@ -77,7 +77,7 @@ async def test_a_connection_failure_is_readable_whole_in_a_small_terminal(db_pat
         (notice,) = notices(app, "Reply failed")
         app.clear_notifications()
         await pilot.pause(0.2)
-        reply = app.chat_pane.message_views()[-1]
+        reply = view(app).chat_pane.message_views()[-1]
         header = reply.query_one(".message--header")
         shown = " ".join(_text_of(header).split())
         assert " ".join(f"✖ error: {notice}".split()) in shown
@@ -92,14 +92,14 @@ async def test_a_wait_the_server_forgot_is_never_announced_as_a_reply(sim, db_pa
     with Simulator(api_key=TEST_KEY) as restarted:  # the demo before: a new simulator, no jobs
         app = build_app(restarted, db_path)
         async with app.run_test(size=(120, 30)) as pilot:
-            await app.open_conversation(wait.conversation_id)
+            await view(app).show(wait.conversation_id)
             await pilot.pause(0.3)
             await idle(app, pilot)
             assert not notices(app, "Agent reply")
             (failed,) = notices(app, "Reply failed")
             assert "task is gone" in failed
             assert not app.store.pending_waits()
-            views = app.chat_pane.message_views()
+            views = view(app).chat_pane.message_views()
             assert not any("no pending task" in v.content.lower() for v in views)
             ack = next(v for v in views if isinstance(v, MessageView) and v.content == "I've sent the message")
             assert ack.status == "error"
@@ -121,7 +121,7 @@ async def test_a_read_only_history_is_announced_once(sim, db_path) -> None:
     app.store._conn = read_only
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: notices(app, "History"))
-        await app.open_conversation(conversation.id)
+        await view(app).show(conversation.id)
         await type_and_send(pilot, "hello")
         await idle(app, pilot)
         await pilot.press("ctrl+n")
@@ -129,6 +129,6 @@ async def test_a_read_only_history_is_announced_once(sim, db_path) -> None:
         await pilot.pause(0.3)
         (notice,) = notices(app, "History")  # said once, not stacked again by each write
         assert "read-only" in notice
-        assert app.composer.text == "and a new one"  # nothing typed is lost
-        reply = app.chat_pane.message_views()
+        assert view(app).composer.text == "and a new one"  # nothing typed is lost
+        reply = view(app).chat_pane.message_views()
         assert reply == [] or "read-only" in (reply[-1].error or "")

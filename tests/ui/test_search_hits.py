@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.store.search import best_message_hits, message_hits
 from app.core.store.store import Store
 from app.ui.widgets.message_view import MessageView
-from tests.ui.helpers import build_app, until
+from tests.ui.helpers import build_app, sidebar, until, view
 
 
 def _seed(db_path) -> tuple[int, list[int]]:
@@ -27,7 +27,7 @@ def _seed(db_path) -> tuple[int, list[int]]:
 
 
 def _list_text(app) -> str:
-    widget = app.conversation_list
+    widget = sidebar(app).conversation_list
     return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
 
 
@@ -45,11 +45,11 @@ async def test_search_shows_the_matching_message_and_opens_at_it(db_path) -> Non
     app = build_app(None, db_path, key=None)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press("ctrl+f", *"zebra")
-        await until(pilot, lambda: app.conversation_list.option_count == 1 and "zebra" in _list_text(app))
+        await until(pilot, lambda: sidebar(app).conversation_list.option_count == 1 and "zebra" in _list_text(app))
         shown = _list_text(app)
         assert "Animals of the savanna" in shown and "you: …the zebra [b]stripes" in shown  # literal, not markup
         # The matched word is highlighted (reverse) in the snippet line.
-        strips = app.conversation_list.render_lines(app.conversation_list.region.reset_offset)
+        strips = sidebar(app).conversation_list.render_lines(sidebar(app).conversation_list.region.reset_offset)
         styled = [seg for strip in strips for seg in strip if seg.text.strip() == "zebra"]
         assert styled and all(seg.style.reverse for seg in styled)
         await pilot.press("enter", "enter")  # done typing, open the conversation
@@ -57,7 +57,7 @@ async def test_search_shows_the_matching_message_and_opens_at_it(db_path) -> Non
         await pilot.pause(0.2)
         view = app.focused
         assert view.message_id in hits and view.has_class("-search-hit")
-        pane = app.chat_pane.region
+        pane = view(app).chat_pane.region
         assert pane.y <= view.region.y < pane.bottom  # scrolled to it
         first = view.message_id
         await pilot.press("n")
@@ -72,11 +72,11 @@ async def test_search_shows_the_matching_message_and_opens_at_it(db_path) -> Non
         await pilot.pause(0.1)
         await pilot.press("n")
         await pilot.pause(0.1)
-        assert app.composer.text == "n" and app.composer.has_focus
+        assert view(app).composer.text == "n" and view(app).composer.has_focus
         await pilot.press("shift+f3")
         await pilot.pause(0.3)
         assert app.focused.message_id == hits[(hits.index(first) - 1) % len(hits)]
-        assert app.chat_pane.view_of(hits[0]) is not None  # the oldest hit was paged in
+        assert view(app).chat_pane.view_of(hits[0]) is not None  # the oldest hit was paged in
 
 
 async def test_a_title_only_match_opens_as_usual(db_path) -> None:
@@ -84,8 +84,8 @@ async def test_a_title_only_match_opens_as_usual(db_path) -> None:
     app = build_app(None, db_path, key=None)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press("ctrl+f", *"savanna")
-        await until(pilot, lambda: app.conversation_list.option_count == 1)
+        await until(pilot, lambda: sidebar(app).conversation_list.option_count == 1)
         await pilot.press("enter", "enter")
-        await until(pilot, lambda: app.current_id is not None)
+        await until(pilot, lambda: view(app).conversation_id is not None)
         await pilot.pause(0.1)
-        assert app.composer.has_focus
+        assert view(app).composer.has_focus

@@ -9,7 +9,6 @@ pyproject.toml.
 from __future__ import annotations
 
 import inspect
-import re
 
 from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
@@ -22,8 +21,9 @@ from textual.widgets._footer import FooterKey
 from textual.widgets._markdown import MarkdownBlock, MarkdownParagraph
 
 from app.ui.component_styles import ComponentStyleCache, path_key
+from app.ui.textual_tuning.screen import TunedScreen as MainScreen
+from app.ui.textual_tuning.screen import _Compositor
 from app.ui.widgets.composer import Composer
-from app.ui.widgets.main_screen import MainScreen, _Compositor
 
 
 def params(function) -> list[str]:
@@ -260,22 +260,3 @@ async def test_partial_updates_draw_what_textual_draws_rendering_only_what_they_
             assert our_lines <= region.height * 6 < textual_lines, region
             if region in (inner, inner.shrink((0, 2, 0, 2))):
                 assert our_lines == region.height, region
-
-
-# -- LinuxDriver.run_input_thread (quiet_input.py; its behaviour: test_quiet_input.py) ------
-
-def test_the_input_loop_the_quiet_driver_mirrors_is_textuals() -> None:
-    from textual._parser import Parser
-    from textual.drivers.linux_driver import LinuxDriver
-
-    source = inspect.getsource(LinuxDriver.run_input_thread)
-    for line in ("selector.select(0.1)", "loop_last(selector_events)", "read(fileno, 1024 * 4)",
-                 "feed(unicode_data)", "tick()", "self.process_message(event)", "while not self.exit_event.is_set()",
-                 "selector.unregister(self.fileno)", "final=True", 'feed("")', "except (EOFError, ParseError)"):
-        assert line in source, line
-    assert sorted(set(re.findall(r"self\.\w+", source))) == [  # all the loop uses of the driver
-        "self._debug", "self.exit_event", "self.fileno", "self.process_message"]
-    assert "self.exit_event.set()" in inspect.getsource(LinuxDriver.disable_input)
-    assert "self.exit_event = Event()" in inspect.getsource(LinuxDriver.__init__)
-    assert "_timeout_time" in inspect.getsource(Parser.tick) and "_timeout_time" in inspect.getsource(Parser.__init__)
-    assert params(LinuxDriver.__init__) == ["self", "app", "debug", "mouse", "size"]

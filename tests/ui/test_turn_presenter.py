@@ -8,7 +8,7 @@ import asyncio
 from textual.await_complete import AwaitComplete
 
 from app.ui.widgets.tool_calls import ToolCallList
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, turns, type_and_send, until, view
 from tests.ui.test_chat_widgets import screen_text
 
 SIZE = (160, 48)
@@ -21,11 +21,11 @@ async def test_a_reply_over_while_the_reasoning_pane_is_busy_keeps_its_reasoning
     "No reasoning for this message" (seen in tmux under load)."""
     app = build_app(sim, db_path)
     async with app.run_test(size=SIZE) as pilot:
-        pane = app.reasoning_pane
+        pane = view(app).reasoning_pane
         await pane._lock.acquire()  # the pane busy with an earlier document change
         try:
-            sending = asyncio.create_task(app.send("hello !sim:websearch"))
-            await until(pilot, lambda: app.current_id is not None and not app.running_turns)  # over meanwhile
+            sending = asyncio.create_task(view(app).send("hello !sim:websearch"))
+            await until(pilot, lambda: view(app).conversation_id is not None and not turns(app))  # over meanwhile
         finally:
             pane._lock.release()
         await sending
@@ -46,12 +46,12 @@ async def test_a_reply_reopened_while_it_streams_is_drawn_whole(sim, db_path, mo
     app = build_app(sim, db_path)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "hello !sim:websearch")
-        cid = app.current_id
-        turn = app.running_turn(cid)
+        cid = view(app).conversation_id
+        turn = turns(app).get(cid)
         await until(pilot, lambda: "fresh facts" in turn.reasoning and turn.tool_calls)
         assert turn.running and not turn.content
         await pilot.press("ctrl+n")
-        pane, clear = app.reasoning_pane, app.reasoning_pane.clear
+        pane, clear = view(app).reasoning_pane, view(app).reasoning_pane.clear
 
         def clear_then_busy() -> AwaitComplete:  # the pane's next change (the live view) waits
             async def busy() -> None:
@@ -60,9 +60,9 @@ async def test_a_reply_reopened_while_it_streams_is_drawn_whole(sim, db_path, mo
             return AwaitComplete(busy())
 
         monkeypatch.setattr(pane, "clear", clear_then_busy)
-        opening = asyncio.create_task(app.open_conversation(cid))
+        opening = asyncio.create_task(view(app).show(cid))
         try:
-            await until(pilot, lambda: pane._lock.locked() and not app.running_turns, timeout=20)
+            await until(pilot, lambda: pane._lock.locked() and not turns(app), timeout=20)
         finally:
             await until(pilot, pane._lock.locked)
             pane._lock.release()
@@ -72,5 +72,5 @@ async def test_a_reply_reopened_while_it_streams_is_drawn_whole(sim, db_path, mo
         assert pane.text == stored.reasoning and pane.text.startswith("\nThe user wants fresh facts.")
         (line,) = pane.query_one(ToolCallList).lines
         assert line.startswith("🔧 web_search")
-        (reply,) = [v for v in app.chat_pane.message_views() if v.role == "assistant"]
+        (reply,) = [v for v in view(app).chat_pane.message_views() if v.role == "assistant"]
         assert reply.content == stored.content and reply.status == "complete"

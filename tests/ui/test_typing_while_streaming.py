@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Markdown
 
 from app.ui.widgets.render_pacing import TYPING_INTERVAL, TYPING_MAX_GAP
-from tests.ui.helpers import build_app, idle, until
+from tests.ui.helpers import build_app, idle, turns, until, view
 
 # A fast typist (a key every 40 ms) for longer than the longest gap between steps.
 TYPED = ("whatcomesnextafterthis" * 4)[:int((TYPING_MAX_GAP + 1.0) / 0.04)]
@@ -28,14 +28,14 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
     app = build_app(sim, db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.composer.text = "!sim:tokens=30000 go"
+        view(app).composer.text = "!sim:tokens=30000 go"
         app.post_message(events.Key("enter", None))  # (Pilot's press would wait for the whole reply)
-        while not (len(app.chat_pane.message_views()) == 2
-                   and app.chat_pane.message_views()[-1].query_one(Markdown).source):
+        while not (len(view(app).chat_pane.message_views()) == 2
+                   and view(app).chat_pane.message_views()[-1].query_one(Markdown).source):
             await asyncio.sleep(0.005)
-        view = app.chat_pane.message_views()[-1]
+        shown = view(app).chat_pane.message_views()[-1]
         steps: list[float] = []
-        stream = view._stream
+        stream = shown._stream
         render_step = stream._step
 
         async def counted() -> None:
@@ -50,23 +50,23 @@ async def test_keys_pace_a_streaming_reply_which_still_completes(sim, db_path) -
             type_key(app, letter)
         await asyncio.sleep(0.04)
         typing = time.perf_counter() - started
-        assert view.status == "streaming" or steps, "the reply was still coming in"
-        assert app.composer.text == TYPED  # every key arrived, in order
+        assert shown.status == "streaming" or steps, "the reply was still coming in"
+        assert view(app).composer.text == TYPED  # every key arrived, in order
         during = [t for t in steps if t <= started + typing]
         gaps = [later - earlier for earlier, later in zip(during, during[1:])]
         assert during, "the reply kept coming in while the user typed"
         assert all(gap >= TYPING_INTERVAL * 0.9 for gap in gaps), gaps
         assert len(during) <= typing / TYPING_INTERVAL + 1
         await idle(app, pilot)  # and once the user stops, the rest comes at full speed
-        assert view.status == "complete"
-        assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
-        assert app.store.messages(app.current_id)[-1].content == view.content
+        assert shown.status == "complete"
+        assert shown.query_one(Markdown).source.rstrip() == shown.content.rstrip()
+        assert app.store.messages(view(app).conversation_id)[-1].content == shown.content
         assert TYPING_MAX_GAP > TYPING_INTERVAL
         # Finished: keys no longer call into the reply's stream.
-        assert view._stream is None and not app.input_activity._echo_listeners
+        assert shown._stream is None and not app.input_activity._echo_listeners
         type_key(app, "x")
         await idle(app, pilot)
-        assert app.composer.text == TYPED + "x"
+        assert view(app).composer.text == TYPED + "x"
 
 
 async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_path) -> None:
@@ -75,11 +75,11 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
     app = build_app(sim, db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.composer.text = "!sim:tokens=30000 go"
+        view(app).composer.text = "!sim:tokens=30000 go"
         app.post_message(events.Key("enter", None))
-        while not app.running_turns:
+        while not turns(app):
             await asyncio.sleep(0.005)
-        while app.running_turns:  # the reply is stored whole; its last lines may still be drawn
+        while turns(app):  # the reply is stored whole; its last lines may still be drawn
             await asyncio.sleep(0.005)
         for letter in "next":
             type_key(app, letter)
@@ -89,10 +89,10 @@ async def test_enter_while_the_last_lines_are_drawn_sends_right_after(sim, db_pa
         while len(sim.requests) < 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await idle(app, pilot)
-        assert app.composer.text == ""
-        assert [m.content for m in app.store.messages(app.current_id) if m.role == "user"] == [
+        assert view(app).composer.text == ""
+        assert [m.content for m in app.store.messages(view(app).conversation_id) if m.role == "user"] == [
             "!sim:tokens=30000 go", "next"]
-        assert [v.status for v in app.chat_pane.message_views()] == ["complete"] * 4
+        assert [v.status for v in view(app).chat_pane.message_views()] == ["complete"] * 4
 
 
 async def test_the_prompts_own_keys_never_pace_its_reply(sim, db_path) -> None:
@@ -101,18 +101,18 @@ async def test_the_prompts_own_keys_never_pace_its_reply(sim, db_path) -> None:
     app = build_app(sim, db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.composer.text = "!sim:tokens=3000 "
-        app.composer.action_cursor_line_end()
+        view(app).composer.text = "!sim:tokens=3000 "
+        view(app).composer.action_cursor_line_end()
         for letter in "go":
             type_key(app, letter)
         await pilot.pause()
-        assert app.composer.text == "!sim:tokens=3000 go"
+        assert view(app).composer.text == "!sim:tokens=3000 go"
         app.post_message(events.Key("enter", None))
-        while not (len(app.chat_pane.message_views()) == 2
-                   and app.chat_pane.message_views()[-1]._stream is not None):
+        while not (len(view(app).chat_pane.message_views()) == 2
+                   and view(app).chat_pane.message_views()[-1]._stream is not None):
             await asyncio.sleep(0.002)
-        view = app.chat_pane.message_views()[-1]
+        shown = view(app).chat_pane.message_views()[-1]
         assert app.input_activity.typing_recently()  # the prompt's keys were just typed...
-        assert not view._stream.typing  # ...but not during this turn
-        await until(pilot, lambda: view.status == "complete", timeout=30)
-        assert view.query_one(Markdown).source.rstrip() == view.content.rstrip()
+        assert not shown._stream.typing  # ...but not during this turn
+        await until(pilot, lambda: shown.status == "complete", timeout=30)
+        assert shown.query_one(Markdown).source.rstrip() == shown.content.rstrip()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from app.simulator import Simulator
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
-from tests.ui.helpers import build_app, idle, type_and_send, until
+from tests.ui.helpers import build_app, idle, sidebar, turns, type_and_send, until, view
 from tests.ui.test_chat_widgets import screen_text
 
 AGENT = "Image Generation HiDream-I1"
 
 
 def _list_text(app, index: int = 0) -> str:
-    return str(app.conversation_list.get_option_at_index(index).prompt.content)
+    return str(sidebar(app).conversation_list.get_option_at_index(index).prompt.content)
 
 
 async def test_the_wait_card_header_and_list_name_the_agent(db_path) -> None:
@@ -24,7 +24,7 @@ async def test_the_wait_card_header_and_list_name_the_agent(db_path) -> None:
             await until(pilot, lambda: app.query(AgentWaitCard) and app.query_one(AgentWaitCard).agent)
             card = app.query_one(AgentWaitCard)
             assert card.agent == AGENT and f"waiting for {AGENT}" in str(card._status_line())
-            ack = app.chat_pane.message_views()[1]
+            ack = view(app).chat_pane.message_views()[1]
             assert f"waiting for {AGENT}" in str(ack.query_one(".message--header").render())
             assert "⏳" in _list_text(app) and AGENT in _list_text(app)
             await idle(app, pilot)
@@ -39,14 +39,14 @@ async def test_an_answer_out_of_sight_is_marked_until_opened_and_rings_when_unfo
             app.bell = lambda: rung.append(True)
             await type_and_send(pilot, "draw a lighthouse")
             await until(pilot, lambda: app.query(AgentWaitCard))
-            waited = app.current_id
-            await app.action_new_conversation()  # look elsewhere while the agent works
+            waited = view(app).conversation_id
+            await app.chat_screen.action_new_conversation()  # look elsewhere while the agent works
             app.app_focus = False  # and the terminal loses focus
             await idle(app, pilot)
             notes = [n.message for n in app._notifications if n.title == "Agent reply"]
             assert notes and notes[0].startswith(AGENT)
             assert rung == [True] and "✉" in _list_text(app)
-            await app.open_conversation(waited)
+            await view(app).show(waited)
             await pilot.pause(0.1)
             assert "✉" not in _list_text(app)
 
@@ -59,7 +59,7 @@ async def test_notify_off_stays_silent(db_path) -> None:
             app.bell = lambda: rung.append(True)
             await type_and_send(pilot, "draw a lighthouse")
             await until(pilot, lambda: app.query(AgentWaitCard))
-            await app.action_new_conversation()
+            await app.chat_screen.action_new_conversation()
             app.app_focus = False
             await idle(app, pilot)
             assert rung == [] and "✉" in _list_text(app)
@@ -101,12 +101,12 @@ async def test_a_stored_acknowledgement_names_its_agent_when_reopened(db_path) -
     """Waiting (a wait an earlier run left, not resumed here) or stopped, the acknowledgement's
     header names who has the task, from the history alone (it said "agent" once reopened)."""
     def header(app) -> str:
-        views = app.chat_pane.message_views()
+        views = view(app).chat_pane.message_views()
         return str(views[1].query_one(".message--header").render()) if len(views) > 1 else ""
 
     async def reopen(pilot) -> None:  # from the list, as a user does
         await pilot.press("ctrl+l", "enter")
-        await until(pilot, lambda: len(pilot.app.chat_pane.message_views()) == 2)
+        await until(pilot, lambda: len(pilot.view(app).chat_pane.message_views()) == 2)
 
     with Simulator(api_key=TEST_KEY) as sim:
         app = build_app(sim, db_path, poll_interval=0.3)
@@ -116,7 +116,7 @@ async def test_a_stored_acknowledgement_names_its_agent_when_reopened(db_path) -
         app = build_app(sim, db_path, resume_waits=False)  # the wait is kept, not resumed
         async with app.run_test(size=(140, 40)) as pilot:
             await reopen(pilot)
-            assert f"⏳ waiting for {AGENT}" in header(app) and not app.running_turns
+            assert f"⏳ waiting for {AGENT}" in header(app) and not turns(app)
         app = build_app(sim, db_path, poll_interval=0.3)
         async with app.run_test(size=(140, 40)) as pilot:
             await reopen(pilot)

@@ -389,3 +389,19 @@ def m140_inline_images(db: Database) -> None:
          for message_id, conversation_id, content, updated_at in rows
          for url in data_image_urls(content)],
     )
+
+
+@MIGRATIONS()
+def m150_drafts(db: Database) -> None:
+    """What the user has typed and not sent, per conversation (key 0: a new conversation)."""
+    _run(
+        db,
+        """CREATE TABLE drafts (
+            conversation_key INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        """CREATE TRIGGER drafts_of_deleted AFTER DELETE ON conversations BEGIN
+            DELETE FROM drafts WHERE conversation_key = old.id;
+        END""",
+    )

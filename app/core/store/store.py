@@ -33,6 +33,7 @@ from app.core.store.database import (  # noqa: F401
     ranked_matches,
     sole_user,
 )
+from app.core.store.drafts import DraftStore
 from app.core.store.records import (
     CONVERSATION_COLUMNS,
     IMAGE_COLUMNS,
@@ -68,7 +69,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store(TreeStore, WaitStore, ToolStore):
+class Store(TreeStore, WaitStore, ToolStore, DraftStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every

@@ -3,8 +3,7 @@
 Search runs as you type (debounced, in an exclusive worker, so typing never waits for the
 network); with the box empty, pinned and used agents come first, from the store, so they
 are there offline too. Enter dismisses with the agent's handle (the app puts `@handle `
-into the composer); `p` asks the app to pin or unpin (`PinRequested`), and the app answers
-with `show_pinned`. Every failure is one line in the status bar.
+into the composer); `p` pins or unpins (stored at once). Every failure is one line in the status bar.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
@@ -43,16 +41,6 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         Binding("p", "toggle_pin", "Pin", show=False),
         Binding("down", "focus_results", "Results", show=False),
     ]
-
-    class PinRequested(Message):
-        """The user pressed `p` on an agent: the app stores the pin and calls `show_pinned`."""
-
-        def __init__(self, screen: AgentBrowserScreen, listing: AgentListing, pinned: bool) -> None:
-            super().__init__()
-            self.browser = screen
-            self.listing = listing
-            self.pinned = pinned
-            """The state asked for."""
 
     def __init__(self, directory: AgentDirectory, *, page_size: int = PAGE_SIZE) -> None:
         """
@@ -238,14 +226,19 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self.dismiss(listing.handle)
 
     def action_toggle_pin(self) -> None:
-        """Ask the app to pin (or unpin) the highlighted agent."""
+        """Pin (or unpin) the highlighted agent: stored, then shown."""
         listing = self.results.current
         if listing is None:
             return
-        self.post_message(self.PinRequested(self, listing, listing.key not in self._pinned))
+        try:
+            pinned = self.directory.set_pinned(listing, listing.key not in self._pinned)
+        except AsiChatError as exc:
+            self._status(str(exc), error=True)
+            return
+        self.show_pinned(listing, pinned)
 
     def show_pinned(self, listing: AgentListing, pinned: bool) -> None:
-        """The app stored the pin: show it."""
+        """Show a stored pin."""
         (self._pinned.add if pinned else self._pinned.discard)(listing.key)
         self.results.mark_pinned(listing.key, pinned)
         self._status(f"{'Pinned' if pinned else 'Unpinned'} {listing.name}.")

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -52,8 +51,8 @@ class GalleryItem(Widget, can_focus=True):
                 yield Static(Text(about), classes="gallery--about")
 
 
-class ImageGallery(Screen[None]):
-    """The gallery screen. Enter posts `ImageGallery.Jump` for the app to open the message."""
+class ImageGallery(Screen[tuple[int, int] | None]):
+    """The gallery screen. Enter dismisses it with the image's (conversation id, message id)."""
 
     DEFAULT_CSS = """
     ImageGallery #gallery { height: 1fr; padding: 0 1; }
@@ -67,14 +66,6 @@ class ImageGallery(Screen[None]):
         Binding("up,k", "move(-1)", "Previous", show=False),
         Binding("down,j", "move(1)", "Next", show=False),
     ]
-
-    class Jump(Message):
-        """Open the conversation holding the image, at its message."""
-
-        def __init__(self, conversation_id: int, message_id: int) -> None:
-            super().__init__()
-            self.conversation_id = conversation_id
-            self.message_id = message_id
 
     def __init__(self, images: list[tuple[HistoryImage, str | None]]) -> None:
         """
@@ -114,8 +105,7 @@ class ImageGallery(Screen[None]):
         """Go to the focused image's message."""
         if isinstance(self.focused, GalleryItem):
             image = self.focused.image
-            self.dismiss(None)
-            self.app.post_message(self.Jump(image.conversation_id, image.message_id))
+            self.dismiss((image.conversation_id, image.message_id))
 
     def action_back(self) -> None:
         """Back to the chat."""

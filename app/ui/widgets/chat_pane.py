@@ -14,9 +14,10 @@ from textual.widget import Widget
 
 from app.core.store.records import Message, Role
 from app.ui.input_activity import InputActivity
+from app.ui.keys import CHAT, bindings
+from app.ui.textual_tuning.screen import release_widgets
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from app.ui.widgets.image_card import ImageCard
-from app.ui.widgets.main_screen import release_widgets
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.welcome import Welcome
 
@@ -41,14 +42,8 @@ class ChatPane(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "focus_message(-1)", "Previous message", show=False),
         Binding("down,j", "focus_message(1)", "Next message", show=False),
-        Binding("e", "on_message('edit')", "Edit"),
-        Binding("r", "on_message('regenerate')", "Regenerate"),
-        Binding("left", "on_message('branch_back')", "◀ Branch"),
-        Binding("right", "on_message('branch_next')", "Branch ▶"),
-        Binding("c", "copy_selected_image", "Copy image link", show=False),
-        # Search hits (app.ui.search_hits): here only, so typing n in the composer stays an n.
-        Binding("n", "app.search_hit(1)", "Next hit", show=False),
-        Binding("N", "app.search_hit(-1)", "Previous hit", show=False),
+        # e, r, ←, →, c; n / N (search hits: here only, so typing n in the composer stays an n).
+        *bindings(CHAT),
     ]
 
     class MessageAction(TextualMessage):

@@ -199,7 +199,7 @@ class ConversationList(OptionList):
 
     # -- loading -----------------------------------------------------------------
 
-    def _on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.reload()
 
     def _index_of(self, conversation_id: int | None) -> int | None:
