@@ -62,6 +62,7 @@ def test_search_filters_the_list(snap_compare, tmp_path) -> None:
 
 def test_delete_confirmation(snap_compare, tmp_path) -> None:
     async def ask_delete(pilot) -> None:
+        await pilot.pause()  # the screen composed
         await view(pilot.app).show(1)
         await pilot.press("ctrl+l", "ctrl+d")
         await pilot.pause(0.2)
@@ -71,6 +72,7 @@ def test_delete_confirmation(snap_compare, tmp_path) -> None:
 
 def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
+        await pilot.pause()  # the screen composed
         await view(pilot.app).show(2)
         await previews_settled(pilot)
 
@@ -79,6 +81,7 @@ def test_small_terminal_keeps_the_chat_readable(snap_compare, tmp_path) -> None:
 
 def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> None:
     async def focus_list(pilot) -> None:
+        await pilot.pause()  # the screen composed
         await view(pilot.app).show(2)
         await pilot.press("ctrl+l")
         await previews_settled(pilot)
@@ -88,6 +91,7 @@ def test_small_terminal_shows_the_list_over_the_chat(snap_compare, tmp_path) -> 
 
 def test_wide_terminal_widens_the_list(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
+        await pilot.pause()  # the screen composed
         await view(pilot.app).show(2)
         await previews_settled(pilot)
 

@@ -41,6 +41,7 @@ def _app(tmp_path: Path) -> AsiChatApp:
 
 
 async def _open(pilot) -> None:
+    await pilot.pause()  # the screen composed
     await view(pilot.app).show(1)
     await previews_settled(pilot)
 

@@ -52,14 +52,14 @@ async def test_search_shows_the_matching_message_and_opens_at_it(db_path) -> Non
         strips = sidebar(app).conversation_list.render_lines(sidebar(app).conversation_list.region.reset_offset)
         styled = [seg for strip in strips for seg in strip if seg.text.strip() == "zebra"]
         assert styled and all(seg.style.reverse for seg in styled)
-        await pilot.press("enter", "enter")  # done typing, open the conversation
+        await pilot.press("enter")  # Enter in the box opens the first match, at its message
         await until(pilot, lambda: isinstance(app.focused, MessageView))
         await pilot.pause(0.2)
-        view = app.focused
-        assert view.message_id in hits and view.has_class("-search-hit")
+        found = app.focused
+        assert found.message_id in hits and found.has_class("-search-hit")
         pane = view(app).chat_pane.region
-        assert pane.y <= view.region.y < pane.bottom  # scrolled to it
-        first = view.message_id
+        assert pane.y <= found.region.y < pane.bottom  # scrolled to it
+        first = found.message_id
         await pilot.press("n")
         await pilot.pause(0.2)
         after = hits[(hits.index(first) + 1) % len(hits)]

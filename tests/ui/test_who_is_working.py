@@ -106,7 +106,7 @@ async def test_a_stored_acknowledgement_names_its_agent_when_reopened(db_path) -
 
     async def reopen(pilot) -> None:  # from the list, as a user does
         await pilot.press("ctrl+l", "enter")
-        await until(pilot, lambda: len(pilot.view(app).chat_pane.message_views()) == 2)
+        await until(pilot, lambda: len(view(pilot.app).chat_pane.message_views()) == 2)
 
     with Simulator(api_key=TEST_KEY) as sim:
         app = build_app(sim, db_path, poll_interval=0.3)
