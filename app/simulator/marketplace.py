@@ -74,6 +74,8 @@ def _agent(seed: int, name: str, handle: str, category: str, description: str,
 
 # The agents the chat scenarios name (app/simulator/scenarios.py), so names line up.
 IMAGE_AGENT = ("Image Generation HiDream-I1", "image-gen-hidream")
+SECOND_AGENT = ("Ref Image Agent", "ref-image-agent")
+"""The agent the first hands over to when two work in sequence (`!sim:two-agents`)."""
 NAMED_AGENTS: tuple[tuple[str, str, str, str], ...] = (
     (*IMAGE_AGENT, "Image Generation", "generates images with the HiDream-I1 model"),
     ("Ref Image Agent", "ref-image-agent", "Image Generation", "edits images from a reference picture"),

@@ -389,3 +389,20 @@ def m140_inline_images(db: Database) -> None:
          for message_id, conversation_id, content, updated_at in rows
          for url in data_image_urls(content)],
     )
+
+
+@MIGRATIONS()
+def m150_traces(db: Database) -> None:
+    """Each reply's trace (the agent network at work), as a JSON list of steps.
+
+    Replies stored before this get a trace made from what they stored when it is read
+    (`TraceStore.trace`): filling rows here would freeze the first version of that fold.
+    """
+    _run(
+        db,
+        """CREATE TABLE traces (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            steps TEXT NOT NULL DEFAULT '[]',
+            updated_at REAL
+        )""",
+    )
