@@ -146,6 +146,11 @@ async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
               "status": "streaming", "tool_calls": [], "agents": []}
     if agent_handle:
         result["agents"] = [_agent_dict(AgentRef(agent_handle, agent_handle))]
+        from app.cli.agents import addressed_warning
+
+        warning = await addressed_warning(runtime.settings, runtime.store, agent_handle)
+        if warning:
+            print(f"asi-chat: {warning}", file=sys.stderr)
     try:
         events = runtime.chat.send(conversation.id, prompt, agent_handle=agent_handle)
         printer = _printer(as_json, show_reasoning)

@@ -108,6 +108,24 @@ def agent_by_handle(handle: str) -> dict[str, Any] | None:
     return next((a for a in catalogue() if a["handle"] == wanted), None)
 
 
+INSIGHTS_PATH = "/v1/search/analytics/insights/"
+NO_INSIGHTS = ("flight-finder",)
+"""Agents whose insights the simulator does not serve (404), as some real ones have none."""
+
+
+def insights(address: str) -> tuple[int, dict[str, Any]]:
+    """(status, body) of `GET /v1/search/analytics/insights/{address}`: ASI:One's own
+    interaction and success counts, recent figures and rating; 404 for an unknown agent."""
+    agent = next((a for a in catalogue() if a["address"] == address), None)
+    if agent is None or agent["handle"] in NO_INSIGHTS:
+        return 404, {"detail": "Agent not found", "status_code": 404}
+    asi1 = agent["total_interactions"] // 3
+    return 200, {"address": address, "asi1_interactions": asi1,
+                 "asi1_successes": int(asi1 * agent["recent_success_rate"]),
+                 "recent_interactions": agent["recent_interactions"],
+                 "recent_success_rate": agent["recent_success_rate"], "rating": agent["rating"]}
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
