@@ -65,3 +65,19 @@ def test_demo_draw_a_monkey_goes_through_an_agent_that_sends_progress(tmp_path) 
     assert "progress Generating…" in result.stderr and "progress Still working on it" in result.stderr
     assert "poll 2/24: progress" in result.stderr
     assert result.stdout.rstrip().endswith(")") and "/agentverse/production/storage/" in result.stdout
+
+
+def test_a_megabyte_manifest_does_not_stall_the_turn_and_is_kept_capped(sim_env) -> None:
+    import time
+
+    started = time.monotonic()
+    result = asi(sim_env, "ask", "--json", "draw a monkey !sim:big-manifest=1000000")
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 15  # the 1 MB chunk is read, capped and passed on
+    data = json.loads(result.stdout)
+    capped = [s for s in data["trace"] if s["kind"] == "manifest" and "capped copy kept" in s["title"]]
+    assert capped and "1,0" in capped[0]["title"]
+    assert any("Image Generation HiDream-I1" in s["title"] for s in data["trace"] if s["kind"] == "manifest")
+    exported = json.loads(asi(sim_env, "export", "--format", "json", str(data["conversation_id"])).stdout)
+    extras = [m["extras"] for m in exported["messages"] if m.get("extras")]
+    assert extras and "capped" in extras[0] and len(json.dumps(extras[0])) < 250_000

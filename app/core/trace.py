@@ -254,6 +254,9 @@ class TraceBuilder:
 
     def _extras(self, data: dict, at: float) -> list[TraceStep]:
         changed = []
+        if isinstance(data.get("capped"), str):
+            changed.append(self._put("manifest", COMPLETED, clean(data["capped"]), at,
+                                     key=f"capped:{_digest(data['capped'])}"))
         manifests = data.get("executable_data")
         if isinstance(manifests, list):
             for item in manifests[:MANIFESTS_CAP]:

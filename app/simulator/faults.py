@@ -13,7 +13,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
 think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
-never, poll-error[=CODE], progress[=N], two-agents, agent-fails, agent-storage, tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
+never, poll-error[=CODE], progress[=N], two-agents, agent-fails, agent-storage, big-manifest[=BYTES], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
 from __future__ import annotations
@@ -177,6 +177,13 @@ class AgentFails:
 
 
 @dataclass
+class BigManifest:
+    """The deferral's `executable_data` carries a manifest of about `size_bytes` bytes."""
+
+    size_bytes: int = 1_000_000
+
+
+@dataclass
 class AgentStorage:
     """The agent delivers its image as an `agent-storage://https://…` link."""
 
@@ -191,7 +198,7 @@ class ImageKind:
 Fault = (
     Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
     | ReasoningContent | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
-    | PollError | Tokens | WebSearch | ImageKind | Progress | TwoAgents | AgentFails | AgentStorage
+    | PollError | Tokens | WebSearch | ImageKind | Progress | TwoAgents | AgentFails | AgentStorage | BigManifest
 )
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 
@@ -285,6 +292,7 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "two-agents": lambda v: TwoAgents(),
     "agent-fails": lambda v: AgentFails(),
     "agent-storage": lambda v: AgentStorage(),
+    "big-manifest": lambda v: BigManifest(int(v) if v else 1_000_000),
 }
 
 

@@ -25,6 +25,7 @@ from .faults import (
     AgentFails,
     AgentNeverFinishes,
     AgentStorage,
+    BigManifest,
     BigReply,
     Empty,
     Escapes,
@@ -273,6 +274,9 @@ class Scenarios:
                 reply, exact = _ack("\nThe user wants an image.",
                                     " I'll ask the image generation agent on Agentverse.\n"), True
                 reply.executable_data = [manifest(agent_by_handle(IMAGE_AGENT[1]))]
+                if (big_manifest := faults.get(BigManifest)) is not None:
+                    reply.executable_data.append({"type": "agent_manifest", "name": "Bulky Agent",
+                                                  "protocols": ["x" * big_manifest.size_bytes]})
             elif GIRAFFE_RE.search(prompt):
                 reply = self._giraffes(stream, faults)
             else:
