@@ -133,3 +133,19 @@ async def test_old_replies_get_a_trace_from_what_they_stored(sim, db_path) -> No
     kinds = [s.kind for s in steps]
     assert kinds[:2] == ["ack", "agent"] and "delivery" in kinds
     assert next(s for s in steps if s.kind == "agent").agent == "image-gen-hidream"
+
+
+def test_a_history_from_before_traces_gets_them_from_what_it_stored(tmp_path) -> None:
+    from tests.core.test_migrations import _old_file
+
+    path = tmp_path / "old.db"
+    _old_file(path, stop_before="m150_traces")
+    store = Store(path)  # upgraded on open
+    traces = store.conversation_traces(7)
+    # 71 a plain reply with an image; 72 an acknowledgement, told by the reply under it (73)
+    assert set(traces) == {71, 73}
+    assert [s.kind for s in traces[71]] == ["delivery"] and traces[71][0].data["images"]
+    waiting = traces[73]
+    assert [s.kind for s in waiting] == ["ack", "poll"] and waiting[1].title == "poll 3/20: no result yet"
+    exported = store.export_conversation(7)
+    assert [m["id"] for m in exported["messages"] if "trace" in m] == [71, 73]

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
-from app.core.store.records import Message, Role
+from app.core.store.records import Message, MessageStatus, Role
 from app.core.trace import TraceStep, steps_from_json, steps_to_json, trace_from
 from app.core.wire.deferral import is_acknowledgement
 from app.core.wire.events import AgentRef, AgentsContacted, AgentWaiting, ToolCall, TurnFinal, TurnToolCall, Usage
@@ -53,9 +53,9 @@ class TraceStore:
             " WHERE m.conversation_id = ?", (conversation_id,))}
         found = {}
         messages = self.all_messages(conversation_id)
-        roles = {m.id: m.role for m in messages}
+        acks = {m.id for m in messages if m.role == Role.ASSISTANT and is_acknowledgement(m.content)}
         # An acknowledgement answered by an agent's reply: that reply's trace tells its story.
-        answered = {m.parent_id for m in messages if m.role == Role.ASSISTANT and roles.get(m.parent_id) == Role.ASSISTANT}
+        answered = {m.parent_id for m in messages if m.role == Role.ASSISTANT and m.parent_id in acks}
         for message in messages:
             if message.role != Role.ASSISTANT or (message.id in answered and message.id not in stored):
                 continue
@@ -87,7 +87,8 @@ class TraceStore:
         from app.core.agents.store import AgentStore
 
         events: list = []
-        ack = message if message.status == "awaiting_agent" or is_acknowledgement(message.content) else None
+        waiting = message.status in (MessageStatus.AWAITING_AGENT, MessageStatus.WAIT_STOPPED)
+        ack = message if waiting or is_acknowledgement(message.content) else None
         parent = self.get_message(message.parent_id) if message.parent_id else None
         if ack is None and parent is not None and parent.role == Role.ASSISTANT and is_acknowledgement(parent.content):
             ack = parent
@@ -102,7 +103,7 @@ class TraceStore:
                                            waits[0].last_error))
         if agents:
             events.append(AgentsContacted(tuple(AgentRef(a.name, a.handle, a.address) for a in agents)))
-        if message is not ack and message.status == "complete":
+        if message is not ack and message.status == MessageStatus.COMPLETE:
             usage = Usage(*(int(v or 0) for v in message.usage.values())) if message.usage else None
             events.append(TurnFinal(message.content, "", usage, deferred=ack is not None))
         return trace_from(events)
