@@ -25,10 +25,12 @@ from app.core.wire.events import (
     AgentRef,
     AgentsContacted,
     AgentWaiting,
+    TurnContent,
     TurnEvent,
     TurnExtras,
     TurnFailed,
     TurnFinal,
+    TurnReasoning,
     TurnRetrying,
     TurnToolCall,
     TurnUsage,
@@ -43,6 +45,8 @@ TITLE_CAP = 200
 CONTENT_CAP = 4000
 """A step keeps at most this much content (a 1 MB manifest is kept capped, and says so)."""
 MANIFESTS_CAP = 50
+
+_TEXT_EVENTS = (TurnContent, TurnReasoning)
 
 AgentInfo = Callable[[AgentRef], dict[str, Any] | None]
 """What the marketplace knows of an agent (rating, recent_success_rate, ...), or None."""
@@ -192,6 +196,8 @@ class TraceBuilder:
 
     def add(self, event: TurnEvent, at: float = 0.0) -> list[TraceStep]:
         """Fold one event (received at unix time `at`); return the steps it added or changed."""
+        if type(event) in _TEXT_EVENTS:  # most of a turn's events: no step (a 20,000-token reply)
+            return []
         match event:
             case TurnToolCall(call):
                 summary = args_summary(call.args)
