@@ -128,3 +128,20 @@ async def test_five_hundred_steps_render_fast() -> None:
 def test_snapshot_trace_of_a_wait_with_progress(snap_compare) -> None:
     steps = trace_from(wait_events(), [T0 + 5 * i for i in range(7)])
     assert snap_compare(TraceApp(steps), terminal_size=(90, 12))
+
+
+async def test_sync_follows_a_live_trace_however_far_behind() -> None:
+    builder = TraceBuilder()
+    app = TraceApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        events = wait_events()
+        for i, event in enumerate(events[:3]):
+            builder.add(event, T0 + i)
+        app.view.sync(builder.steps)
+        await until(pilot, lambda: app.view.step_count == 3)
+        assert lines(app)[1].startswith("◐")  # the agent at work
+        for i, event in enumerate(events[3:], 3):
+            builder.add(event, T0 + i)
+        app.view.sync(builder.steps)
+        await until(pilot, lambda: app.view.step_count == len(builder.steps) and lines(app)[1].startswith("✓"))
+        assert app.view.steps == builder.steps

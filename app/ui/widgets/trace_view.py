@@ -1,7 +1,7 @@
 """`TraceView`: a turn's trace, one line per step (the agent network at work).
 
 Self-contained: give it steps (`set_steps`), then live changes (`add_step`, `update_step`,
-or `show_steps` for what `TraceBuilder.add` returned). Each line reads
+`show_steps` for what `TraceBuilder.add` returned, or `sync(turn.trace)` after each event). Each line reads
 `✓ +12.3s progress  Generating… · @image-gen`: status icon, time since the first step, kind,
 title, and the agent the step concerns. Enter on a step that names an agent posts
 `TraceView.AgentSelected(handle)`, for whoever places the view to open that agent's card.
@@ -117,6 +117,18 @@ class TraceView(ScrollView, can_focus=True):
                 self.update_step(step)
             else:
                 self.add_step(step)
+
+    def sync(self, steps: list[TraceStep]) -> None:
+        """Catch up with a live trace (`Turn.trace`): add the new steps, redraw the changed ones.
+        Whoever follows a turn's events can call this after each one, however far behind it is."""
+        if len(steps) < len(self._steps):  # another turn's trace
+            self.set_steps(steps)
+            return
+        for index, step in enumerate(steps):
+            if index >= len(self._steps):
+                self.add_step(step)
+            elif step is not self._steps[index] and step != self._steps[index]:
+                self.update_step(step)
 
     def _resized(self) -> None:
         width = max((t.cell_len for t in self._texts), default=0)
