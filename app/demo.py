@@ -30,6 +30,7 @@ def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float
     # The agent jobs live beside the demo history, so a wait left by one run is answered
     # by the next run's simulator, as ASI:One would answer it.
     simulator = Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay, jobs_file=demo_jobs_path(db)).start()
+    simulator.scenarios.progress_messages = 2  # agents say "Generating…" before the image, as real ones do
     # The simulated agent answers after two polls: poll faster than the real default
     # so the demo shows a whole wait in seconds (an explicit setting still wins).
     poll_interval = 1.5 if settings.poll_interval == 5.0 else settings.poll_interval

@@ -88,7 +88,7 @@ def test_ask_agent_addresses_it_and_reports_agents(sim_env, sim) -> None:
     assert [a["name"] for a in data["agents"]] == ["Flight Finder"]
     assert data["agents"][0]["handle"] == "flight-finder" and data["agents"][0]["address"].startswith("agent1q")
     used = json.loads(asi(env, "agents", "used", "--json").stdout)
-    assert [(u["handle"], u["use_count"]) for u in used] == [("flight-finder", 2)]
+    assert [(u["handle"], u["use_count"]) for u in used] == [("flight-finder", 1)]  # one turn, one use
     plain = asi(env, "ask", "--agent", "ref-image-agent", "purple sky @ref-image-agent please")
     assert plain.returncode == 0 and "Agents at work: Ref Image Agent (@ref-image-agent)" in plain.stderr
     # Already in the text: not prepended a second time.

@@ -102,7 +102,10 @@ def _known_list(ctx: click.Context, flags: dict, as_json: bool, which: str) -> N
     from app.cli.output import iso, print_json
     from app.core.agents.store import AgentStore
 
-    agent_store = AgentStore(open_history(settings_from(ctx, flags)))
+    settings = settings_from(ctx, flags)
+    store = open_history(settings)
+    asyncio.run(_refresh(settings, store))
+    agent_store = AgentStore(store)
     rows = agent_store.agents_used() if which == "used" else agent_store.agents_pinned()
     if as_json:
         print_json([a.to_dict() for a in rows])
@@ -110,9 +113,19 @@ def _known_list(ctx: click.Context, flags: dict, as_json: bool, which: str) -> N
     if not rows:
         click.echo("No agents used yet." if which == "used" else "No pinned agents.", err=True)
         return
-    _table([(f"@{a.handle}" if a.handle else "", a.name, str(a.use_count),
-             iso(a.last_used) if a.last_used else "–", "📌" if a.pinned else "") for a in rows],
-           ("HANDLE", "NAME", "USES", "LAST USED", "PINNED"))
+    _table([(f"@{a.handle}" if a.handle else "", a.name, _rating(a.listing.rating if a.listing else None),
+             str(a.use_count), iso(a.last_used) if a.last_used else "–", "📌" if a.pinned else "") for a in rows],
+           ("HANDLE", "NAME", "RATING", "USES", "LAST USED", "PINNED"))
+
+
+async def _refresh(settings, store) -> None:
+    """Fetch the listings the history lacks (so each agent shows once, with its rating);
+    quietly nothing when the marketplace cannot be reached."""
+    from app.core.agents.agentverse import AgentverseClient
+    from app.core.agents.directory import AgentDirectory
+
+    async with AgentverseClient.from_settings(settings, max_retries=0, timeout=3.0) as client:
+        await AgentDirectory(store, settings, client).refresh_known()
 
 
 @agents.command(name="used")
@@ -135,25 +148,88 @@ def pinned_agents(ctx: click.Context, as_json: bool, **flags: Any) -> None:
 
 @agents.command(name="pin")
 @click.argument("handle")
+@click.option("--force", is_flag=True, help="Pin it even when the marketplace does not list it.")
 @setting_options
 @click.pass_context
-def pin_agent(ctx: click.Context, handle: str, **flags: Any) -> None:
+def pin_agent(ctx: click.Context, handle: str, force: bool, **flags: Any) -> None:
     """Pin an agent by @handle (its marketplace listing is cached when reachable)."""
-    from app.core.agents.agentverse import AgentQuery
     from app.core.agents.store import AgentStore
-    from app.core.errors import AgentverseError
 
     handle = _handle_arg(handle)
     settings = settings_from(ctx, flags)
-    agent_store = AgentStore(open_history(settings))
-    listing = None
-    try:  # best effort: a pin works offline too, with what is known
-        page = asyncio.run(_search(settings, AgentQuery(handle, limit=10), retries=0))
-        listing = next((a for a in page.agents if a.handle == handle), None)
-    except AgentverseError as exc:
-        click.echo(f"asi-chat: pinned without a listing ({exc.message})", err=True)
-    known = agent_store.pin(listing or f"@{handle}")
+    store = open_history(settings)
+    details = asyncio.run(_details(settings, store, handle))
+    if not details.checked:  # offline: a pin works with what is known
+        click.echo(f"asi-chat: pinned without a listing (could not check @{handle} in the marketplace)", err=True)
+    elif not details.listed and not force:
+        raise click.ClickException(f"@{handle} is not in the Agentverse marketplace; "
+                                   "`--force` pins it anyway.")
+    known = AgentStore(store).pin(details.listing or f"@{handle}")
     click.echo(f"Pinned {known.name} (@{handle}).", err=True)
+
+
+async def _details(settings, store, handle: str):
+    """`AgentDirectory.details` with a client that tries once (a shell waits for no backoff)."""
+    from app.core.agents.agentverse import AgentverseClient
+    from app.core.agents.directory import AgentDirectory
+
+    async with AgentverseClient.from_settings(settings, max_retries=0) as client:
+        return await AgentDirectory(store, settings, client).details(handle)
+
+
+async def addressed_warning(settings, store, handle: str) -> str | None:
+    """What to tell a user who addresses `@handle` (`ask --agent`) that the marketplace does not
+    list: the message still goes (ASI:One may know it), but a typo should not pass silently."""
+    try:
+        details = await _details(settings, store, handle)
+    except Exception:  # noqa: BLE001 - a warning must never stop the question
+        return None
+    if not details.checked:
+        return f"could not check @{handle} in the Agentverse marketplace; sending anyway."
+    if not details.listed:
+        return f"@{handle} is not in the Agentverse marketplace; sending anyway."
+    return None
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+@agents.command(name="show")
+@click.argument("handle")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@setting_options
+@click.pass_context
+def show_agent(ctx: click.Context, handle: str, as_json: bool, **flags: Any) -> None:
+    """An agent's trust signals: rating, interactions, recent success rate, ASI:One's own
+    counts (when its insights endpoint answers), your uses, and its readme."""
+    from app.cli.output import print_json
+
+    handle = _handle_arg(handle)
+    settings = settings_from(ctx, flags)
+    details = asyncio.run(_details(settings, open_history(settings), handle))
+    if not details.checked:
+        click.echo(f"asi-chat: could not reach the marketplace; showing what is known of @{handle}.", err=True)
+    if not details.listed and not details.known:
+        raise click.ClickException(f"@{handle} is not in the Agentverse marketplace.")
+    data = details.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{data['name'] or '@' + handle} (@{handle})")
+    click.echo(f"  address              {data['address'] or '–'}")
+    click.echo(f"  rating               {_rating(data['rating'])}")
+    click.echo(f"  interactions         {_count(data['total_interactions'])} total,"
+               f" {_count(data['recent_interactions'])} in 90 days")
+    click.echo(f"  recent success rate  {_rate(data['recent_success_rate'])}")
+    if data["asi1_interactions"] is not None or data["asi1_successes"] is not None:
+        click.echo(f"  via ASI:One          {_count(data['asi1_interactions'])} interactions,"
+                   f" {_count(data['asi1_successes'])} successful")
+    click.echo(f"  your uses            {data['uses']}{'  📌 pinned' if data['pinned'] else ''}")
+    if data["description"]:
+        click.echo(f"\n{data['description']}")
+    if data["readme"]:
+        click.echo(f"\n{data['readme']}")
 
 
 @agents.command(name="unpin")

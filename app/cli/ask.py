@@ -22,12 +22,14 @@ from app.core.errors import ConversationNotFound
 @click.option("--temperature", type=click.FloatRange(0, 2), help="Sampling temperature, 0-2 [config: temperature].")
 @click.option("--max-tokens", type=click.IntRange(1), help="Cap the reply's tokens [config: max_tokens].")
 @click.option("--system", help="System prompt of this conversation, kept for its later turns.")
+@click.option("-v", "--verbose", is_flag=True, help="Print the turn's trace on stderr as it happens (agents, polls, progress).")
 @click.option("--agent", "agent", metavar="@HANDLE", help="Address this Agentverse agent (its handle goes in the message).")
 @setting_options
 @click.pass_context
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
         as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
-        max_tokens: int | None, system: str | None, agent: str | None, **flags: Any) -> None:
+        max_tokens: int | None, system: str | None, agent: str | None, verbose: bool = False,
+        **flags: Any) -> None:
     """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
     text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
     if not text.strip():
@@ -57,5 +59,5 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
     if system is not None:
         store.set_system_prompt(conv.id, system)
     code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
-                               agent_handle=agent))
+                               agent_handle=agent, verbose=verbose))
     ctx.exit(code)

@@ -60,9 +60,10 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: A
 
 @click.command()
 @click.argument("conversation_id", type=int)
+@click.option("--trace", "with_trace", is_flag=True, help="Also print each reply's trace (agents, polls, progress).")
 @setting_options
 @click.pass_context
-def show(ctx: click.Context, conversation_id: int, **flags: Any) -> None:
+def show(ctx: click.Context, conversation_id: int, with_trace: bool, **flags: Any) -> None:
     """Print a whole conversation with its reasoning."""
     from app.cli.export import to_markdown
     from app.core.links import shown_text
@@ -70,6 +71,12 @@ def show(ctx: click.Context, conversation_id: int, **flags: Any) -> None:
     store = open_history(settings_from(ctx, flags))
     # Inline images' base64 stays out of the terminal (`export` keeps it).
     click.echo(shown_text(to_markdown(store.export_conversation(conversation_id))), nl=False)
+    if with_trace:
+        from app.core.trace import trace_lines
+
+        for message_id, steps in store.conversation_traces(conversation_id).items():
+            click.echo(f"\n## Trace of reply {message_id}\n")
+            click.echo("\n".join(shown_text(line) for line in trace_lines(steps)))
 
 
 @click.command()

@@ -128,6 +128,14 @@ class TurnPrinter:
         for name, args in pending.values():
             self._tool_line(name, args, None)
 
+    # trace --------------------------------------------------------------------------
+    def trace_step(self, line: str) -> None:
+        """One dim line on stderr per trace step as it happens (`ask -v`)."""
+        self._end_reasoning()
+        self._clear_status()
+        self.err.write((DIM + line + RESET if self.dim else line) + "\n")
+        self.err.flush()
+
     # status -------------------------------------------------------------------------
     def status(self, text: str) -> None:
         """A progress line on stderr, rewritten in place on a terminal."""

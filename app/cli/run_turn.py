@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 
 from app.cli.output import TurnPrinter
@@ -13,7 +14,9 @@ from app.core.errors import AsiChatError
 from app.core.growing_text import GrowingText
 from app.core.runtime import Runtime
 from app.core.store.records import AgentWait
+from app.core.trace import TraceBuilder
 from app.core.wire.events import (
+    AgentProgress,
     AgentRef,
     AgentsContacted,
     AgentWaiting,
@@ -27,12 +30,37 @@ from app.core.wire.events import (
 )
 
 
-async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict) -> int:
-    """Print one turn's events; fill `result`; return the exit code."""
+class _TraceLines:
+    """The turn's trace, folded as its events come; with `verbose`, a line per step on stderr
+    (again when a step's status or title changes: a tool call's result, a failed poll)."""
+
+    def __init__(self, printer: TurnPrinter, verbose: bool, builder: TraceBuilder | None = None) -> None:
+        self.printer, self.verbose = printer, verbose
+        self.builder = builder or TraceBuilder()
+        self._shown: dict[int, str] = {}
+
+    def add(self, event: TurnEvent) -> None:
+        changed = self.builder.add(event, time.time())
+        if not self.verbose:
+            return
+        start = next((s.time for s in self.builder.steps if s.time), None)
+        for step in changed:
+            # A step is printed when it appears and again when its status changes (a call's
+            # result, the agent done), not for every retitling (the running token count).
+            if self._shown.get(step.index) != step.status:
+                self._shown[step.index] = step.status
+                self.printer.trace_step(step.line(start))
+
+
+async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, result: dict,
+                      trace: _TraceLines | None = None) -> int:
+    """Print one turn's events; fill `result` (its `trace` too); return the exit code."""
+    trace = trace or _TraceLines(printer, False)
     code = 0
     content, reasoning = GrowingText(result.get("content", "")), GrowingText(result.get("reasoning", ""))
     settled = False  # a final or failed event set the result's text
     async for event in events:
+        trace.add(event)
         match event:
             case TurnReasoning(text):
                 reasoning.append(text)
@@ -62,6 +90,8 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
             case AgentWaiting(ack, attempt, attempts, elapsed, last_error):
                 note = f" — last poll failed: {last_error}" if last_error else ""
                 printer.status(f"Waiting for the agent: poll {attempt}/{attempts}, {elapsed:.0f} s{note}")
+            case AgentProgress(text, attempt):
+                printer.status(f"{text} (poll {attempt})")
             case TurnFinal(final, final_reasoning, usage, deferred):
                 settled = True
                 result.update(content=final, reasoning=final_reasoning, status="complete",
@@ -80,6 +110,7 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 code = getattr(error, "exit_code", 1)
     if not settled:
         result.update(content=str(content), reasoning=str(reasoning))
+    result["trace"] = [step.as_dict() for step in trace.builder.steps]
     printer.finish()
     return code
 
@@ -102,10 +133,12 @@ def _printer(as_json: bool, show_reasoning: bool) -> TurnPrinter:
 
 
 async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
-                  as_json: bool = False, show_reasoning: bool = True, agent_handle: str | None = None) -> int:
+                  as_json: bool = False, show_reasoning: bool = True, agent_handle: str | None = None,
+                  verbose: bool = False) -> int:
     """Send `prompt` in a stored conversation, print the reply; return the exit code.
 
     `agent_handle` is the agent addressed (`--agent`; its handle is already in `prompt`).
+    `verbose` prints the turn's trace on stderr, a dim line per step as it happens.
     """
     conversation = runtime.store.get_conversation(conversation_id)
     result = {"conversation_id": conversation.id, "session_id": conversation.session_id,
@@ -113,9 +146,16 @@ async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
               "status": "streaming", "tool_calls": [], "agents": []}
     if agent_handle:
         result["agents"] = [_agent_dict(AgentRef(agent_handle, agent_handle))]
+        from app.cli.agents import addressed_warning
+
+        warning = await addressed_warning(runtime.settings, runtime.store, agent_handle)
+        if warning:
+            print(f"asi-chat: {warning}", file=sys.stderr)
     try:
         events = runtime.chat.send(conversation.id, prompt, agent_handle=agent_handle)
-        code = await _print_turn(events, _printer(as_json, show_reasoning), result)
+        printer = _printer(as_json, show_reasoning)
+        trace = _TraceLines(printer, verbose, TraceBuilder(agent_info=runtime.chat.agent_info))
+        code = await _print_turn(events, printer, result, trace)
     finally:
         await runtime.aclose()
     if as_json:

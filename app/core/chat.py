@@ -26,6 +26,7 @@ from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa:
 from app.core.store.records import AgentWait, Message, MessageStatus, Role
 from app.core.store.store import Store
 from app.core.store.tree import new_session_id
+from app.core.trace import TraceBuilder
 from app.core.turn import Turn, WaitProgress
 from app.core.wire.events import (
     AgentRef,
@@ -131,6 +132,7 @@ class ChatService:
         recorder = ReplyRecorder(self.store, prompt.conversation_id, model, parent_id=prompt.id,
                                  session_id=session_id, activate=activate)
         turn = Turn(prompt.conversation_id, request, prompt_id=prompt.id, parent_id=prompt.id)
+        turn.tracer = TraceBuilder(agent_info=self.agent_info)
         self._launch(turn, self.engine.run(history, request), recorder, None)
         return turn
 
@@ -162,6 +164,7 @@ class ChatService:
         recorder.closed = True  # nothing of its own until the agent's reply starts
         progress = WaitProgress(wait.acknowledgement, attempts_made, attempts, started, wait.last_error)
         turn = Turn(conversation.id, request, parent_id=ack.id, wait=progress, ack_id=ack.id)
+        turn.tracer = TraceBuilder(self.store.trace(ack.id), agent_info=self.agent_info)  # goes on from the stored one
         turn.agents = [AgentRef(a.name, a.handle, a.address) for a in AgentStore(self.store).agents_for_message(ack.id)]
         events = self.engine.wait_for_agent(history, request, attempts_made=attempts_made, attempts=attempts,
                                             started_at=started, reasoning=ack.reasoning)
@@ -253,6 +256,33 @@ class ChatService:
                 turn.cancel()
                 await turn.settled()
 
+    # -- traces -------------------------------------------------------------------------
+
+    def agent_info(self, agent: AgentRef) -> dict | None:
+        """What the cached marketplace listing says of an agent (its trust signals), or None."""
+        with _quietly():
+            known = AgentStore(self.store).get(agent.handle or agent.key)
+            if known is not None and known.listing is not None:
+                listing = known.listing
+                return {"rating": listing.rating, "recent_success_rate": listing.recent_success_rate,
+                        "total_interactions": listing.total_interactions or None}
+        return None
+
+    def _save_trace(self, turn: Turn, *, force: bool = False) -> None:
+        """Write the turn's trace under its reply (or its acknowledgement while an agent works);
+        at most twice a second while it grows (a 500-call turn), always at the end."""
+        target = turn.message_id or turn.ack_id
+        version = len(turn.tracer.steps), turn.tracer.version
+        if target is None or not turn.trace or (version == turn.saved_trace and not force):
+            return
+        now = time.monotonic()
+        if not force and now - turn.trace_saved_at < FLUSH_SECONDS:
+            return
+        if turn.ack_id is not None and target != turn.ack_id:
+            self.store.move_trace(turn.ack_id, target)
+        self.store.save_trace(target, turn.trace)
+        turn.saved_trace, turn.trace_saved_at = version, now
+
     # -- driving and recording ----------------------------------------------------------
 
     def _lease(self) -> float:
@@ -270,11 +300,14 @@ class ChatService:
             async for event in events:
                 wait = self._record(event, turn, recorder, wait)
                 turn.apply(event)
+                self._save_trace(turn, force=isinstance(event, (AgentWaiting, TurnFinal, TurnFailed)))
         except asyncio.CancelledError:
             self._settle_cancelled(turn, recorder, wait)
         except AsiChatError as exc:  # the history could not be written (read-only, damaged, busy)
             turn.apply(TurnFailed(exc, Completion(turn.content, turn.reasoning)))
         finally:
+            with _quietly():
+                self._save_trace(turn, force=True)
             with _quietly():
                 if wait is not None and self.store.get_wait(wait.id) is not None:
                     self.store.release_wait(wait.id, self.owner)
@@ -309,6 +342,8 @@ class ChatService:
             case TurnToolCall(call):
                 turn.message_id = recorder.ensure().id
                 store.add_tool_call(turn.message_id, call)
+            case TurnExtras(data) if wait is not None and recorder.closed:
+                store.merge_extras(wait.message_id, data)  # a poll's extras (a handover): the wait's
             case TurnExtras(data):
                 turn.message_id = recorder.ensure().id
                 store.merge_extras(turn.message_id, data)

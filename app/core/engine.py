@@ -14,8 +14,9 @@ from app.core.agents.names import contacted_agents
 from app.core.client import AsiOneClient
 from app.core.errors import AgentWaitExhausted, AgentWaitLost, ApiError, AuthenticationError, EmptyReply
 from app.core.request import TurnRequest
-from app.core.wire.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, nothing_pending
+from app.core.wire.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, is_progress, nothing_pending
 from app.core.wire.events import (
+    AgentProgress,
     AgentsContacted,
     AgentWaiting,
     Completion,
@@ -33,6 +34,7 @@ from app.core.wire.events import (
     TurnReasoning,
     TurnRetrying,
     TurnToolCall,
+    TurnUsage,
 )
 
 Message = dict[str, str]
@@ -97,6 +99,8 @@ class TurnEngine:
             yield TurnFinal(completion.content, completion.reasoning, completion.usage)
             return
         acknowledgement = completion.content.strip()
+        if completion.usage is not None:
+            yield TurnUsage(completion.usage)  # the acknowledgement's tokens count too
         yield AgentWaiting(acknowledgement, 0, self.poll_attempts, 0.0)
         if agents := contacted_agents(acknowledgement, manifests, request.agent_handle):
             yield AgentsContacted(agents)  # after the wait starts, so the ack message exists
@@ -116,7 +120,8 @@ class TurnEngine:
         started_at: float | None = None,
         reasoning: str = "",
     ) -> AsyncIterator[TurnEvent]:
-        """Poll with a transient "Any update?" until the reply differs from the acknowledgement.
+        """Poll with a transient "Any update?" until the reply is neither the acknowledgement
+        nor a progress message ("Generating…": reported as `AgentProgress`, and the wait goes on).
 
         `history` ends with the assistant's acknowledgement. Resuming a wait left by an
         earlier run passes the attempts already made and the original start time.
@@ -144,7 +149,7 @@ class TurnEngine:
                     "the wait has ended without a result (send the request again)."),
                     Completion(acknowledgement, reasoning))
                 return
-            if agent_finished(reply.content, acknowledgement):
+            if agent_finished(reply.content, acknowledgement) and not is_progress(reply.content):
                 yield TurnFinal(
                     reply.content,
                     reasoning + reply.reasoning,
@@ -154,6 +159,17 @@ class TurnEngine:
                 )
                 return
             last_error = None
+            if reply.extras:
+                yield TurnExtras(reply.extras)
+            if is_acknowledgement(reply.content) and reply.content.strip() != acknowledgement:
+                # Handed over to another agent (two in sequence): say who works now.
+                handover = contacted_agents(reply.content, reply.extras.get("executable_data") or [])
+                if handover:
+                    yield AgentsContacted(handover)
+            if is_progress(reply.content):
+                if reply.usage is not None:
+                    yield TurnUsage(reply.usage)
+                yield AgentProgress(reply.content.strip(), attempt)
             yield AgentWaiting(acknowledgement, attempt, total, self._clock() - started)
         waited_s = self._clock() - started
         yield TurnFailed(

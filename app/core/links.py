@@ -8,6 +8,21 @@ from urllib.parse import urlsplit
 _MARKDOWN_IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>()\"'\[\]]+", re.IGNORECASE)
 _IMAGE_SUFFIX = re.compile(r"\.(?:png|jpe?g|gif|webp|bmp|svg|avif)$", re.IGNORECASE)
+# Agentverse hands out stored files as `agent-storage://https://agentverse.ai/v1/storage/<uuid>`:
+# the web link is what follows the prefix.
+AGENT_STORAGE = "agent-storage://"
+_AGENT_STORAGE_URL = re.compile(r"agent-storage://(https?://[^\s<>()\"'\[\]]+)", re.IGNORECASE)
+# Where agents keep the images they deliver: a bare link there is an image even without a suffix.
+_IMAGE_STORES = re.compile(r"^https?://(?:[\w.-]+\.)?(?:asi1\.ai/agentverse/[^?#]*/storage/|agentverse\.ai/v1/storage/"
+                           r"|res\.cloudinary\.com/)", re.IGNORECASE)
+
+
+def web_link(url: str) -> str:
+    """`url` without an `agent-storage://` prefix (the web link it wraps), else as it is."""
+    stripped = url.strip()
+    if stripped.lower().startswith(AGENT_STORAGE):
+        return stripped[len(AGENT_STORAGE):]
+    return stripped
 
 
 def is_safe_url(url: str) -> bool:
@@ -23,17 +38,22 @@ def image_links(text: str) -> list[str]:
     """Image URLs in `text`, in order, without duplicates.
 
     Markdown images count whatever their URL looks like (agent storage URLs have no
-    extension); bare URLs count when their path ends in an image extension.
+    extension); bare URLs count when their path ends in an image extension, or they point
+    into agent storage or an image CDN. `agent-storage://https://…` counts as its web link.
     """
     found: list[str] = []
     for match in _MARKDOWN_IMAGE.finditer(text):
-        url = match.group("url")
+        url = web_link(match.group("url"))
+        if is_safe_url(url) and url not in found:
+            found.append(url)
+    for match in _AGENT_STORAGE_URL.finditer(text):
+        url = match.group(1).rstrip(".,;:!?")
         if is_safe_url(url) and url not in found:
             found.append(url)
     for match in _BARE_URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
         path = urlsplit(url).path
-        if _IMAGE_SUFFIX.search(path) and is_safe_url(url) and url not in found:
+        if (_IMAGE_SUFFIX.search(path) or _IMAGE_STORES.match(url)) and is_safe_url(url) and url not in found:
             found.append(url)
     return found
 
@@ -66,7 +86,7 @@ def image_sources(text: str) -> list[str]:
     spans = [(m.start(), m.group("url")) for m in _MARKDOWN_IMAGE.finditer(text)]
     found: list[str] = []
     for _, url in sorted(spans):
-        url = "".join(url.split()) if url.lower().startswith("data:") else url
+        url = "".join(url.split()) if url.lower().startswith("data:") else web_link(url)
         if (is_safe_url(url) or url.lower().startswith("data:image/")) and url not in found:
             found.append(url)
     return found + [url for url in image_links(text) if url not in found]

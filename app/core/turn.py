@@ -7,7 +7,8 @@ it received is kept in order (`log`), each one appended after the service has st
 Front ends follow it: `follow()` replays the log from the start and then goes on live, so
 a view that opens mid-turn sees exactly what one that watched from the first byte saw, with
 no second copy of the text and no event numbers to skip. Any number of followers may
-follow at once. `cancel()` stops it; `settled()` waits until everything it had has been
+follow at once. Its trace (`trace`, the agent network at work as steps) is the same log
+folded by `app.core.trace`, kept current as events arrive. `cancel()` stops it; `settled()` waits until everything it had has been
 written.
 """
 
@@ -21,7 +22,9 @@ from dataclasses import dataclass
 from app.core.growing_text import GrowingReply, GrowingText
 from app.core.request import TurnRequest
 from app.core.store.records import MessageStatus
+from app.core.trace import TraceBuilder, TraceStep
 from app.core.wire.events import (
+    AgentProgress,
     AgentRef,
     AgentsContacted,
     AgentWaiting,
@@ -45,6 +48,8 @@ class WaitProgress:
     attempts: int
     started_at: float
     last_error: str | None = None
+    progress: str | None = None
+    """The agent's latest progress message ("Generating…"), if it sent one."""
 
 
 class Turn(GrowingReply):
@@ -75,6 +80,13 @@ class Turn(GrowingReply):
         self._content, self._reasoning = GrowingText(), GrowingText()
         self.log: list[TurnEvent] = []
         """Every event the turn received, in order (what `follow()` replays)."""
+        self.times: list[float] = []
+        """When each event of `log` arrived (unix time)."""
+        self.tracer = TraceBuilder()
+        """The log folded into trace steps; the service may seed it (a resumed wait's stored trace)."""
+        self.saved_trace: tuple[int, int] = (0, 0)
+        self.trace_saved_at = 0.0
+        """What of the trace the service has stored, and when (it throttles the writes)."""
         self._grew = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._started = False
@@ -89,6 +101,11 @@ class Turn(GrowingReply):
     def agent_label(self) -> str | None:
         """Who is working, for a status line: "Ref Image Agent", "A, B" (None: not known)."""
         return agents_label(self.agents)
+
+    @property
+    def trace(self) -> list[TraceStep]:
+        """The turn's trace so far (`app.core.trace`)."""
+        return self.tracer.steps
 
     @property
     def waiting(self) -> bool:
@@ -131,6 +148,9 @@ class Turn(GrowingReply):
                     self.status = MessageStatus.AWAITING_AGENT
                 else:
                     self.wait.attempt, self.wait.attempts, self.wait.last_error = attempt, attempts, last_error
+            case AgentProgress(text):
+                if self.wait is not None:
+                    self.wait.progress = text
             case TurnFinal(content, reasoning):
                 self._content, self._reasoning = GrowingText(content), GrowingText(reasoning)
                 self.status = MessageStatus.COMPLETE
@@ -139,7 +159,10 @@ class Turn(GrowingReply):
                 self.status = event.status
                 if self.wait is None:
                     self._content, self._reasoning = GrowingText(partial.content), GrowingText(partial.reasoning)
+        now = time.time()
+        self.tracer.add(event, now)
         self.log.append(event)
+        self.times.append(now)
         self._wake()
 
     def close(self) -> None:

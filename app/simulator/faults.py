@@ -13,7 +13,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
 think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
-never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
+never, poll-error[=CODE], progress[=N], two-agents, agent-fails, agent-storage, big-manifest[=BYTES], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
 from __future__ import annotations
@@ -159,6 +159,36 @@ class WebSearch:
 
 
 @dataclass
+class Progress:
+    """The agent sends `n` progress messages ("Generating…", several wordings) before its result."""
+
+    n: int = 2
+
+
+@dataclass
+class TwoAgents:
+    """Two agents work in sequence: the first poll hands over to a second agent (a new
+    acknowledgement and manifest), whose result comes as an `agent-storage://` link."""
+
+
+@dataclass
+class AgentFails:
+    """The agent fails: the poll after the acknowledgement reports its failure as the answer."""
+
+
+@dataclass
+class BigManifest:
+    """The deferral's `executable_data` carries a manifest of about `size_bytes` bytes."""
+
+    size_bytes: int = 1_000_000
+
+
+@dataclass
+class AgentStorage:
+    """The agent delivers its image as an `agent-storage://https://…` link."""
+
+
+@dataclass
 class ImageKind:
     """The reply delivers a test image of `kind` at once (see app/simulator/images.py)."""
 
@@ -168,7 +198,7 @@ class ImageKind:
 Fault = (
     Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
     | ReasoningContent | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
-    | PollError | Tokens | WebSearch | ImageKind
+    | PollError | Tokens | WebSearch | ImageKind | Progress | TwoAgents | AgentFails | AgentStorage | BigManifest
 )
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 
@@ -258,6 +288,11 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "tokens": lambda v: Tokens(int(v) if v else 1000),
     "websearch": lambda v: WebSearch(v.lower() if v else "asi"),
     "image": lambda v: ImageKind(v or "png"),
+    "progress": lambda v: Progress(int(v) if v else 2),
+    "two-agents": lambda v: TwoAgents(),
+    "agent-fails": lambda v: AgentFails(),
+    "agent-storage": lambda v: AgentStorage(),
+    "big-manifest": lambda v: BigManifest(int(v) if v else 1_000_000),
 }
 
 

@@ -32,6 +32,13 @@ class ImageJob:
     agent: dict | None = None
     """The marketplace agent addressed by `@handle` (None: the default image agent)."""
     acknowledgement: str = "I've sent the message"
+    progress: list[str] = field(default_factory=list)
+    """Progress messages the agent sends, one a poll, before its result (forever when `never`)."""
+    handover: dict | None = None
+    """A second agent the first hands over to on the first poll (two agents in sequence)."""
+    fails: bool = False
+    storage_link: bool = False
+    """Deliver the image as an `agent-storage://` link."""
 
 
 class JobBook(MutableMapping[str | None, ImageJob]):

@@ -74,6 +74,8 @@ def _agent(seed: int, name: str, handle: str, category: str, description: str,
 
 # The agents the chat scenarios name (app/simulator/scenarios.py), so names line up.
 IMAGE_AGENT = ("Image Generation HiDream-I1", "image-gen-hidream")
+SECOND_AGENT = ("Ref Image Agent", "ref-image-agent")
+"""The agent the first hands over to when two work in sequence (`!sim:two-agents`)."""
 NAMED_AGENTS: tuple[tuple[str, str, str, str], ...] = (
     (*IMAGE_AGENT, "Image Generation", "generates images with the HiDream-I1 model"),
     ("Ref Image Agent", "ref-image-agent", "Image Generation", "edits images from a reference picture"),
@@ -104,6 +106,24 @@ def agent_by_handle(handle: str) -> dict[str, Any] | None:
     """The catalogue agent with this handle (with or without `@`), or None."""
     wanted = handle.removeprefix("@").lower()
     return next((a for a in catalogue() if a["handle"] == wanted), None)
+
+
+INSIGHTS_PATH = "/v1/search/analytics/insights/"
+NO_INSIGHTS = ("flight-finder",)
+"""Agents whose insights the simulator does not serve (404), as some real ones have none."""
+
+
+def insights(address: str) -> tuple[int, dict[str, Any]]:
+    """(status, body) of `GET /v1/search/analytics/insights/{address}`: ASI:One's own
+    interaction and success counts, recent figures and rating; 404 for an unknown agent."""
+    agent = next((a for a in catalogue() if a["address"] == address), None)
+    if agent is None or agent["handle"] in NO_INSIGHTS:
+        return 404, {"detail": "Agent not found", "status_code": 404}
+    asi1 = agent["total_interactions"] // 3
+    return 200, {"address": address, "asi1_interactions": asi1,
+                 "asi1_successes": int(asi1 * agent["recent_success_rate"]),
+                 "recent_interactions": agent["recent_interactions"],
+                 "recent_success_rate": agent["recent_success_rate"], "rating": agent["rating"]}
 
 
 def _words(text: str) -> list[str]:

@@ -22,22 +22,27 @@ from .faults import (
     ESCAPE_ALT_TEXT,
     ESCAPE_PAYLOAD,
     SHAPING_TYPES,
+    AgentFails,
     AgentNeverFinishes,
+    AgentStorage,
+    BigManifest,
     BigReply,
     Empty,
     Escapes,
     FaultSet,
     ImageKind,
     PollError,
+    Progress,
     ReasoningOnly,
     Status,
     Tokens,
+    TwoAgents,
     WebSearch,
     strip_directives,
 )
 from .images import image_reply_text
 from .jobs import ImageJob, JobBook
-from .marketplace import IMAGE_AGENT, agent_by_handle
+from .marketplace import IMAGE_AGENT, SECOND_AGENT, agent_by_handle
 from .sse import Reply, estimate_tokens, split_events
 from .web_search import SEARCH_RE, search_reply
 
@@ -54,6 +59,14 @@ IMAGE_RE = re.compile(
     re.IGNORECASE,
 )
 GIRAFFE_RE = re.compile(r"giraffe", re.IGNORECASE)
+# What real Agentverse agents send before their result, one a poll (several wordings).
+PROGRESS_MESSAGES = (
+    "Generating…",
+    "Still working on it, the image will be ready in about 20 seconds.",
+    "Processing your request",
+    "Your image is being rendered (60%)",
+    "Task in progress, please wait.",
+)
 HANDLE_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*[\w]|[A-Za-z0-9_])")
 
 
@@ -222,6 +235,8 @@ class Scenarios:
     def __init__(self, agent_polls: int = 2, *, jobs_file: Path | None = None) -> None:
         """`jobs_file`: keep the jobs there, so they outlive this simulator (`JobBook`)."""
         self.agent_polls = agent_polls
+        self.progress_messages = 0
+        """How many progress messages every agent sends before its result (the demo: 2)."""
         self.jobs = JobBook(jobs_file)
         self._lock = threading.Lock()
 
@@ -259,6 +274,9 @@ class Scenarios:
                 reply, exact = _ack("\nThe user wants an image.",
                                     " I'll ask the image generation agent on Agentverse.\n"), True
                 reply.executable_data = [manifest(agent_by_handle(IMAGE_AGENT[1]))]
+                if (big_manifest := faults.get(BigManifest)) is not None:
+                    reply.executable_data.append({"type": "agent_manifest", "name": "Bulky Agent",
+                                                  "protocols": ["x" * big_manifest.size_bytes]})
             elif GIRAFFE_RE.search(prompt):
                 reply = self._giraffes(stream, faults)
             else:
@@ -285,8 +303,13 @@ class Scenarios:
 
     def _start_job(self, session_id: str | None, faults: FaultSet, agent: dict | None = None,
                    acknowledgement: str = ACK) -> None:
+        progress = faults.get(Progress)
+        count = progress.n if progress is not None else self.progress_messages
         job = ImageJob(never=AgentNeverFinishes in faults, escapes=Escapes in faults, agent=agent,
-                       acknowledgement=acknowledgement)
+                       acknowledgement=acknowledgement,
+                       progress=[PROGRESS_MESSAGES[i % len(PROGRESS_MESSAGES)] for i in range(count)],
+                       handover=agent_by_handle(SECOND_AGENT[1]) if TwoAgents in faults else None,
+                       fails=AgentFails in faults, storage_link=AgentStorage in faults or TwoAgents in faults)
         poll_error = faults.get(PollError)
         if poll_error is not None:
             job.poll_errors.append(poll_error.status)
@@ -312,17 +335,35 @@ class Scenarios:
                 status = Status(job.poll_errors.pop(0))
                 self.jobs[session_id] = job
                 return status
-            if job.never or job.polls_seen < self.agent_polls:
+            if job.handover is not None:
+                # The first agent is done and hands over: a new acknowledgement naming the next one.
+                second, job.handover = job.handover, None
+                job.acknowledgement, job.agent = agent_acknowledgement(second), second
+                self.jobs[session_id] = job
+                reply = _ack("\nThe first agent finished its part.", " Passing it on.\n", text=job.acknowledgement)
+                reply.executable_data = [manifest(second)]
+                return reply, True, job.escapes
+            if job.never or job.polls_seen < max(self.agent_polls, len(job.progress)):
                 job.polls_seen += 1
                 self.jobs[session_id] = job
+                if job.progress:
+                    text = job.progress[(job.polls_seen - 1) % len(job.progress)]
+                    if job.never or job.polls_seen <= len(job.progress):
+                        return _ack("\nThe agent reports progress.\n", text=text), True, job.escapes
                 ack = _ack("\nThe agent is still working.", " Waiting for it.\n", text=job.acknowledgement)
                 return ack, True, job.escapes
             del self.jobs[session_id]
+        if job.fails:
+            name = (job.agent or {}).get("name") or IMAGE_AGENT[0]
+            text = f"Sorry, {name} failed to complete the request: the upstream model returned an error."
+            return Reply(reasoning=["\nThe agent reported a failure.\n"], content=split_words(text)), True, False
         if job.agent is not None and job.agent["category"] != "Image Generation":
             text = f"**{job.agent['name']}** answered:\n\n- your request was handled\n- all done"
             reply = Reply(reasoning=["\nThe agent has finished.\n"], content=split_words(text))
             return reply, True, False
         url = f"{origin}/agentverse/production/storage/{uuid.uuid4()}"
+        if job.storage_link:
+            url = "agent-storage://" + url  # Agentverse's own form: the web link after the prefix
         if job.escapes:
             text = f"Here is your image {ESCAPE_PAYLOAD}:\n\n![{ESCAPE_ALT_TEXT}]({url})"
         else:

@@ -29,7 +29,8 @@ from .faults import (
     WebSearch,
     parse_directives,
 )
-from .marketplace import Marketplace
+from .marketplace import INSIGHTS_PATH, Marketplace
+from .marketplace import insights as marketplace_insights
 from .records import AUTH_FAILED, RecordedRequest, _default_error_body, _invalid  # noqa: F401 - API
 from .scenarios import IMAGE_PNG, Scenarios, is_poll, last_prompt
 from .sse import CUT, render_json, render_stream
@@ -109,6 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if _STORAGE_RE.match(path):
             self._send(200, IMAGE_PNG.read_bytes(), "image/png")
+        elif path.startswith(INSIGHTS_PATH):  # the marketplace's trust signals (marketplace.py)
+            self._send_json(*marketplace_insights(path[len(INSIGHTS_PATH):]))
         elif path.rstrip("/") == "/v1/models":
             if self.headers.get("Authorization") != f"Bearer {sim.api_key}":
                 self._send_json(401, AUTH_FAILED)

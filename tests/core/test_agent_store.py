@@ -123,7 +123,7 @@ async def test_turn_records_the_agents_it_contacted(sim: Simulator, db_path: Pat
     assert [a.key for a in agents.agents_for_message(user.id)] == ["flight-finder"]
     (on_ack,) = agents.agents_for_message(ack.id)
     assert (on_ack.name, on_ack.address[:7]) == ("Flight Finder", "agent1q")
-    assert agents.agents_used()[0].use_count == 2  # the addressed message and the acknowledgement
+    assert agents.agents_used()[0].use_count == 1  # the addressed message and its acknowledgement: one turn
     body = sim.requests[0].body
     assert "@flight-finder" in body["messages"][-1]["content"] and "agent_handle" not in body
 

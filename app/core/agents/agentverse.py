@@ -20,7 +20,14 @@ from typing import Any
 
 import httpx
 
-from app.core.agents.records import SearchPage, page_from_wire
+from app.core.agents.records import (
+    AgentInsights,
+    AgentListing,
+    SearchPage,
+    insights_from_wire,
+    normal_handle,
+    page_from_wire,
+)
 from app.core.client import _retry_after  # one reading of Retry-After (seconds or an HTTP date)
 from app.core.errors import AgentverseError
 from app.core.sanitize import clean
@@ -207,6 +214,34 @@ class AgentverseClient:
             raise AgentverseUnreadable(f"{where} sent a reply that is not a list of agents; "
                                        "check agentverse_url.", status=status)
         return page
+
+
+    async def find_handle(self, handle: str) -> AgentListing | None:
+        """The listing whose handle is `handle` (with or without "@"), or None when the
+        marketplace lists no such agent (raises `AgentverseError` when it cannot tell)."""
+        wanted = normal_handle(handle)
+        page = await self.search(AgentQuery(wanted, limit=MAX_LIMIT))
+        return next((a for a in page.agents if a.handle == wanted), None)
+
+    async def insights(self, address: str) -> AgentInsights | None:
+        """ASI:One's own figures for an agent (`GET /v1/search/analytics/insights/{address}`).
+
+        Whether it needs a key is not documented: 401/403/404, an unreachable host or an
+        unreadable body all mean "not available" (None); trust signals are extras.
+        """
+        if not address.startswith("agent1") or not address.isalnum():
+            return None
+        try:
+            response = await self._client().get(f"/v1/search/analytics/insights/{address}")
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            data = json.loads(response.content)
+        except (ValueError, RecursionError):
+            return None
+        return insights_from_wire(data)
 
 
 class _Retryable(Exception):

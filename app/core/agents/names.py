@@ -130,4 +130,7 @@ def contacted_agents(acknowledgement: str | None, manifests: Iterable[Any],
     """Everyone a turn involved: the ack's name, the manifests' agents, the addressed handle."""
     addressed = (AgentRef(h, h),) if (h := normal_handle(handle)) else ()
     from_ack = agents_from_acknowledgement(acknowledgement) if acknowledgement else ()
+    if addressed and len(from_ack) == 1 and not from_ack[0].handle:
+        # The user addressed @h and the acknowledgement names one agent: that agent is @h.
+        from_ack = (AgentRef(from_ack[0].name, addressed[0].handle, from_ack[0].address),)
     return merge_agents(from_ack, agents_from_executable_data(list(manifests)), addressed)

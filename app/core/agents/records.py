@@ -146,3 +146,45 @@ def page_from_wire(data: Any, offset: int, limit: int) -> SearchPage | None:
     total = _count(data.get("total", data.get("num_hits")))
     return SearchPage(agents, max(total, offset + len(agents)),
                       _count(data.get("offset", offset)), _count(data.get("limit", limit)) or limit)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInsights:
+    """ASI:One's own figures for an agent (the insights endpoint), each None when not given."""
+
+    interactions: int | None = None
+    successes: int | None = None
+    recent_interactions: int | None = None
+    recent_success_rate: float | None = None
+    rating: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+def _first_number(data: dict, *keys: str) -> float | None:
+    for key in keys:
+        value = _number(data.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def insights_from_wire(raw: Any) -> AgentInsights | None:
+    """Insights from the endpoint's JSON (field names vary: several are accepted), or None."""
+    if not isinstance(raw, dict):
+        return None
+    data = raw.get("insights") if isinstance(raw.get("insights"), dict) else raw
+    interactions = _first_number(data, "asi1_interactions", "asi_one_interactions", "interactions",
+                                 "total_interactions", "interaction_count")
+    successes = _first_number(data, "asi1_successes", "asi1_success", "asi_one_successes", "successes",
+                              "success_count", "successful_interactions")
+    recent = _first_number(data, "recent_interactions", "recent_asi1_interactions")
+    rate = _first_number(data, "recent_success_rate", "success_rate")
+    rating = _first_number(data, "rating")
+    found = AgentInsights(None if interactions is None else int(interactions),
+                          None if successes is None else int(successes),
+                          None if recent is None else int(recent),
+                          rate if rate is None or 0 <= rate <= 1 else None, rating)
+    return found if any(v is not None for v in asdict(found).values()) else None

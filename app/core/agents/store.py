@@ -88,20 +88,72 @@ class AgentStore:
 
     # -- writes ------------------------------------------------------------------------
     @staticmethod
-    def _upsert(conn, ref: AgentRef, listing: AgentListing | None) -> str:
+    def _same_agent(conn, ref: AgentRef, listing: AgentListing | None) -> list[tuple[str, str]]:
+        """(key, handle) of the records that are this agent: the same handle or address, or a
+        record without a conflicting handle under the same name (its own or its listing's).
+        "@x" and "x", the name an acknowledgement gives and the listing's name are one agent."""
+        names = {n.lower() for n in (ref.name, listing.name if listing else "") if n and n != ref.handle}
+        rows = conn.execute(
+            "SELECT key, handle FROM agents WHERE (? != '' AND (key = ? OR handle = ?))"
+            " OR (? != '' AND address = ?)"
+            f" OR lower(name) IN ({', '.join('?' * len(names)) or 'NULL'})"
+            f" OR lower(json_extract(listing, '$.name')) IN ({', '.join('?' * len(names)) or 'NULL'})",
+            (ref.handle, ref.handle, ref.handle, ref.address, ref.address, *names, *names)).fetchall()
+        return [(key, handle) for key, handle in rows if not (ref.handle and handle and handle != ref.handle)]
+
+    @staticmethod
+    def _merge(conn, into: str, other: str) -> None:
+        """Fold the record `other` into `into`: its messages, pin, times and listing."""
+        conn.execute("INSERT OR IGNORE INTO message_agents (message_id, agent_key)"
+                     " SELECT message_id, ? FROM message_agents WHERE agent_key = ?", (into, other))
+        conn.execute(
+            "UPDATE agents SET pinned = max(agents.pinned, o.pinned),"
+            " first_used = coalesce(min(agents.first_used, o.first_used), agents.first_used, o.first_used),"
+            " last_used = coalesce(max(agents.last_used, o.last_used), agents.last_used, o.last_used),"
+            " listing = coalesce(agents.listing, o.listing),"
+            " name = CASE WHEN agents.name = '' OR agents.name = agents.handle THEN o.name ELSE agents.name END,"
+            " address = CASE WHEN agents.address = '' THEN o.address ELSE agents.address END"
+            " FROM (SELECT * FROM agents WHERE key = ?) AS o WHERE agents.key = ?", (other, into))
+        conn.execute("DELETE FROM agents WHERE key = ?", (other,))
+
+    @staticmethod
+    def _recount(conn, key: str) -> None:
+        """Uses are turns: a prompt that addressed the agent and the acknowledgement and reply
+        that answer it are one use (each counts as the user message it answers)."""
+        conn.execute(
+            "UPDATE agents SET use_count = (SELECT count(DISTINCT CASE WHEN m.role = 'user' THEN m.id"
+            " WHEN p.role = 'user' THEN p.id WHEN pp.role = 'user' THEN pp.id ELSE m.id END)"
+            " FROM message_agents ma JOIN messages m ON m.id = ma.message_id"
+            " LEFT JOIN messages p ON p.id = m.parent_id LEFT JOIN messages pp ON pp.id = p.parent_id"
+            " WHERE ma.agent_key = ?) WHERE key = ?", (key, key))
+
+    @classmethod
+    def _upsert(cls, conn, ref: AgentRef, listing: AgentListing | None) -> str:
+        same = cls._same_agent(conn, ref, listing)
+        # The record keyed by the handle wins; else one that has a handle; else this ref's key.
         key = ref.key
+        if not ref.handle:
+            key = next((k for k, h in same if h), None) or next((k for k, _ in same), None) or key
+        if listing is not None and listing.name and not ref.name:
+            ref = AgentRef(listing.name, ref.handle, ref.address)
         data = json.dumps(listing.to_dict(), ensure_ascii=False) if listing else None
         conn.execute(
             "INSERT INTO agents (key, handle, name, address, category, listing) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET"
             " handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,"
             # A name learnt from a listing or an acknowledgement beats the bare handle.
+            # (the same name in other letter case keeps the one first seen)
             " name = CASE WHEN excluded.name != '' AND (excluded.name != excluded.handle OR name = '')"
-            "   THEN excluded.name ELSE name END,"
+            "   AND lower(excluded.name) != lower(name) THEN excluded.name ELSE name END,"
             " address = CASE WHEN excluded.address != '' THEN excluded.address ELSE address END,"
             " category = CASE WHEN excluded.category != '' THEN excluded.category ELSE category END,"
             " listing = coalesce(excluded.listing, listing)",
             (key, ref.handle, ref.name, ref.address, listing.category if listing else "", data))
+        merged = [k for k, _ in same if k != key]
+        for other in merged:
+            cls._merge(conn, key, other)
+        if merged:
+            cls._recount(conn, key)
         return key
 
     def record_use(self, message_id: int, name: str = "", handle: str = "", address: str = "") -> str | None:
@@ -120,10 +172,11 @@ class AgentStore:
                 if not ref.key:
                     continue
                 key = self._upsert(conn, ref, None)
-                linked = conn.execute("INSERT OR IGNORE INTO message_agents (message_id, agent_key)"
-                                      " VALUES (?, ?)", (message_id, key)).rowcount
-                conn.execute("UPDATE agents SET last_used = ?, first_used = coalesce(first_used, ?),"
-                             " use_count = use_count + ? WHERE key = ?", (now, now, linked, key))
+                conn.execute("INSERT OR IGNORE INTO message_agents (message_id, agent_key)"
+                             " VALUES (?, ?)", (message_id, key))
+                conn.execute("UPDATE agents SET last_used = ?, first_used = coalesce(first_used, ?)"
+                             " WHERE key = ?", (now, now, key))
+                self._recount(conn, key)
 
     def record_handles(self, message_id: int, text: str) -> tuple[str, ...]:
         """Record every `@handle` in a user's message; returns the handles."""
@@ -138,13 +191,12 @@ class AgentStore:
         if not ref.key:
             return None
         with self.store._write() as conn:
-            if pinned:
-                self._upsert(conn, ref, listing)
-            elif listing is not None:
-                self._upsert(conn, ref, listing)
+            key = ref.key
+            if pinned or listing is not None:
+                key = self._upsert(conn, ref, listing)
             changed = conn.execute("UPDATE agents SET pinned = ? WHERE key = ?",
-                                   (int(pinned), ref.key)).rowcount
-        return self.get(ref.key) if changed else None
+                                   (int(pinned), key)).rowcount
+        return self.get(key) if changed else None
 
     def pin(self, agent: AgentListing | AgentRef | str) -> KnownAgent | None:
         """Pin an agent (a listing, a ref or an `@handle`)."""

@@ -405,3 +405,20 @@ def m150_drafts(db: Database) -> None:
             DELETE FROM drafts WHERE conversation_key = old.id;
         END""",
     )
+
+
+@MIGRATIONS()
+def m151_traces(db: Database) -> None:
+    """Each reply's trace (the agent network at work), as a JSON list of steps.
+
+    Replies stored before this get a trace made from what they stored when it is read
+    (`TraceStore.trace`): filling rows here would freeze the first version of that fold.
+    """
+    _run(
+        db,
+        """CREATE TABLE traces (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            steps TEXT NOT NULL DEFAULT '[]',
+            updated_at REAL
+        )""",
+    )

@@ -54,6 +54,7 @@ from app.core.store.records import (
     title_from_text,
 )
 from app.core.store.tool_calls import ToolStore
+from app.core.store.traces import TraceStore
 from app.core.store.tree import TreeStore
 from app.core.store.waits import WaitStore
 
@@ -69,7 +70,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store(TreeStore, WaitStore, ToolStore, DraftStore):
+class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
@@ -339,9 +340,9 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore):
     def export_conversation(self, conversation_id: int) -> dict:
         """Everything about a conversation as JSON-ready data (there is never a credential in it)."""
         with self._snapshot():
-            return self._add_tool_data(export_data(
+            return self._add_traces(self._add_tool_data(export_data(
                 self.get_conversation(conversation_id), self.all_messages(conversation_id),
-                self.images(conversation_id), self.waits_of(conversation_id)))
+                self.images(conversation_id), self.waits_of(conversation_id))))
 
     def import_conversation(self, data: dict) -> Conversation:
         """Re-create an exported conversation under a new id, keeping its session id."""
@@ -367,6 +368,7 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore):
                 conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(12)})",
                                  [(new_id, ids.get(old), *values) for old, values in waits])
                 self._import_tool_data(conn, data, new_id, ids)
+                self._import_traces(conn, data, ids)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreError("That is not a valid asi-chat conversation export.") from exc
         return self.get_conversation(new_id)

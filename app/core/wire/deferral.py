@@ -66,3 +66,33 @@ def nothing_pending(reply: str) -> bool:
     """
     stripped = reply.strip()
     return len(stripped) <= _MAX_LENGTH and _NOTHING_PENDING.match(stripped) is not None
+
+
+# Progress lines agents send before their result ("Generating...", "processing",
+# "still working on it", "will be ready in ~30 s"); Fetch's own image skill once took the
+# first of them for the answer.
+_PROGRESS = re.compile(
+    r"""\b(?:generating|processing|rendering|working\s+on|still\s+working|in\s+progress|
+        (?:will|should)\s+be\s+ready|being\s+(?:generated|processed|created|rendered|prepared)|
+        in\s+the\s+queue|queued|please\s+wait|hang\s+tight|almost\s+(?:done|ready|there)|
+        not\s+(?:ready|done|finished)\s+yet|(?:still\s+)?waiting\s+for\s+the\s+(?:agent|result|model))\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Anything that carries a result rather than a status: a link, an image, a code block, a table.
+_RESULT_MARKS = re.compile(r"https?://|agent-storage://|data:[\w/+.-]+;base64,|!\[|```|\|\s*-{3}|www\.", re.IGNORECASE)
+_PROGRESS_MAX = 160
+
+
+def is_progress(text: str) -> bool:
+    """True when a poll reply is only a progress message, not the agent's answer.
+
+    Short (at most two lines, 160 characters), says it is generating / processing /
+    working / will be ready / in progress, and carries no link, image or other result.
+    "It is 12°C in Paris." is an answer: it says none of that.
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > _PROGRESS_MAX or stripped.count("\n") > 1:
+        return False
+    if _RESULT_MARKS.search(stripped):
+        return False
+    return _PROGRESS.search(stripped) is not None

@@ -198,6 +198,24 @@ class AgentWaiting:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentProgress:
+    """A poll came back with only a progress message ("Generating…"): not the answer yet.
+
+    `attempt` is the poll that brought it; the wait goes on within its budget.
+    """
+
+    text: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class TurnUsage:
+    """Tokens a reply of the turn used that no `TurnFinal` carries (the acknowledgement, polls)."""
+
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
 class TurnRetrying:
     """A request of the turn failed before any reply and will be retried after `delay` s."""
 
@@ -283,4 +301,4 @@ class AgentsContacted:
 
 
 TurnEvent = (TurnReasoning | TurnContent | TurnRetrying | AgentWaiting | AgentsContacted | TurnFinal | TurnFailed
-             | TurnToolCall | TurnExtras)
+             | TurnToolCall | TurnExtras | AgentProgress | TurnUsage)

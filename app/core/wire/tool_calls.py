@@ -20,8 +20,9 @@ ARGS_CAP = 20_000
 NAME_CAP = 200
 ID_CAP = 200
 EXTRA_KEYS = ("executable_data", "metadata", "intermediate_steps")
-#: Extras larger than this (as JSON) are dropped: they are kept raw for later, not shown.
+#: Extras larger than this (as JSON) are kept as a capped copy that says so (`capped_extras`).
 EXTRAS_CAP = 200_000
+ITEM_CAP = 4_000
 _MAX_DEPTH = 40
 
 
@@ -64,11 +65,32 @@ def extras_of(obj: dict[str, Any]) -> Extras | None:
         return None
     data = clean_json(found)
     try:
-        if len(json.dumps(data, ensure_ascii=False)) > EXTRAS_CAP:
-            return None
+        size = len(json.dumps(data, ensure_ascii=False))
     except (TypeError, ValueError, RecursionError):
         return None
-    return Extras(data)
+    return Extras(data if size <= EXTRAS_CAP else capped_extras(data, size))
+
+
+def capped_extras(data: dict[str, Any], size: int) -> dict[str, Any]:
+    """A copy of too-large extras that fits the cap: list items in order while they fit, an
+    item too large for its share as the start of its JSON text, and a `capped` note saying so
+    (a 1 MB manifest is not kept whole, nor dropped without a word)."""
+    share = EXTRAS_CAP // max(1, len(data))
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        items, used = [], 0
+        for item in value if isinstance(value, list) else [value]:
+            text = _as_text(item) or ""
+            if len(text) > ITEM_CAP:
+                item = cap(text, ITEM_CAP)
+                text = item
+            if used + len(text) > share:
+                break
+            items.append(item)
+            used += len(text)
+        kept[key] = items if isinstance(value, list) else (items[0] if items else None)
+    kept["capped"] = f"{size:,} characters of extras received; a capped copy kept"
+    return kept
 
 
 def make_call(call_id: Any, name: Any, args: Any, result: Any, position: int) -> ToolCall | None:

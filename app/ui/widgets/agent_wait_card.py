@@ -59,7 +59,9 @@ class AgentWaitCard(Widget):
             started_at: When the wait began, as a `time.time()` value.
             clock: Returns the current time; tests pass a fixed one.
             agent: The agent's name, when known (sanitised text, shown literally): the
-                status line then reads "waiting for <agent> · poll 3/24 · 0:15".
+                status line then reads "waiting for <agent> · poll 3/24 · 0:15" (else
+                "waiting for agent · poll 3/24 · 0:15"); after a progress message (`set_progress`)
+                "<agent>: Generating…  · poll 7/24 · 0:35".
         """
         super().__init__(name=name, id=id, classes=classes)
         self.set_reactive(AgentWaitCard.acknowledgement, acknowledgement)
@@ -68,6 +70,8 @@ class AgentWaitCard(Widget):
         self.last_error: str | None = None
         self.started_at = started_at
         self.agent = agent
+        self.progress: str | None = None
+        """The agent's latest progress message ("Generating…"), shown in place of "waiting for"."""
         self._clock = clock
         self._timer: Timer | None = None
         self._status = self._progress = Static()  # (the two lines that change: made in compose)
@@ -112,10 +116,13 @@ class AgentWaitCard(Widget):
     def _status_line(self) -> Content:
         elapsed = self.elapsed
         frame = SPINNER[int(elapsed / TICK) % len(SPINNER)]
-        if self.agent:  # (the agent's name is literal text: Content parses no markup in it)
-            return Content.assemble((frame, "bold"), " waiting for ", (self.agent, "bold"),
-                                    f" · poll {self.attempt}/{self.attempts} · ", format_elapsed(elapsed))
-        return Content.assemble((frame, "bold"), " waiting for agent · ", format_elapsed(elapsed))
+        polls = f" · poll {self.attempt}/{self.attempts} · "
+        # (names and progress are literal third-party text: Content parses no markup in them)
+        if self.progress:  # "Image Generation HiDream-I1: Generating…  · poll 7/24 · 0:35"
+            who = (f"{self.agent}: ", "bold") if self.agent else ""
+            return Content.assemble((frame, "bold"), " ", who, self.progress, " ", polls, format_elapsed(elapsed))
+        return Content.assemble((frame, "bold"), " waiting for ", (self.agent or "agent", "bold"),
+                                polls, format_elapsed(elapsed))
 
     def _progress_line(self) -> Content:
         line = f"poll {self.attempt} of {self.attempts}"
@@ -131,8 +138,12 @@ class AgentWaitCard(Widget):
         self.set_class(bool(last_error), "-error")
         if self._live:
             _replace_line(self._progress, self._progress_line())
-            if self.agent:  # its status line shows the poll count too
-                self._tick()
+            self._tick()  # its status line shows the poll count too
+
+    def set_progress(self, text: str | None) -> None:
+        """Show the agent's latest progress message (None: back to "waiting for")."""
+        self.progress = " ".join(text.split()) if text else None
+        self._tick()
 
     def set_agent(self, agent: str | None) -> None:
         """Name the agent being waited for (None: the default status line)."""
