@@ -389,3 +389,21 @@ def m140_inline_images(db: Database) -> None:
          for message_id, conversation_id, content, updated_at in rows
          for url in data_image_urls(content)],
     )
+
+
+@MIGRATIONS()
+def m150_mcp_tools(db: Database) -> None:
+    """Client-side (MCP) tool calls: their server, status and time; the tools a conversation
+    always allows; a conversation's structured-output schema."""
+    _run(
+        db,
+        "ALTER TABLE tool_calls ADD COLUMN server TEXT",
+        "ALTER TABLE tool_calls ADD COLUMN status TEXT",
+        "ALTER TABLE tool_calls ADD COLUMN duration_ms INTEGER",
+        "ALTER TABLE conversations ADD COLUMN response_schema TEXT",
+        """CREATE TABLE tool_allowances (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            tool TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, tool)
+        )""",
+    )
