@@ -117,9 +117,10 @@ class McpManager:
         try:
             await asyncio.wait_for(state.ready.wait(), self.settings.start_timeout)
         except TimeoutError:
+            state.task.cancel()  # not a graceful stop: it must not turn ready after all
+            await asyncio.wait({state.task}, timeout=STOP_GRACE)
             state.status = "failed"
             state.error = f"did not start within {self.settings.start_timeout:g} s (log: {self._log_path(state)})"
-            await self._end(state)
             return
         state.started_s = round(self._clock() - began, 3)
 
@@ -191,7 +192,8 @@ class McpManager:
                     "timeout")
         except Exception as exc:  # noqa: BLE001 - the server's failure, reported to the model and user
             if state.task is not None and state.task.done() or "closed" in str(exc).lower():
-                state.status, state.error = "crashed", one_line(exc)
+                # Its process is gone: later calls say so at once instead of failing again.
+                state.status, state.error, state.session = "crashed", f"stopped: {one_line(exc)}", None
             return capped(f"The tool {tool.name} failed: {one_line(exc)}"), "failed"
         return result_text(result), "error" if result.is_error else "ok"
 

@@ -1,0 +1,182 @@
+"""The tool loop end to end: simulator (the model) -> real MCP servers -> the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from app.core.tools.approval import Approval
+from app.core.tools.events import ToolNotice
+from app.core.wire.events import TurnFailed, TurnFinal, TurnToolCall
+from tests.core.tools.helpers import faults_server, manager, run, service, time_server
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture
+async def time_chat(sim, db_path):
+    tools = manager(db_path.parent, {"time": time_server()})
+    chat, client = service(sim, db_path, tools)
+    yield chat
+    await tools.aclose()
+    await client.aclose()
+
+
+def final(events: list) -> TurnFinal:
+    finals = [e for e in events if isinstance(e, TurnFinal)]
+    assert finals, events
+    return finals[-1]
+
+
+async def test_allowed_tool_runs_and_the_answer_quotes_its_result(sim, time_chat) -> None:
+    conv = time_chat.store.create_conversation("asi1")
+    events = await run(time_chat, conv.id, "what time is it in Tokyo?", allowed_tools=["get_current_time"])
+    answer = final(events).content
+    assert "get_current_time answered" in answer and '"timezone": "Asia/Tokyo"' in answer and "+09:00" in answer
+    # what ASI:One was sent: the tools offered, then the call and its result
+    first, second = [r.body for r in sim.requests if r.path.endswith("/chat/completions")][-2:]
+    assert [t["function"]["name"] for t in first["tools"]] == ["get_current_time", "convert_time"]
+    assistant, tool_message = second["messages"][-2:]
+    call = assistant["tool_calls"][0]
+    assert call["function"]["name"] == "get_current_time"
+    assert json.loads(call["function"]["arguments"]) == {"timezone": "Asia/Tokyo"}
+    assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == call["id"]
+    assert "+09:00" in tool_message["content"]
+    # what the history keeps
+    reply = time_chat.store.get_message(final_message_id(time_chat, conv.id))
+    stored = time_chat.store.tool_calls(reply.id)
+    assert [(c.name, c.server, c.status) for c in stored] == [("get_current_time", "time", "ok")]
+    assert "+09:00" in stored[0].result and stored[0].duration_ms is not None
+    assert stored[0].as_export()["server"] == "time"
+
+
+def final_message_id(chat, conversation_id: int) -> int:
+    return chat.store.branch(conversation_id)[-1].id
+
+
+async def test_without_approval_nothing_runs_and_the_model_is_told(sim, time_chat) -> None:
+    conv = time_chat.store.create_conversation("asi1")
+    events = await run(time_chat, conv.id, "what time is it in Tokyo?")
+    assert "you declined get_current_time" in final(events).content
+    calls = [e.call for e in events if isinstance(e, TurnToolCall)]
+    assert [c.status for c in calls] == [None, "pending", "declined"]  # streamed, asked, never running
+    tool_message = sim.requests[-1].body["messages"][-1]
+    assert tool_message == {"role": "tool", "tool_call_id": calls[0].id,
+                            "content": "The user declined to run this tool."}
+
+
+async def test_always_is_remembered_for_the_conversation(time_chat) -> None:
+    asked = []
+
+    async def approver(request):
+        asked.append((request.tool, request.server, json.loads(request.arguments)))
+        return Approval.ALWAYS
+
+    conv = time_chat.store.create_conversation("asi1")
+    await run(time_chat, conv.id, "what time is it in Tokyo?", approver=approver)
+    events = await run(time_chat, conv.id, "and what time is it in London?", approver=approver)
+    assert asked == [("get_current_time", "time", {"timezone": "Asia/Tokyo"})]  # asked once only
+    assert "Europe/London" in final(events).content
+    assert time_chat.store.allowed_tools(conv.id) == {"get_current_time"}
+
+
+async def test_two_questions_make_parallel_calls(sim, db_path) -> None:
+    # two servers offering `slow`: the names are made unique, and mapped back to each server
+    tools = manager(db_path.parent, {"a": faults_server(), "b": faults_server()})
+    chat, client = service(sim, db_path, tools)
+    try:
+        conv = chat.store.create_conversation("asi1")
+        started = time.perf_counter()
+        events = await run(chat, conv.id, "run a__slow and b__slow", allowed_tools=["a__slow", "b__slow"])
+        answer = final(events).content
+        done = [e.call for e in events if isinstance(e, TurnToolCall) and e.call.status == "ok"]
+        assert sorted((c.name, c.server) for c in done) == [("a__slow", "a"), ("b__slow", "b")]
+        assert answer.count("slept 1") == 2
+        tool_time = max(c.duration_ms for c in done) / 1000
+        assert tool_time < 1.8, "the two 1 s calls ran one after the other"
+        assert time.perf_counter() - started > 1.0
+    finally:
+        await tools.aclose()
+        await client.aclose()
+
+
+async def test_rounds_are_capped(sim, db_path) -> None:
+    tools = manager(db_path.parent, {"f": faults_server()}, max_rounds=3)
+    chat, client = service(sim, db_path, tools)
+    try:
+        conv = chat.store.create_conversation("asi1")
+        events = await run(chat, conv.id, "echo again and again", allowed_tools=["echo"])
+        failed = [e for e in events if isinstance(e, TurnFailed)]
+        assert failed and "3 rounds" in str(failed[-1].error)
+        assert len([e for e in events if isinstance(e, TurnToolCall) and e.call.status == "ok"]) == 3
+    finally:
+        await tools.aclose()
+        await client.aclose()
+
+
+async def test_cancelling_the_turn_cancels_a_running_tool(sim, db_path) -> None:
+    tools = manager(db_path.parent, {"f": faults_server()})
+    chat, client = service(sim, db_path, tools)
+    try:
+        conv = chat.store.create_conversation("asi1")
+        turn = chat.start(conv.id, "please hang", allowed_tools=["hang"])
+        follower = turn.events()
+        async for event in follower:
+            if isinstance(event, TurnToolCall) and event.call.status == "running":
+                break
+        started = time.perf_counter()
+        await chat.cancel(conv.id)
+        assert time.perf_counter() - started < 2
+        assert chat.store.branch(conv.id)[-1].status == "interrupted"
+        # the server lives on: the next turn's call runs
+        events = await run(chat, conv.id, "echo this", allowed_tools=["echo"])
+        assert "echo answered: echo this" in final(events).content
+    finally:
+        await tools.aclose()
+        await client.aclose()
+
+
+async def test_a_server_that_cannot_start_is_one_line_and_the_turn_goes_on(sim, db_path) -> None:
+    tools = manager(db_path.parent, {"gone": {"command": "/nonexistent/mcp-server"},
+                                     "stuck": faults_server("--hang-at-start"), "time": time_server()},
+                    start_timeout=6)
+    chat, client = service(sim, db_path, tools)
+    try:
+        conv = chat.store.create_conversation("asi1")
+        started = time.perf_counter()
+        events = await run(chat, conv.id, "what time is it in Tokyo?", allowed_tools=["get_current_time"])
+        notices = [e.text for e in events if isinstance(e, ToolNotice)]
+        assert len(notices) == 2 and all("\n" not in n for n in notices)
+        assert notices[0].startswith("MCP server gone: ") and notices[1].startswith("MCP server stuck: did not start")
+        assert "+09:00" in final(events).content
+        assert time.perf_counter() - started < 15
+        # its stderr is in a log beside the history, not on the screen
+        assert "faults server starting" in (db_path.parent / "mcp-stuck.log").read_text()
+    finally:
+        await tools.aclose()
+        await client.aclose()
+
+
+async def test_starting_servers_does_not_block_the_event_loop(db_path) -> None:
+    tools = manager(db_path.parent, {"time": time_server(), "f": faults_server()})
+    gaps, stop = [], asyncio.Event()
+
+    async def ticker():
+        last = time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        assert await tools.start() == []
+    finally:
+        stop.set()
+        await ticking
+        await tools.aclose()
+    assert len(gaps) > 10 and max(gaps) < 0.1, f"the loop stalled {max(gaps):.3f} s"
