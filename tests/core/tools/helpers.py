@@ -32,7 +32,8 @@ def faults_server(*extra: str, env: dict | None = None) -> dict:
 
 
 def manager(log_dir: Path, servers: dict, **limits) -> McpManager:
-    return McpManager(parse_mcp({"servers": servers, **limits}), log_dir, secret=TEST_KEY)
+    """A manager of `servers`; starts get 40 s (the machine is shared) unless a test says less."""
+    return McpManager(parse_mcp({"servers": servers, "start_timeout": 40, **limits}), log_dir, secret=TEST_KEY)
 
 
 def service(sim: Simulator, path: Path, tools: McpManager) -> tuple[ChatService, AsiOneClient]:
