@@ -66,3 +66,18 @@ def test_the_body_carries_tools_and_response_format() -> None:
     assert body["response_format"] == {"type": "json_schema", "json_schema": {
         "name": "city", "strict": True, "schema": schema["schema"]}}
     assert "tools" not in TurnRequest("asi1", "s").body([], stream=True)
+
+
+def test_no_server_starts_and_no_mcp_import_until_a_turn_needs_them(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from app.core.config import load_settings;"
+            "from app.core.runtime import make_runtime, open_store;"
+            f"s = load_settings(env={{'ASI_ONE_API_KEY': 'k', 'ASI_CHAT_DB': {str(tmp_path / 'h.db')!r}}},"
+            f" config_file=Path({str(tmp_path / 'c.toml')!r}));"
+            "r = make_runtime(s, open_store(s));"
+            "print(r.chat.tools.configured, 'mcp' in sys.modules, [x['status'] for x in r.chat.tools.status()])")
+    (tmp_path / "c.toml").write_text('[mcp.servers.t]\ncommand = "mcp-server-time"\n')
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "True False ['stopped']", out.stderr
