@@ -162,10 +162,13 @@ class ToolStore:
             new_id = ids[message["id"]]
             for position, call in enumerate(message.get("tool_calls") or []):
                 result = call.get("result")
+                duration = call.get("duration_ms")
                 conn.execute("INSERT OR IGNORE INTO tool_calls (message_id, call_id, name, args, result,"
-                             " position) VALUES (?, ?, ?, ?, ?, ?)",
+                             " position, server, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (new_id, str(call["id"]), str(call["name"]), str(call.get("args") or "{}"),
-                              None if result is None else str(result), position))
+                              None if result is None else str(result), position,
+                              _text_or_none(call.get("server")), _text_or_none(call.get("status")),
+                              duration if isinstance(duration, int) and not isinstance(duration, bool) else None))
             if isinstance(message.get("extras"), dict):
                 conn.execute("UPDATE messages SET extras = ? WHERE id = ?",
                              (json.dumps(message["extras"], ensure_ascii=False), new_id))
@@ -199,6 +202,10 @@ class ToolStore:
                 if len(extra) >= limit:
                     break
         return extra
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _loads(text: str | None) -> dict:

@@ -206,3 +206,16 @@ async def test_a_tool_round_costs_the_client_little(sim, db_path) -> None:
     finally:
         await tools.aclose()
         await client.aclose()
+
+
+async def test_export_and_import_keep_an_mcp_call(time_chat, tmp_path) -> None:
+    from app.core.store.store import Store
+
+    conv = time_chat.store.create_conversation("asi1")
+    await run(time_chat, conv.id, "what time is it in Tokyo?", allowed_tools=["get_current_time"])
+    data = time_chat.store.export_conversation(conv.id)
+    other = Store(tmp_path / "other.db")
+    copy = other.import_conversation(data)
+    calls = [c for calls in other.conversation_tool_calls(copy.id).values() for c in calls]
+    assert [(c.name, c.server, c.status) for c in calls] == [("get_current_time", "time", "ok")]
+    assert calls[0].duration_ms is not None
