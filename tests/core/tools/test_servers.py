@@ -84,3 +84,35 @@ async def test_a_crash_is_reported_and_later_calls_say_it_stopped(faults, db_pat
 
 def test_fixture_server_exists() -> None:
     assert FAULTS.endswith("mcp_faults.py")
+
+
+async def test_a_streamable_http_server(db_path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, FAULTS, "--http", str(port)], stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the server is up once it accepts connections
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        tools = manager(db_path.parent, {"h": {"url": f"http://127.0.0.1:{port}/mcp",
+                                               "headers": {"X-Token": "t0k"}}})
+        try:
+            assert await tools.start() == []
+            assert await call(tools, "echo", text="over http") == ("over http", "ok")
+            assert tools.status()[0]["transport"] == "http"
+        finally:
+            await tools.aclose()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
