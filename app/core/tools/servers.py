@@ -71,6 +71,12 @@ def carries_secret(config: McpServerConfig, secret: str | None) -> bool:
     return any(secret in v for v in values)
 
 
+def _import_sdk() -> None:
+    import mcp  # noqa: F401
+    import mcp.client.stdio  # noqa: F401
+    import mcp.client.streamable_http  # noqa: F401
+
+
 class McpManager:
     """Starts the configured servers once, offers their tools, calls them, stops them."""
 
@@ -100,6 +106,9 @@ class McpManager:
         return [s for s in self.states.values() if s.status == "stopped"]
 
     async def _start_all(self) -> list[str]:
+        # The SDK (pydantic models, anyio, httpx2) takes a second or more to import on a busy
+        # machine: in a thread, so the event loop (typing, drawing) goes on meanwhile.
+        await asyncio.to_thread(_import_sdk)
         states = self._unstarted()
         await asyncio.gather(*(self._start_one(s) for s in states))
         self._offered = offer([(s.config.name, t.name, t.description or "", t.input_schema)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 import pytest
@@ -160,26 +161,22 @@ async def test_a_server_that_cannot_start_is_one_line_and_the_turn_goes_on(sim, 
         await client.aclose()
 
 
-async def test_starting_servers_does_not_block_the_event_loop(db_path) -> None:
+async def test_starting_servers_does_not_block_the_event_loop(db_path, caplog) -> None:
+    """No step of the event loop takes 50 ms while two servers start (the SDK's import, about
+    1.5 s on a busy machine, runs in a thread). asyncio's own slow-callback report is the
+    measure: a ticker would count the time the shared machine gives to other processes."""
     tools = manager(db_path.parent, {"time": time_server(), "f": faults_server()})
-    gaps, stop = [], asyncio.Event()
-
-    async def ticker():
-        last = time.perf_counter()
-        while not stop.is_set():
-            await asyncio.sleep(0.01)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
-    ticking = asyncio.create_task(ticker())
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.05
+    caplog.set_level(logging.WARNING, logger="asyncio")
     try:
         assert await tools.start() == []
     finally:
-        stop.set()
-        await ticking
+        loop.set_debug(False)
         await tools.aclose()
-    assert len(gaps) > 10 and max(gaps) < 0.1, f"the loop stalled {max(gaps):.3f} s"
+    slow = [r.getMessage() for r in caplog.records if r.name == "asyncio" and " took " in r.getMessage()]
+    assert not slow, slow[0][-300:]
 
 
 async def test_a_tool_round_costs_the_client_little(sim, db_path) -> None:
