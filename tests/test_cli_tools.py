@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
 import time
@@ -106,3 +107,19 @@ def test_with_a_terminal_ask_asks_on_it(tool_env) -> None:
     out, _ = proc.communicate(timeout=60)
     os.close(main)
     assert proc.returncode == 0 and "+09:00" in out
+
+
+def test_ctrl_c_at_the_question_ends_at_once(tool_env) -> None:
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "ask", TOKYO], env=tool_env, stdin=secondary,
+                            stdout=subprocess.PIPE, stderr=secondary)
+    os.close(secondary)
+    seen, deadline = b"", time.monotonic() + 60
+    while b"[y]es / [a]lways / [n]o" not in seen and time.monotonic() < deadline:
+        seen += os.read(main, 4096)
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(timeout=15) == 130  # not held until someone presses Enter
+    finally:
+        proc.kill()
+        os.close(main)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,21 @@ def _ask_line(request: ToolCallRequest) -> Approval:
 
 
 async def tty_approver(request: ToolCallRequest) -> Approval:
-    """Ask on the terminal (stderr, stdin), in a thread so the turn's loop goes on."""
-    return await asyncio.to_thread(_ask_line, request)
+    """Ask on the terminal (stderr, stdin) in a thread, so the turn's loop goes on. A daemon
+    thread: Ctrl-C while the question waits ends the program at once (an executor's thread
+    would be joined at exit, blocked in readline until Enter)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[Approval] = loop.create_future()
+
+    def ask() -> None:
+        try:
+            result = _ask_line(request)
+        except (OSError, ValueError):  # the terminal went away
+            result = Approval.DENY
+        loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(result))
+
+    threading.Thread(target=ask, name="tool-approval", daemon=True).start()
+    return await answer
 
 
 def read_schema(path: Path) -> dict:
