@@ -76,6 +76,9 @@ def test_tools_lists_servers_and_their_tools(tool_env, tmp_path) -> None:
     text = asi(tool_env, "tools")
     assert "time (stdio): ready" in text.stdout and "  get_current_time" in text.stdout
     assert "broken (stdio): failed — [Errno 2]" in text.stdout and "Traceback" not in text.stderr
+    asked = asi(tool_env, "ask", "--allow-tool", "get_current_time", TOKYO)  # the turn goes on without it
+    assert asked.returncode == 0 and "+09:00" in asked.stdout
+    assert "asi-chat: MCP server broken: [Errno 2] No such file or directory: '/nonexistent/server'" in asked.stderr
 
 
 def test_schema_gives_json_and_bad_json_exits_4(tool_env, tmp_path) -> None:

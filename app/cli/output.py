@@ -140,6 +140,13 @@ class TurnPrinter:
             self.err.write(text + "\n")
         self.err.flush()
 
+    def note(self, text: str) -> None:
+        """A line on stderr that stays (a tool server that failed), unlike `status`."""
+        self._end_reasoning()
+        self._clear_status()
+        self.err.write(text + "\n")
+        self.err.flush()
+
     def _clear_status(self) -> None:
         if self._status_line:
             self.err.write("\r\x1b[2K")

@@ -43,7 +43,7 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 content.append(text)
                 printer.content(text)
             case ToolNotice(text):
-                printer.status(text)
+                printer.note(f"asi-chat: {text}")
             case TurnToolCall(call):
                 calls = result.setdefault("tool_calls", [])
                 entry = {"id": call.id, "name": call.name, "args": call.args, "result": call.result}
