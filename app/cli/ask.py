@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,12 +25,17 @@ from app.core.errors import ConversationNotFound
 @click.option("--system", help="System prompt of this conversation, kept for its later turns.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the turn's trace on stderr as it happens (agents, polls, progress).")
 @click.option("--agent", "agent", metavar="@HANDLE", help="Address this Agentverse agent (its handle goes in the message).")
+@click.option("--allow-tool", "allow_tools", multiple=True, metavar="NAME",
+              help="Let the model run this MCP tool without asking (repeatable).")
+@click.option("--no-tools", is_flag=True, help="Offer no MCP tools for this turn.")
+@click.option("--schema", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ask for JSON matching this JSON-schema file (kept for the conversation's later turns).")
 @setting_options
 @click.pass_context
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
         as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
-        max_tokens: int | None, system: str | None, agent: str | None, verbose: bool = False,
-        **flags: Any) -> None:
+        max_tokens: int | None, system: str | None, agent: str | None, allow_tools: tuple[str, ...],
+        no_tools: bool, schema: Path | None, verbose: bool = False, **flags: Any) -> None:
     """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
     text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
     if not text.strip():
@@ -38,6 +44,11 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         from app.cli.agents import addressed
 
         text, agent = addressed(text, agent)
+    schema_record = None
+    if schema is not None:
+        from app.cli.tools import read_schema
+
+        schema_record = read_schema(schema)
     settings = settings_from(ctx, flags).with_overrides(web_search=web_search, temperature=temperature,
                                                     max_tokens=max_tokens)
     from app.cli.run_turn import run_ask
@@ -58,6 +69,11 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         conv = store.create_conversation(settings.model)
     if system is not None:
         store.set_system_prompt(conv.id, system)
+    if schema_record is not None:
+        store.set_response_schema(conv.id, schema_record)
+    from app.cli.tools import can_ask, tty_approver
+
     code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
-                               agent_handle=agent, verbose=verbose))
+                               agent_handle=agent, allowed_tools=allow_tools, use_tools=not no_tools,
+                               approver=tty_approver if can_ask() else None, verbose=verbose))
     ctx.exit(code)

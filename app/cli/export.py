@@ -58,7 +58,9 @@ def _tool_calls(calls: list[dict[str, Any]]) -> list[str]:
     lines: list[str] = []
     for call in calls:
         result = call.get("result")
-        lines.append(call_line(str(call.get("name")), str(call.get("args") or "{}"), result))
+        lines.append(call_line(str(call.get("name")), str(call.get("args") or "{}"), result,
+                               server=call.get("server"), status=call.get("status"),
+                               duration_ms=call.get("duration_ms")))
         if isinstance(result, str) and len(result) > 120:
             shown = result if len(result) <= RESULT_SHOWN else (
                 f"{result[:RESULT_SHOWN]}… ({len(result) - RESULT_SHOWN:,} more characters)")

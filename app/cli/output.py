@@ -102,7 +102,7 @@ class TurnPrinter:
         self._clear_status()
         self._write("\n" if self._answer_started else "")
 
-    def tool_call(self, call_id: str, name: str, args: str, result: str | None) -> None:
+    def tool_call(self, call_id: str, name: str, args: str, result: str | None, **details: Any) -> None:
         """A dim line on stderr per tool call (never on stdout: scripts read the answer there).
 
         A call announced before its result waits for it, so each call gets one line; one
@@ -112,14 +112,15 @@ class TurnPrinter:
             self._pending_tools[call_id] = (name, args)
             return
         self._pending_tools.pop(call_id, None)
-        self._tool_line(name, args, result)
+        self._tool_line(name, args, result, **details)
 
-    def _tool_line(self, name: str, args: str, result: str | None) -> None:
+    def _tool_line(self, name: str, args: str, result: str | None, **details: Any) -> None:
+        """`details`: an MCP call's server, status and duration_ms (see `call_line`)."""
         from app.core.tool_display import call_line
 
         self._end_reasoning()
         self._clear_status()
-        line = call_line(name, args, result)
+        line = call_line(name, args, result, **details)
         self.err.write((DIM + line + RESET if self.dim else line) + "\n")
         self.err.flush()
 
@@ -145,6 +146,13 @@ class TurnPrinter:
             self._status_line = True
         else:
             self.err.write(text + "\n")
+        self.err.flush()
+
+    def note(self, text: str) -> None:
+        """A line on stderr that stays (a tool server that failed), unlike `status`."""
+        self._end_reasoning()
+        self._clear_status()
+        self.err.write(text + "\n")
         self.err.flush()
 
     def _clear_status(self) -> None:

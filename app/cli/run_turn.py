@@ -14,6 +14,8 @@ from app.core.errors import AsiChatError
 from app.core.growing_text import GrowingText
 from app.core.runtime import Runtime
 from app.core.store.records import AgentWait
+from app.core.tools.approval import Approver
+from app.core.tools.events import ToolNotice
 from app.core.trace import TraceBuilder
 from app.core.wire.events import (
     AgentProgress,
@@ -68,15 +70,25 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
             case TurnContent(text):
                 content.append(text)
                 printer.content(text)
+            case ToolNotice(text):
+                printer.note(f"asi-chat: {text}")
             case TurnToolCall(call):
                 calls = result.setdefault("tool_calls", [])
                 entry = {"id": call.id, "name": call.name, "args": call.args, "result": call.result}
+                if call.server is not None:  # an MCP tool's call: where it ran, how it went, how long
+                    entry.update(server=call.server, status=call.status, duration_ms=call.duration_ms)
+                    if call.status == "declined":
+                        result.setdefault("declined", [])
+                        if call.name not in result["declined"]:
+                            result["declined"].append(call.name)
                 same = [i for i, c in enumerate(calls) if c["id"] == call.id]
                 if same:
                     calls[same[0]] = entry  # its result arrived
                 else:
                     calls.append(entry)
-                printer.tool_call(call.id, call.name, call.args, call.result)
+                details = {} if call.server is None else {
+                    "server": call.server, "status": call.status, "duration_ms": call.duration_ms}
+                printer.tool_call(call.id, call.name, call.args, call.result, **details)
             case AgentsContacted(agents):
                 known = [AgentRef(**a) for a in result.get("agents", [])]
                 result["agents"] = [_agent_dict(a) for a in merge_agents(known, agents)]
@@ -134,10 +146,13 @@ def _printer(as_json: bool, show_reasoning: bool) -> TurnPrinter:
 
 async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
                   as_json: bool = False, show_reasoning: bool = True, agent_handle: str | None = None,
-                  verbose: bool = False) -> int:
+                  allowed_tools: tuple[str, ...] = (), use_tools: bool = True,
+                  approver: Approver | None = None, verbose: bool = False) -> int:
     """Send `prompt` in a stored conversation, print the reply; return the exit code.
 
     `agent_handle` is the agent addressed (`--agent`; its handle is already in `prompt`).
+    MCP tools in `allowed_tools` run unasked; others go to `approver` (None: declined).
+    With a schema on the conversation, a reply that is not JSON exits 4 (the text is kept).
     `verbose` prints the turn's trace on stderr, a dim line per step as it happens.
     """
     conversation = runtime.store.get_conversation(conversation_id)
@@ -152,12 +167,23 @@ async def run_ask(runtime: Runtime, conversation_id: int, prompt: str, *,
         if warning:
             print(f"asi-chat: {warning}", file=sys.stderr)
     try:
-        events = runtime.chat.send(conversation.id, prompt, agent_handle=agent_handle)
+        events = runtime.chat.send(conversation.id, prompt, agent_handle=agent_handle, approver=approver,
+                                   allowed_tools=allowed_tools, use_tools=use_tools)
         printer = _printer(as_json, show_reasoning)
         trace = _TraceLines(printer, verbose, TraceBuilder(agent_info=runtime.chat.agent_info))
         code = await _print_turn(events, printer, result, trace)
     finally:
         await runtime.aclose()
+    for name in result.pop("declined", []):
+        print(f"asi-chat: the tool {name} was not run (the model was told it was declined);"
+              f" allow it with --allow-tool {name}.", file=sys.stderr)
+    if code == 0 and runtime.store.response_schema(conversation.id) is not None:
+        try:
+            result["json"] = json.loads(result["content"])
+        except ValueError:
+            print(f"asi-chat: the reply is not valid JSON (kept in conversation {conversation.id}).",
+                  file=sys.stderr)
+            code = 4
     if as_json:
         result["images"] = [i.url for i in runtime.store.images(conversation.id)]
         if not show_reasoning:

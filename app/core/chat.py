@@ -14,18 +14,20 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from app.core.agents.store import AgentStore
 from app.core.engine import TurnEngine
 from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, WaitStopped
 from app.core.history import build_history
-from app.core.options import TurnDefaults, request_for
+from app.core.options import TurnDefaults, request_for, response_format
 from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa: F401 - re-exported
 from app.core.store.records import AgentWait, Message, MessageStatus, Role
 from app.core.store.store import Store
 from app.core.store.tree import new_session_id
+from app.core.tools.approval import ApprovalPolicy, Approver
 from app.core.trace import TraceBuilder
 from app.core.turn import Turn, WaitProgress
 from app.core.wire.events import (
@@ -41,6 +43,9 @@ from app.core.wire.events import (
     TurnReasoning,
     TurnToolCall,
 )
+
+if TYPE_CHECKING:
+    from app.core.tools.servers import McpManager
 
 
 def process_owner() -> str:
@@ -66,9 +71,14 @@ class ChatService:
     """Runs turns and agent waits for the conversations in one store."""
 
     def __init__(self, store: Store, engine: TurnEngine, *, owner: str | None = None,
-                 defaults: TurnDefaults | None = None) -> None:
+                 defaults: TurnDefaults | None = None, tools: McpManager | None = None) -> None:
         self.store = store
         self.engine = engine
+        self.tools = tools
+        """The session's MCP servers (None or none configured: no tools are offered)."""
+        self.approver: Approver | None = None
+        """Asks the user about a tool call when a turn is started without its own approver
+        (the app sets its card here); None: calls not allowed beforehand are declined."""
         self.owner = owner or process_owner()
         self.defaults = defaults or TurnDefaults()
         self.turns: dict[int, Turn] = {}
@@ -87,11 +97,13 @@ class ChatService:
 
     def start(self, conversation_id: int, prompt: str, *, model: str | None = None,
               parent_id: int | None | object = ..., new_branch: bool = False,
-              agent_handle: str | None = None) -> Turn:
+              agent_handle: str | None = None, approver: Approver | None = None,
+              allowed_tools: Iterable[str] = (), use_tools: bool = True) -> Turn:
         """Store `prompt` (under `parent_id`, default the end of the branch on screen) and start
         the turn that answers it. `new_branch` starts a branch of its own (an edited question):
         a new session id, and the conversation shows it. `agent_handle` (else the first
-        `@handle` in the prompt) is the agent addressed."""
+        `@handle` in the prompt) is the agent addressed. `approver` asks about tool calls not in
+        `allowed_tools` (nor always allowed in the conversation); `use_tools=False` offers none."""
         self._check_idle(conversation_id)
         conversation = self.store.get_conversation(conversation_id)
         model = model or conversation.model
@@ -100,7 +112,8 @@ class ChatService:
             session_id=new_session_id() if new_branch else None, activate=new_branch)
         handles = AgentStore(self.store).record_handles(prompt_message.id, prompt)  # the @handles addressed
         return self._answer(prompt_message, model, activate=False,
-                            agent_handle=agent_handle or (handles[0] if handles else None))
+                            agent_handle=agent_handle or (handles[0] if handles else None),
+                            approver=approver, allowed_tools=allowed_tools, use_tools=use_tools)
 
     def regenerate(self, message_id: int, *, model: str | None = None) -> Turn:
         """Ask again for the reply `message_id` is (or answers): a new branch beside it, with a
@@ -123,18 +136,33 @@ class ChatService:
                           new_branch=True)
 
     def _answer(self, prompt: Message, model: str, *, activate: bool, session_id: str | None = None,
-                agent_handle: str | None = None) -> Turn:
+                agent_handle: str | None = None, approver: Approver | None = None,
+                allowed_tools: Iterable[str] = (), use_tools: bool = True) -> Turn:
         conversation = self.store.get_conversation(prompt.conversation_id)
         session_id = session_id or prompt.session_id or conversation.session_id
         request = replace(request_for(conversation, self.defaults, model=model).with_session(session_id),
-                          agent_handle=agent_handle)
+                          agent_handle=agent_handle, tools_enabled=use_tools,
+                          response_format=response_format(self.store.response_schema(conversation.id)))
         history = build_history(self.store.branch(prompt.conversation_id, prompt.id), model, request.system_prompt)
         recorder = ReplyRecorder(self.store, prompt.conversation_id, model, parent_id=prompt.id,
                                  session_id=session_id, activate=activate)
         turn = Turn(prompt.conversation_id, request, prompt_id=prompt.id, parent_id=prompt.id)
         turn.tracer = TraceBuilder(agent_info=self.agent_info)
-        self._launch(turn, self.engine.run(history, request), recorder, None)
+        self._launch(turn, self._events(prompt.conversation_id, history, request, approver,
+                                                allowed_tools), recorder, None)
         return turn
+
+    def _events(self, cid: int, history: list, request, approver: Approver | None,
+                allowed_tools: Iterable[str]) -> AsyncIterator[TurnEvent]:
+        """The engine's events, through the tool loop when MCP servers may be offered."""
+        if self.tools is None or not self.tools.configured or not request.tools_enabled:
+            return self.engine.run(history, request)
+        from app.core.tools.loop import run_with_tools
+
+        policy = ApprovalPolicy(approver or self.approver,
+                                {*allowed_tools, *self.store.allowed_tools(cid)},
+                                remember=lambda tool: self.store.allow_tool(cid, tool))
+        return run_with_tools(self.engine, self.tools, history, request, policy)
 
     def start_resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> Turn | None:
         """Go on polling a wait left pending (by this run or an earlier one); None when another
@@ -233,9 +261,11 @@ class ChatService:
     # -- generators over a turn (the shell's way) --------------------------------------
 
     async def send(self, conversation_id: int, prompt: str, *, model: str | None = None,
-                   agent_handle: str | None = None) -> AsyncIterator[TurnEvent]:
+                   agent_handle: str | None = None, approver: Approver | None = None,
+                   allowed_tools: Iterable[str] = (), use_tools: bool = True) -> AsyncIterator[TurnEvent]:
         """Store `prompt`, run the turn, and yield its events as they are stored."""
-        turn = self.start(conversation_id, prompt, model=model, agent_handle=agent_handle)
+        turn = self.start(conversation_id, prompt, model=model, agent_handle=agent_handle, approver=approver,
+                          allowed_tools=allowed_tools, use_tools=use_tools)
         async for event in self._follow(turn):
             yield event
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.core.errors import ConfigError
 from app.core.models import DEFAULT_MODEL, valid_name
+from app.core.tools.settings import McpSettings, parse_mcp
 
 DEFAULT_BASE_URL = "https://api.asi1.ai/v1"
 DEFAULT_AGENTVERSE_URL = "https://agentverse.ai"
@@ -50,6 +51,8 @@ class Settings:
     """Ask for web search on every turn (a conversation can also turn it on for itself)."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     """`[keymap]`: key ids (`asi-chat keys`) mapped to other keys, `new-conversation = "f6"`."""
+    mcp: McpSettings = field(default_factory=McpSettings)
+    """MCP servers offered to the model as tools (the `[mcp]` table), and the tool loop's limits."""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the non-None values replaced (flags given on the command line)."""
@@ -86,6 +89,11 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _convert(name: str, value: Any, source: str) -> Any:
+    if name == "mcp":
+        try:
+            return parse_mcp(value)
+        except ValueError as exc:
+            raise ConfigError(f"Invalid MCP settings in {source}: {exc}.") from None
     try:
         match name:
             case "poll_interval" | "connect_timeout" | "read_timeout":
@@ -215,18 +223,43 @@ def save_setting(path: Path, name: str, value: str | float | int) -> None:
         raise ValueError(f"not a savable setting: {name}")
     current = read_config_file(path)
     current[name] = value
-    lines, tables = [], []
+    tables = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    lines = []
     for key, val in current.items():
-        if isinstance(val, Mapping):  # a table ([keymap]): after the plain keys, as TOML wants
-            tables.append(f"\n[{key}]")
-            tables += [f"{json.dumps(str(k), ensure_ascii=False)} = {json.dumps(str(v), ensure_ascii=False)}"
-                       for k, v in val.items()]
-        elif isinstance(val, bool):
+        if isinstance(tables.get(key), dict):
+            continue  # a table ([keymap], [mcp]): written back as it was read, after the plain keys
+        if isinstance(val, bool):
             lines.append(f"{key} = {'true' if val else 'false'}")
         elif isinstance(val, (int, float)):
             lines.append(f"{key} = {val}")
         else:
             escaped = json.dumps(str(val), ensure_ascii=False)[1:-1]  # a valid TOML basic string
             lines.append(f'{key} = "{escaped}"')
+    for key, val in tables.items():
+        if isinstance(val, dict):
+            lines.extend(_toml_table(key, val))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines + tables) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _toml_table(name: str, table: dict) -> list[str]:
+    """A nested TOML table as lines (strings, numbers, booleans, lists and sub-tables)."""
+    lines, subtables = ["", f"[{name}]"], []
+    for key, val in table.items():
+        if isinstance(val, dict):
+            subtables.append((key, val))
+        else:
+            lines.append(f"{json.dumps(str(key))} = {_toml_value(val)}")
+    for key, val in subtables:
+        lines.extend(_toml_table(f"{name}.{json.dumps(str(key))}", val))
+    return lines
+
+
+def _toml_value(val: Any) -> str:
+    if isinstance(val, bool):
+        return "true" if val else "false"
+    if isinstance(val, (int, float)):
+        return repr(val)
+    if isinstance(val, list):
+        return "[" + ", ".join(_toml_value(v) for v in val) + "]"
+    return json.dumps(str(val), ensure_ascii=False)

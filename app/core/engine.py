@@ -14,6 +14,7 @@ from app.core.agents.names import contacted_agents
 from app.core.client import AsiOneClient
 from app.core.errors import AgentWaitExhausted, AgentWaitLost, ApiError, AuthenticationError, EmptyReply
 from app.core.request import TurnRequest
+from app.core.tools.events import ToolCallsWanted
 from app.core.wire.deferral import ANY_UPDATE, agent_finished, is_acknowledgement, is_progress, nothing_pending
 from app.core.wire.events import (
     AgentProgress,
@@ -87,6 +88,9 @@ class TurnEngine:
             if hasattr(err, "partial"):
                 err.partial = completion
             yield TurnFailed(err, completion)
+            return
+        if completion.finish_reason == "tool_calls" and request.tools:
+            yield ToolCallsWanted(completion)  # our tools to run: app.core.tools.loop goes on
             return
         if not completion.content.strip():
             # Nothing to show as an answer: say so rather than store a silent blank reply.

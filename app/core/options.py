@@ -46,3 +46,11 @@ def request_for(conversation: Any, defaults: TurnDefaults | None = None, *,
         temperature=defaults.temperature,
         max_tokens=defaults.max_tokens,
     )
+
+
+def response_format(schema: dict | None) -> dict | None:
+    """The `response_format` body field for a stored schema (`{"name", "schema"}`), or None."""
+    if not schema or not isinstance(schema.get("schema"), dict):
+        return None
+    return {"type": "json_schema", "json_schema": {"name": str(schema.get("name") or "response"),
+                                                    "strict": True, "schema": schema["schema"]}}

@@ -23,8 +23,14 @@ class TurnRequest:
     max_tokens: int | None = None
     agent_handle: str | None = None
     """An Agentverse `@handle` the user addressed; it travels in the message text."""
+    tools_enabled: bool = True
+    """The configured MCP servers may be offered (`ask --no-tools` turns them off)."""
+    tools: tuple[dict, ...] = ()
+    """OpenAI `tools` entries, filled by the tool loop once its servers have started."""
+    response_format: dict | None = None
+    """Structured output: `{"type": "json_schema", "json_schema": {...}}`."""
 
-    def body(self, messages: list[dict[str, str]], *, stream: bool) -> dict[str, Any]:
+    def body(self, messages: list[dict[str, Any]], *, stream: bool) -> dict[str, Any]:
         """The JSON body of `POST /chat/completions`: optional fields only when set."""
         payload: dict[str, Any] = {"model": self.model, "messages": messages, "stream": stream}
         if self.web_search:
@@ -33,6 +39,10 @@ class TurnRequest:
             payload["temperature"] = self.temperature
         if self.max_tokens is not None:
             payload["max_tokens"] = self.max_tokens
+        if self.tools:
+            payload["tools"] = list(self.tools)
+        if self.response_format is not None:
+            payload["response_format"] = self.response_format
         return payload
 
     def headers(self) -> dict[str, str]:

@@ -36,6 +36,9 @@ class Runtime:
     chat: ChatService
 
     async def aclose(self) -> None:
+        """Stop the MCP servers (if any started) and close the connection pool."""
+        if self.chat.tools is not None:
+            await self.chat.tools.aclose()
         await self.client.aclose()
 
 
@@ -58,5 +61,10 @@ def make_runtime(settings: Settings, store: Store) -> Runtime:
 
     client.known_models = lambda: [m.name for m in known_models(settings)]
     engine = TurnEngine(client, poll_interval=settings.poll_interval, poll_attempts=settings.poll_attempts)
+    tools = None
+    if settings.mcp.servers:  # nothing of the mcp SDK is imported here: servers start with a turn
+        from app.core.tools.servers import McpManager
+
+        tools = McpManager(settings.mcp, db_path(settings).parent, secret=settings.api_key)
     return Runtime(settings, store, client, engine,
-                   ChatService(store, engine, defaults=TurnDefaults.from_settings(settings)))
+                   ChatService(store, engine, defaults=TurnDefaults.from_settings(settings), tools=tools))

@@ -33,10 +33,13 @@ def shorten(text: str, width: int) -> str:
     return line if len(line) <= width else line[: max(1, width - 1)].rstrip() + "…"
 
 
-def call_line(name: str, args: str, result: str | None, width: int = 160) -> str:
-    """One line describing a call: name, its query, and the start of its result."""
+def call_line(name: str, args: str, result: str | None, width: int = 160, *, server: str | None = None,
+              status: str | None = None, duration_ms: int | None = None) -> str:
+    """One line describing a call: name, its query, and the start of its result; an MCP
+    tool's call also names its server, its status and its time (`[time · ok · 12 ms]`)."""
     summary = shorten(args_summary(args), max(20, width // 2))
-    line = f"🔧 {name}" + (f": {summary}" if summary else "")
+    details = [d for d in (server, status, None if duration_ms is None else f"{duration_ms} ms") if d]
+    line = f"🔧 {name}" + (f" [{' · '.join(details)}]" if details else "") + (f": {summary}" if summary else "")
     if result:
         line += " → " + shorten(result, max(20, width - len(line) - 3))
     elif result is None:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import images as sim_images
+from . import tool_calling
 from .faults import (
     CRLF,
     Cut,
@@ -174,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # shutting down: answer nothing
             return
         status = faults.get(Status)
+        if status is None and (tooled := tool_calling.reply(body, model)) is not None:
+            self._send_tooled(*tooled, stream)  # client-side tools, structured output (tool_calling.py)
+            return
         if status is None:
             result = sim.scenarios.respond(messages, session_id, faults, sim.origin, stream)
         else:
@@ -223,6 +227,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data[: len(data) // 2])
         self._abort()
+
+    def _send_tooled(self, chunks: list[dict], whole: dict, stream: bool) -> None:
+        if not stream:
+            self._send_json(200, whole)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for item in [*(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks), b"data: [DONE]\n\n"]:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(item), item))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except _GONE + (OSError,):
+            self.close_connection = True
 
     def _stream(self, reply: Any, faults: FaultSet, model: str, sim: Simulator) -> None:
         eol = b"\r\n" if CRLF in faults else b"\n"

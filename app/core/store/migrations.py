@@ -422,3 +422,21 @@ def m151_traces(db: Database) -> None:
             updated_at REAL
         )""",
     )
+
+
+@MIGRATIONS()
+def m152_mcp_tools(db: Database) -> None:
+    """Client-side (MCP) tool calls: their server, status and time; the tools a conversation
+    always allows; a conversation's structured-output schema."""
+    _run(
+        db,
+        "ALTER TABLE tool_calls ADD COLUMN server TEXT",
+        "ALTER TABLE tool_calls ADD COLUMN status TEXT",
+        "ALTER TABLE tool_calls ADD COLUMN duration_ms INTEGER",
+        "ALTER TABLE conversations ADD COLUMN response_schema TEXT",
+        """CREATE TABLE tool_allowances (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            tool TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, tool)
+        )""",
+    )

@@ -15,7 +15,7 @@ from app.core.errors import StoreError
 from app.core.store.database import ranked_matches
 from app.core.wire.events import ToolCall, merge_extras
 
-TOOL_CALL_COLUMNS = "id, message_id, call_id, name, args, result, position"
+TOOL_CALL_COLUMNS = "id, message_id, call_id, name, args, result, position, server, status, duration_ms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,17 @@ class StoredToolCall:
     args: str
     result: str | None
     position: int
+    server: str | None = None
+    """The MCP server of a client-side tool (None for the server's own tools)."""
+    status: str | None = None
+    duration_ms: int | None = None
 
     def as_export(self) -> dict[str, Any]:
-        """The JSON export form (and `ask --json`'s)."""
-        return {"id": self.call_id, "name": self.name, "args": self.args, "result": self.result}
+        """The JSON export form (and `ask --json`'s); MCP calls add server, status and time."""
+        data = {"id": self.call_id, "name": self.name, "args": self.args, "result": self.result}
+        if self.server is not None:
+            data.update(server=self.server, status=self.status, duration_ms=self.duration_ms)
+        return data
 
 
 class ToolStore:
@@ -58,12 +65,17 @@ class ToolStore:
         with self._write() as conn:
             try:
                 conn.execute(
-                    "INSERT INTO tool_calls (message_id, call_id, name, args, result, position)"
-                    " VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(position), -1) + 1 FROM tool_calls"
-                    " WHERE message_id = ?)) ON CONFLICT (message_id, call_id) DO UPDATE SET"
+                    "INSERT INTO tool_calls (message_id, call_id, name, args, result, position, server, status,"
+                    " duration_ms) VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(position), -1) + 1 FROM tool_calls"
+                    " WHERE message_id = ?), ?, ?, ?) ON CONFLICT (message_id, call_id) DO UPDATE SET"
                     " name = excluded.name, args = excluded.args,"
-                    " result = coalesce(excluded.result, tool_calls.result)",
-                    (message_id, call.id, call.name, call.args, call.result, message_id))
+                    " result = coalesce(excluded.result, tool_calls.result),"
+                    " server = coalesce(excluded.server, tool_calls.server),"
+                    " status = coalesce(excluded.status, tool_calls.status),"
+                    " duration_ms = coalesce(excluded.duration_ms, tool_calls.duration_ms)",
+                    (message_id, call.id, call.name, call.args, call.result, message_id,
+                     getattr(call, "server", None), getattr(call, "status", None),
+                     getattr(call, "duration_ms", None)))
             except sqlite3.IntegrityError:
                 raise StoreError(f"No message with id {message_id}.") from None
 
@@ -82,6 +94,30 @@ class ToolStore:
                            (conversation_id,)):
             found.setdefault(row[1], []).append(StoredToolCall(*row))
         return found
+
+    # -- MCP tools: allowances and structured output ------------------------------------
+
+    def allow_tool(self, conversation_id: int, tool: str) -> None:
+        """Let `tool` run without asking in this conversation from now on ("always")."""
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO tool_allowances (conversation_id, tool) VALUES (?, ?)",
+                         (conversation_id, tool))
+
+    def allowed_tools(self, conversation_id: int) -> set[str]:
+        """The tools this conversation always allows."""
+        return {row[0] for row in self._q("SELECT tool FROM tool_allowances WHERE conversation_id = ?",
+                                           (conversation_id,))}
+
+    def set_response_schema(self, conversation_id: int, schema: dict | None) -> None:
+        """Give the conversation a structured-output schema (`{"name", "schema"}`), or None."""
+        text = None if schema is None else json.dumps(schema, ensure_ascii=False)
+        self._change_conversation(conversation_id, "UPDATE conversations SET response_schema = ? WHERE id = ?",
+                                  text)
+
+    def response_schema(self, conversation_id: int) -> dict | None:
+        """The conversation's structured-output schema, or None."""
+        rows = self._q("SELECT response_schema FROM conversations WHERE id = ?", (conversation_id,))
+        return (_loads(rows[0][0]) or None) if rows else None
 
     # -- raw extras ----------------------------------------------------------------------
 
@@ -126,10 +162,13 @@ class ToolStore:
             new_id = ids[message["id"]]
             for position, call in enumerate(message.get("tool_calls") or []):
                 result = call.get("result")
+                duration = call.get("duration_ms")
                 conn.execute("INSERT OR IGNORE INTO tool_calls (message_id, call_id, name, args, result,"
-                             " position) VALUES (?, ?, ?, ?, ?, ?)",
+                             " position, server, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (new_id, str(call["id"]), str(call["name"]), str(call.get("args") or "{}"),
-                              None if result is None else str(result), position))
+                              None if result is None else str(result), position,
+                              _text_or_none(call.get("server")), _text_or_none(call.get("status")),
+                              duration if isinstance(duration, int) and not isinstance(duration, bool) else None))
             if isinstance(message.get("extras"), dict):
                 conn.execute("UPDATE messages SET extras = ? WHERE id = ?",
                              (json.dumps(message["extras"], ensure_ascii=False), new_id))
@@ -163,6 +202,10 @@ class ToolStore:
                 if len(extra) >= limit:
                     break
         return extra
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _loads(text: str | None) -> dict:

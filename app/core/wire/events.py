@@ -82,6 +82,11 @@ class ToolCall:
     name: str
     args: str = "{}"
     result: str | None = None
+    server: str | None = None
+    """The MCP server of a client-side tool (None: the server's own tool, or an agent)."""
+    status: str | None = None
+    """A client-side call's state: pending, running, ok, error, failed, timeout, declined."""
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
