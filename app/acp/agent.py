@@ -112,7 +112,7 @@ class AsiChatAgent:
             await self.conn.session_update(session_id=session.id, update=update)
         turn = self.chat.running(conversation_id) or self._resume(conversation_id)
         if turn is not None and turn.wait is not None:
-            updates = TurnUpdates(wait_id=f"wait-{turn.ack_id}", agents=list(turn.agents))
+            updates = TurnUpdates(wait_id=f"wait-{turn.ack_id}", agents=list(turn.agents), answered=True)
             session.background = asyncio.create_task(self._report(session.id, turn, updates))
         model = self.store.get_conversation(conversation_id).model
         return LoadSessionResponse(config_options=model_options(self.runtime.settings, model))

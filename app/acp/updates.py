@@ -70,9 +70,11 @@ class TurnUpdates:
     stop_reason: str = "end_turn"
     error: Exception | None = None
     """The turn's failure, when it is one the editor should see as an error."""
+    answered: bool = False
+    """Text of this reply is already in the editor's message (streamed, or replayed by a load):
+    the agent's result then starts on a paragraph of its own."""
     _calls: set[str] = field(default_factory=set)
     _wait_open: bool = False
-    _streamed_answer: bool = False
 
     def updates(self, event: TurnEvent) -> list:
         """The `session/update` payloads `event` makes (often one, sometimes none)."""
@@ -80,7 +82,7 @@ class TurnUpdates:
             case TurnReasoning(text):
                 return [update_agent_thought_text(clean(text))] if text else []
             case TurnContent(text):
-                self._streamed_answer = self._streamed_answer or bool(text)
+                self.answered = self.answered or bool(text)
                 return [update_agent_message_text(clean(text))] if text else []
             case TurnToolCall(call):
                 return [self._tool_call(call.id, clean(call.name), clean(call.args), call.result)]
@@ -140,12 +142,12 @@ class TurnUpdates:
             self.stop_reason = "max_tokens"
         if not deferred:
             # The answer streamed already; a reply given whole (a non-streaming fallback) did not.
-            return [] if self._streamed_answer else [update_agent_message_text(content)]
+            return [] if self.answered else [update_agent_message_text(content)]
         out = [] if self._wait_open else [self._open_wait("", "in_progress")]
         out.append(update_tool_call(self.wait_id, status="completed", content=_text(shorten(content, 2000)),
                                     raw_output=content))
         # The agent's reply is the answer: a message of its own after the acknowledgement.
-        out.append(update_agent_message_text(("\n\n" if self._streamed_answer else "") + content))
+        out.append(update_agent_message_text(("\n\n" if self.answered else "") + content))
         return out
 
     def _failed(self, error: Exception) -> list:
@@ -167,7 +169,7 @@ class TurnUpdates:
 def replay(messages: list[Message]) -> list:
     """A stored branch as the updates `session/load` sends: the user's turns and the replies
     (with their reasoning), in order."""
-    out = []
+    out, previous = [], None
     for message in messages:
         if message.role == "user":
             out.append(update_user_message_text(message.content))
@@ -175,5 +177,9 @@ def replay(messages: list[Message]) -> list:
             if message.reasoning:
                 out.append(update_agent_thought_text(message.reasoning))
             if message.content:
-                out.append(update_agent_message_text(message.content))
+                # An agent's result follows its acknowledgement: the editor joins them into one
+                # message, so it starts a paragraph of its own.
+                gap = "\n\n" if previous == "assistant" else ""
+                out.append(update_agent_message_text(gap + message.content))
+        previous = message.role
     return out

@@ -75,7 +75,8 @@ async def test_draw_a_monkey_on_the_demo_then_list_and_load_in_a_new_process(db_
     async with editor(env, "--demo", stderr_to=tmp_path / "stderr") as (conn, again, _):
         await conn.load_session(cwd=str(tmp_path), session_id=session.session_id, mcp_servers=[])
     assert again.text("user_message_chunk") == "draw a monkey"
-    assert "![generated-image](http://127.0.0.1:" in again.text("agent_message_chunk")
+    replayed = again.text("agent_message_chunk")
+    assert replayed.startswith("I've sent the message\n\nHere is your image:\n\n![generated-image](http://127.0.0.1:")
     assert "Traceback" not in (tmp_path / "stderr").read_text()
 
 
@@ -97,6 +98,7 @@ async def test_a_wait_left_when_the_editor_closed_is_resumed_by_load_exactly_onc
         await conn.load_session(cwd=str(tmp_path), session_id=session.session_id, mcp_servers=[])
         assert client.text("user_message_chunk") == "draw a cat"
         await until(lambda: "![generated-image]" in client.text("agent_message_chunk"), what="the agent's image")
+    assert client.text("agent_message_chunk").startswith("I've sent the message\n\nHere is your image:")
     wait = client.of_kind("tool_call")[0]
     assert "Image Generation" in wait.title
     assert client.tool_updates(wait.tool_call_id)[-1].status == "completed"
