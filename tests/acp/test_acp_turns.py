@@ -159,3 +159,23 @@ async def test_the_model_is_a_config_option_kept_by_the_conversation(sim, db_pat
     assert sim.requests[-1].body["model"] == "asi1-mini"
     listed = json.loads(asi(env, "list", "--json").stdout)
     assert listed[0]["model"] == "asi1-mini"
+
+
+async def test_two_agents_starting_on_one_pending_wait_answer_it_once(sim, db_path: Path, tmp_path):
+    slow = app_env(sim.base_url, db_path, ASI_CHAT_POLL_INTERVAL="30")
+    async with editor(slow, stderr_to=tmp_path / "stderr") as (conn, client, _):
+        session = await conn.new_session(cwd=str(tmp_path), mcp_servers=[])
+        task = asyncio.create_task(conn.prompt(session_id=session.session_id, prompt=prompt("draw a fox")))
+        await until(lambda: client.of_kind("tool_call"), what="the wait to start")
+    task.cancel()
+    fast = app_env(sim.base_url, db_path)
+    async with editor(fast, stderr_to=tmp_path / "stderr") as (one, first, _), \
+            editor(fast, stderr_to=tmp_path / "stderr") as (two, second, _):
+        await asyncio.gather(
+            one.load_session(cwd=str(tmp_path), session_id=session.session_id, mcp_servers=[]),
+            two.load_session(cwd=str(tmp_path), session_id=session.session_id, mcp_servers=[]))
+        await until(lambda: not pending_waits(db_path), what="the wait to be answered")
+    stored = messages(db_path, int(session.session_id))
+    assert [m["role"] for m in stored] == ["user", "assistant", "assistant"]
+    polls = [r for r in sim.requests if r.body.get("messages", [{}])[-1].get("content") == "Any update?"]
+    assert len(polls) == sim.scenarios.agent_polls + 1
