@@ -74,6 +74,8 @@ class TurnUpdates:
     """Text of this reply is already in the editor's message (streamed, or replayed by a load):
     the agent's result then starts on a paragraph of its own."""
     _calls: set[str] = field(default_factory=set)
+    _running: set[str] = field(default_factory=set)
+    """Tool calls without a result yet: they end with the turn (completed, or failed)."""
     _wait_open: bool = False
 
     def updates(self, event: TurnEvent) -> list:
@@ -104,6 +106,7 @@ class TurnUpdates:
         raw_output = clean(result) if result is not None else None
         content = _text(shorten(raw_output, 2000)) if raw_output else None
         status = "in_progress" if result is None else "completed"
+        (self._running.add if result is None else self._running.discard)(tool_id)
         if tool_id in self._calls:
             return update_tool_call(tool_id, status=status, content=content, raw_output=raw_output)
         self._calls.add(tool_id)
@@ -137,13 +140,19 @@ class TurnUpdates:
         self._calls.add(call_id)
         return [start_tool_call(call_id, f"Asked {label}", kind="other", status="completed")]
 
+    def _end_calls(self, status: str) -> list:
+        ended = [update_tool_call(tool_id, status=status) for tool_id in sorted(self._running)]
+        self._running.clear()
+        return ended
+
     def _final(self, content: str, usage, deferred: bool) -> list:
+        ended = self._end_calls("completed")
         if usage is not None and self.max_tokens and usage.completion_tokens >= self.max_tokens:
             self.stop_reason = "max_tokens"
         if not deferred:
             # The answer streamed already; a reply given whole (a non-streaming fallback) did not.
-            return [] if self.answered else [update_agent_message_text(content)]
-        out = [] if self._wait_open else [self._open_wait("", "in_progress")]
+            return ended + ([] if self.answered else [update_agent_message_text(content)])
+        out = ended + ([] if self._wait_open else [self._open_wait("", "in_progress")])
         out.append(update_tool_call(self.wait_id, status="completed", content=_text(shorten(content, 2000)),
                                     raw_output=content))
         # The agent's reply is the answer: a message of its own after the acknowledgement.
@@ -158,7 +167,7 @@ class TurnUpdates:
             pass  # the wait is kept: an ordinary end of the turn, said in the thread
         else:
             self.error = error
-        out = []
+        out = self._end_calls("failed")
         if self._wait_open:
             out.append(update_tool_call(self.wait_id, status="failed", content=_text(message)))
         if self.stop_reason != "cancelled":

@@ -59,3 +59,17 @@ def test_a_failed_turn_says_why_in_the_thread_and_fails_its_wait():
     assert out[0]["status"] == "failed"
     assert out[1]["content"]["text"] == "\n\n⚠ The server failed (HTTP 503)."
     assert updates.stop_reason == "end_turn" and updates.error is not None
+
+
+def test_tool_calls_left_without_a_result_end_with_the_turn():
+    finished = TurnUpdates(wait_id="w")
+    finished.updates(TurnToolCall(ToolCall("c1", "web_search", '{"query": "x"}')))
+    finished.updates(TurnContent("done"))
+    assert [(u["toolCallId"], u["status"]) for u in _dump(finished.updates(TurnFinal("done", "", None)))] \
+        == [("tool-c1", "completed")]
+    failed = TurnUpdates(wait_id="w")
+    failed.updates(TurnToolCall(ToolCall("c2", "web_search", "{}")))
+    failed.updates(TurnToolCall(ToolCall("c3", "web_search", "{}", "result")))
+    out = _dump(failed.updates(TurnFailed(ServerError("The server failed (HTTP 503)."))))
+    assert out[0] == {"sessionUpdate": "tool_call_update", "toolCallId": "tool-c2", "status": "failed"}
+    assert len(out) == 2  # c3 had its result; then the error line
