@@ -63,7 +63,8 @@ def prompt_text(blocks: list[Any]) -> str:
 
 
 def _failure(exc: AsiChatError) -> RequestError:
-    return RequestError(-32000, exc.message if hasattr(exc, "message") else str(exc))
+    """An asi-chat error as the JSON-RPC error the editor shows: its one line, no traceback."""
+    return RequestError(-32000, exc.message)
 
 
 class AsiChatAgent:

@@ -179,3 +179,19 @@ async def test_two_agents_starting_on_one_pending_wait_answer_it_once(sim, db_pa
     assert [m["role"] for m in stored] == ["user", "assistant", "assistant"]
     polls = [r for r in sim.requests if r.body.get("messages", [{}])[-1].get("content") == "Any update?"]
     assert len(polls) == sim.scenarios.agent_polls + 1
+
+
+async def test_a_prompt_while_an_agent_still_works_gets_a_one_line_error(sim, db_path: Path, tmp_path):
+    from acp import RequestError
+
+    slow = app_env(sim.base_url, db_path, ASI_CHAT_POLL_INTERVAL="30")
+    async with editor(slow, stderr_to=tmp_path / "stderr") as (conn, client, _):
+        session = await conn.new_session(cwd=str(tmp_path), mcp_servers=[])
+        task = asyncio.create_task(conn.prompt(session_id=session.session_id, prompt=prompt("draw an owl")))
+        await until(lambda: client.of_kind("tool_call"), what="the wait to start")
+        with pytest.raises(RequestError) as caught:
+            await conn.prompt(session_id=session.session_id, prompt=prompt("and a cat?"))
+        task.cancel()
+    assert caught.value.code == -32000
+    assert caught.value.args[0].startswith("A reply is still running in this conversation")
+    assert [m["content"] for m in messages(db_path, int(session.session_id)) if m["role"] == "user"] == ["draw an owl"]
