@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from app.cli.acp import acp
 from app.cli.agents import agents
 from app.cli.ask import ask
 from app.cli.common import setting_options, settings_from
@@ -61,7 +62,7 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
 
 
 for _command in (ask, models, list_, search, show, export, resume, rename, delete, simulator, agents, images,
-                 tools):
+                 tools, acp):
     cli.add_command(_command)
 
 
