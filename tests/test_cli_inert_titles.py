@@ -7,6 +7,7 @@ ESC, BEL or C1 byte of it.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -41,9 +42,21 @@ def test_hostile_titles_print_inert_everywhere(sim, sim_env, db_path) -> None:
                         (("show", "1"), ["# giraffes tall", "giraffes tall"]),
                         (("show", "2"), ["# renamed red"]),
                         (("export", "1", "--format", "md"), ["# giraffes tall"]),
-                        (("export", "2", "--format", "md"), ["# renamed red"])]:
+                        (("export", "2", "--format", "md"), ["# renamed red"]),
+                        (("list", "--json"), ['"giraffes tall"']),
+                        (("export", "1", "--format", "json"), ['"giraffes tall"'])]:
         done = _run(sim_env, *args)
         assert done.returncode == 0, (args, done.stderr)
         assert _inert(done.stdout) and _inert(done.stderr), (args, done.stdout[:400])
         assert all(words in done.stdout.decode() for words in shown), (args, done.stdout[:400])
-        assert b"52;c;" not in done.stdout and b"PWNED" not in done.stdout and b"OWNED" not in done.stdout
+        if args[-1] != "json":  # (the JSON export keeps the prompt whole, its controls escaped)
+            assert b"52;c;" not in done.stdout and b"PWNED" not in done.stdout and b"OWNED" not in done.stdout
+
+
+def test_the_json_export_keeps_the_prompt_as_typed_yet_prints_inert(sim_env) -> None:
+    assert _run(sim_env, "ask", "--no-reasoning", HOSTILE).returncode == 0
+    done = _run(sim_env, "export", "1", "--format", "json")
+    assert done.returncode == 0 and _inert(done.stdout)
+    data = json.loads(done.stdout)
+    assert data["messages"][0]["content"] == HOSTILE  # the user's text, whole
+    assert data["conversation"]["title"] == "giraffes tall"  # the shown title
