@@ -68,6 +68,8 @@ def _move_links(db: Path, old: str, new: str) -> None:
     """Point the demo history's links to the old simulator at the new one."""
     if not db.exists():
         return
+    import sqlite3
+
     from app.core.errors import AsiChatError
     from app.core.store.store import Store
 
@@ -77,7 +79,7 @@ def _move_links(db: Path, old: str, new: str) -> None:
             store.move_links(old, new)
         finally:
             store.close()
-    except AsiChatError:
+    except (AsiChatError, OSError, sqlite3.Error):
         pass  # a read-only or damaged demo history: its old links just stay unreachable
 
 
