@@ -5,6 +5,7 @@ every redirect, unless the host is the configured ASI:One or Agentverse one, or
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,29 @@ def test_image_private_hosts_is_a_setting(tmp_path: Path) -> None:
     assert settings.image_private_hosts and limits_for(settings).private_hosts
     assert not limits_for(load_settings({}, env={}, config_file=tmp_path / "none.toml")).private_hosts
     assert limits_for(settings).trusted == frozenset({("api.asi1.ai", 443), ("agentverse.ai", 443)})
+
+
+def test_a_name_that_turns_into_loopback_after_the_check_is_not_followed(
+        sim: Simulator, cache: ImageCache, monkeypatch) -> None:
+    # DNS rebinding: the first answer is public, every later one the simulator's loopback.
+    real = socket.getaddrinfo
+    answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", sim.port))]])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            return next(answers, None) or real("127.0.0.1", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    limits = FetchLimits(connect_timeout=0.5, read_timeout=0.5)
+    result = fetch_image(f"http://rebind.example:{sim.port}/sim-images/png", cache, limits)
+    assert isinstance(result, ImageRefused) and result.reason.startswith("host unreachable")
+    assert sim.gets.get("/sim-images/png", 0) == 0  # the GET never reached loopback
+
+
+def test_a_checked_address_is_asked_for_by_its_name(sim: Simulator, cache: ImageCache, monkeypatch) -> None:
+    # The connection goes to the address checked; the request still names the host.
+    monkeypatch.setattr("app.core.images.fetcher.checked_address", lambda url, limits: "127.0.0.1")
+    result = fetch_image(f"http://images.example:{sim.port}/sim-images/png", cache)
+    assert isinstance(result, ImageOk)
+    assert sim.get_headers[-1]["host"] == f"images.example:{sim.port}"

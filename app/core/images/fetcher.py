@@ -120,6 +120,13 @@ def address_kind(address: str) -> str | None:
 
 def refusal_for(url: str, limits: FetchLimits) -> ImageRefused | None:
     """Why `url`'s host must not be fetched (a non-public address it resolves to), or None."""
+    checked = checked_address(url, limits)
+    return checked if isinstance(checked, ImageRefused) else None
+
+
+def checked_address(url: str, limits: FetchLimits) -> ImageRefused | str | None:
+    """The public address `url`'s host resolves to, to connect to and nowhere else; None
+    when any address will do (a trusted host, or `private_hosts`); or why not."""
     origin = origin_of(url)
     if origin is None:
         return ImageRefused("not an http(s) link")
@@ -135,7 +142,21 @@ def refusal_for(url: str, limits: FetchLimits) -> ImageRefused | None:
         kind = address_kind(str(sockaddr[0]))
         if kind is not None:
             return ImageRefused(f"refused: {kind} address {sockaddr[0]}")
-    return None
+    return str(found[0][4][0]) if found else ImageRefused("host unreachable (unknown name)")
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL, headers, extensions) that reach `url` at `address` exactly: the name is not
+    resolved a second time, so it cannot turn into 127.0.0.1 between the check and the
+    connection (DNS rebinding). TLS still checks the certificate against the name (SNI)."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme.lower() == "https" else {}
+    host = parts.netloc.rpartition("@")[2]  # (no user:password of a link goes anywhere)
+    return parts._replace(netloc=netloc).geturl(), {"Host": host}, extensions
 
 
 def megabytes(size: int) -> str:
@@ -214,11 +235,11 @@ def _download(url: str, limits: FetchLimits,
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
                       transport=transport, headers={"Accept": "image/*"}) as client:
         for _ in range(limits.max_redirects + 1):
-            refused = refusal_for(url, limits)  # the first URL and each redirect's target
-            if refused is not None:
-                return refused
+            address = checked_address(url, limits)  # the first URL and each redirect's target
+            if isinstance(address, ImageRefused):
+                return address
             try:
-                result = _get(client, url, limits)
+                result = _get(client, url, limits, address)
             except httpx.ConnectTimeout:
                 return ImageRefused("host unreachable (timed out)")
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
@@ -233,9 +254,11 @@ def _download(url: str, limits: FetchLimits,
         return ImageRefused(f"too many redirects (over {limits.max_redirects})")
 
 
-def _get(client: httpx.Client, url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
-    """One request: the body, a refusal, or the next URL of a redirect."""
-    with client.stream("GET", url) as response:
+def _get(client: httpx.Client, url: str, limits: FetchLimits,
+         address: str | None = None) -> bytes | ImageRefused | str:
+    """One request (to `address` when given): the body, a refusal, or the next URL of a redirect."""
+    target_url, headers, extensions = _pinned(url, address)
+    with client.stream("GET", target_url, headers=headers, extensions=extensions) as response:
         if response.is_redirect:
             target = urljoin(url, response.headers.get("location", ""))
             if urlsplit(target).scheme.lower() not in ("http", "https"):
