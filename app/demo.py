@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,20 +23,80 @@ def demo_jobs_path(db: Path) -> Path:
     return db.with_name(db.stem + "-agent-jobs.json")
 
 
-def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float = 0.015):
-    """Start the simulator; return (simulator, settings pointing at it and the demo DB)."""
+def demo_origin_path(db: Path) -> Path:
+    """Where the demo remembers its simulator's address: beside the demo history."""
+    return db.with_name(db.stem + "-simulator.json")
+
+
+def _remembered_port(path: Path) -> int:
+    try:
+        port = json.loads(path.read_text(encoding="utf-8")).get("port")
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return port if isinstance(port, int) and 1024 <= port <= 65535 else 0
+
+
+def _start_simulator(db: Path, chunk_delay: float):
+    """The demo simulator on the port it had last time (its image links are in the demo
+    history), else on a free one, with the stored links moved to it."""
     from app.simulator import Simulator
 
+    def make(port: int) -> Simulator:
+        # The agent jobs live beside the demo history, so a wait left by one run is answered
+        # by the next run's simulator, as ASI:One would answer it.
+        return Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay, port=port,
+                         jobs_file=demo_jobs_path(db))
+
+    path = demo_origin_path(db)
+    remembered = _remembered_port(path)
+    try:
+        simulator = make(remembered).start()
+    except OSError:  # taken since (by another program, or another demo running now)
+        simulator = make(0).start()
+    if remembered and simulator.port != remembered:
+        _move_links(db, f"http://{simulator.host}:{remembered}", simulator.origin)
+    if simulator.port != remembered:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"port": simulator.port}), encoding="utf-8")
+        except OSError:
+            pass  # best effort: the next run takes a free port and moves the links then
+    return simulator
+
+
+def _move_links(db: Path, old: str, new: str) -> None:
+    """Point the demo history's links to the old simulator at the new one."""
+    if not db.exists():
+        return
+    import sqlite3
+
+    from app.core.errors import AsiChatError
+    from app.core.store.store import Store
+
+    try:
+        store = Store(db)
+        try:
+            store.move_links(old, new)
+        finally:
+            store.close()
+    except (AsiChatError, OSError, sqlite3.Error):
+        pass  # a read-only or damaged demo history: its old links just stay unreachable
+
+
+def start_demo(settings: Settings, *, db: Path | None = None, chunk_delay: float = 0.015):
+    """Start the simulator; return (simulator, settings pointing at it and the demo DB).
+
+    Image links the demo stores name the simulator's address, so it keeps one port across
+    runs: `asi-chat --demo images save`, ctrl+y and `o` still work after a restart.
+    """
     db = db or demo_db_path()
-    # The agent jobs live beside the demo history, so a wait left by one run is answered
-    # by the next run's simulator, as ASI:One would answer it.
-    simulator = Simulator(api_key=DEMO_KEY, chunk_delay=chunk_delay, jobs_file=demo_jobs_path(db)).start()
+    simulator = _start_simulator(db, chunk_delay)
     simulator.scenarios.progress_messages = 2  # agents say "Generating…" before the image, as real ones do
     # The simulated agent answers after two polls: poll faster than the real default
     # so the demo shows a whole wait in seconds (an explicit setting still wins).
     poll_interval = 1.5 if settings.poll_interval == 5.0 else settings.poll_interval
     demo_settings = replace(settings, api_key=DEMO_KEY, base_url=simulator.base_url,
-                            db=db or demo_db_path(), poll_interval=poll_interval,
+                            db=db, poll_interval=poll_interval,
                             agentverse_url=simulator.origin)  # the simulator's marketplace too
     return simulator, demo_settings
 

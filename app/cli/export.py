@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.core.sanitize import clean
 from app.core.tool_display import call_line
 
 #: Longer tool results are shown cut in Markdown (the JSON export keeps them whole).
@@ -22,7 +23,11 @@ def _quote(text: str) -> str:
 
 
 def to_markdown(data: dict[str, Any]) -> str:
-    """The whole conversation, reasoning included, as a Markdown document."""
+    """The whole conversation, reasoning included, as a Markdown document.
+
+    Printed by `show` and read in terminals: what the user typed (a prompt, a system
+    prompt) is made inert here as server text was at ingest; the JSON export keeps it whole.
+    """
     conv = data["conversation"]
     lines = [
         f"# {conv.get('title') or 'Untitled conversation'}",
@@ -37,7 +42,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         lines.append("- web search: on")
     lines.append("")
     if conv.get("system_prompt"):
-        lines += ["**System prompt**", "", _quote(conv["system_prompt"]), ""]
+        lines += ["**System prompt**", "", _quote(clean(conv["system_prompt"])), ""]
     for message in data.get("messages", []):
         status = message.get("status") or "complete"
         marker = "" if status == "complete" else f" ({status})"
@@ -45,7 +50,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         if message.get("reasoning"):
             lines += ["**Reasoning**", "", _quote(message["reasoning"]), ""]
         lines += _tool_calls(message.get("tool_calls") or [])
-        lines += [message.get("content") or "", ""]
+        lines += [clean(message.get("content") or ""), ""]
         if message.get("error"):
             lines += [f"*Error: {message['error']}*", ""]
     if data.get("images"):

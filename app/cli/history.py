@@ -87,12 +87,11 @@ def show(ctx: click.Context, conversation_id: int, with_trace: bool, **flags: An
 @click.pass_context
 def export(ctx: click.Context, conversation_id: int, fmt: str, output: Path | None, **flags: Any) -> None:
     """Export a conversation as Markdown or JSON (everything but the key)."""
-    import json
-
     from app.cli.export import to_markdown
+    from app.cli.output import json_text
 
     data = open_history(settings_from(ctx, flags)).export_conversation(conversation_id)
-    text = to_markdown(data) if fmt == "md" else json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = to_markdown(data) if fmt == "md" else json_text(data)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -52,14 +52,15 @@ def images(ctx: click.Context, limit: int, as_json: bool, **flags: Any) -> None:
 def save(ctx: click.Context, targets: tuple[str, ...], all_: bool, **flags: Any) -> None:
     """Save image ID (or --all) into DIRECTORY, named after its prompt (never overwriting)."""
     from app.core.images.cache import ImageCache
-    from app.core.images.fetcher import ImageOk, fetch_image
+    from app.core.images.fetcher import ImageOk, fetch_image, limits_for
     from app.core.images.files import file_stem, history_image, history_images, save_copy, source
 
     if len(targets) != (1 if all_ else 2) or not (all_ or targets[0].isdigit()):
         raise click.UsageError("Give an image ID (or --all) and a directory.")
     image_id = None if all_ else int(targets[0])
     directory = Path(targets[-1]).expanduser()
-    store = open_history(settings_from(ctx, flags))
+    settings = settings_from(ctx, flags)
+    store = open_history(settings)
     if all_:
         chosen = history_images(store)
     else:
@@ -70,7 +71,7 @@ def save(ctx: click.Context, targets: tuple[str, ...], all_: bool, **flags: Any)
     cache, failed = ImageCache(), 0
     for image in reversed(chosen):  # oldest first: the first of equal prompts keeps the plain name
         url = source(store, image)
-        result = fetch_image(url, cache) if url else None
+        result = fetch_image(url, cache, limits_for(settings)) if url else None
         if not isinstance(result, ImageOk):
             failed += 1
             reason = result.reason if result else "not found in its message"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -168,8 +169,20 @@ def iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
 
 
+_RAW_IN_JSON = re.compile("[\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(data: Any) -> str:
+    """`data` as indented JSON that is inert in a terminal: JSON escapes the C0 controls
+    itself; the C1 ones (an 8-bit CSI) and the bidi overrides are written as \\u escapes
+    too (the same value once parsed)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Write `data` to stdout as JSON (see `json_text`)."""
+    sys.stdout.write(json_text(data))
 
 
 def stdout_closed() -> None:

@@ -37,6 +37,9 @@ class Settings:
     agentverse_url: str = DEFAULT_AGENTVERSE_URL
     """The Agentverse marketplace (agent search); the ASI:One key is never sent there."""
     image_preview: str = "auto"
+    image_private_hosts: bool = False
+    """Let image previews come from loopback and private-network hosts too (by default only
+    the configured ASI:One and Agentverse hosts may be on such an address)."""
     notify: str = "auto"
     """When an agent answers in a conversation not on screen and the terminal is not focused:
     `auto` / `bell` ring the terminal bell, `off` stays silent (the in-app notice is always shown)."""
@@ -120,7 +123,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if number < 1:
                     raise ValueError
                 return number
-            case "web_search":
+            case "web_search" | "image_private_hosts":
                 if isinstance(value, bool):
                     return value
                 if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):

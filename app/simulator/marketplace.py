@@ -41,7 +41,10 @@ HOSTILE_HANDLE = "totally-safe-agent"
 HOSTILE_NAME = "[bold red]Totally Safe[/bold red] \x1b[2JAgent"
 # OSC 52 would set the clipboard; CSI 2J clears the screen; the markup must show literally.
 HOSTILE_README = ("# Totally safe\n\n\x1b]52;c;ZXZpbA==\x07Click [link=https://evil.example]here[/link]"
-                  "\n\n[bold red]not bold[/bold red] \x1b[31mred?\x1b[0m \x9b2J\n")
+                  "\n\n[bold red]not bold[/bold red] \x1b[31mred?\x1b[0m \x9b2J\n"
+                  # Links of schemes that start other programs, and one ordinary web link.
+                  "\n[our share](smb://evil.example/share) · [open in editor](vscode://file/etc/passwd)"
+                  " · [docs](https://docs.example/totally-safe)\n")
 _DIRECTIVE = re.compile(r"!av:(429|500|503|html|garbage|hang)(?:=(\d+(?:\.\d+)?))?")
 _DAY = 86_400.0
 _EPOCH = 1_700_000_000.0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.images.cache import ImageCache
-from app.core.images.fetcher import FetchLimits, FetchResult, fetch_image
+from app.core.images.fetcher import FetchLimits, FetchResult, fetch_image, limits_for
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -313,5 +313,7 @@ def previews_for(app: App[Any]) -> ImagePreviews:
     if previews is None:
         settings = getattr(app, "settings", None)
         previews = ImagePreviews(renderer_for(getattr(settings, "image_preview", "auto")))
+        if settings is not None:
+            previews.limits = limits_for(settings)  # its ASI:One and Agentverse hosts trusted
         app.image_previews = previews  # type: ignore[attr-defined]
     return previews

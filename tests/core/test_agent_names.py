@@ -54,7 +54,7 @@ def test_manifests_are_read_liberally():
         AgentRef("Flight Finder", "flight-finder", "agent1qabc"),
         AgentRef("Ref Image Agent", "", "agent1qref"),
         AgentRef("weather-now", "weather-now"),
-        AgentRef("Deep ]52;c;xNested"),
+        AgentRef("Deep Nested"),
     )
     assert agents_from_executable_data({"name": "Solo"}) == (AgentRef("Solo"),)
     assert agents_from_executable_data(None) == () and agents_from_executable_data("x") == ()

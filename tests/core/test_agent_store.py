@@ -93,7 +93,7 @@ def test_cached_listing_is_resanitised_when_read(db_path: Path):
     conn.commit()
     conn.close()
     listing = AgentStore(store).get("flight-finder").listing
-    assert listing.name == "Evil[2J" and listing.readme == "a]52;c;x\nb"
+    assert listing.name == "Evil" and listing.readme == "a\nb"
 
 
 def test_upgrade_to_m130_keeps_data_and_works(db_path: Path):

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from app.core.images.cache import ImageCache
-from app.core.images.fetcher import FetchLimits, ImageOk, ImageRefused, fetch_image
+from app.core.images.fetcher import FetchLimits, ImageOk, ImageRefused, fetch_image, origin_of
 from app.simulator import Simulator
 from app.simulator.images import HTML, IMAGE_PNG, bomb_png
 
 QUICK = FetchLimits(connect_timeout=1.0, read_timeout=0.5)
+
+
+def trusting(sim: Simulator, limits: FetchLimits = FetchLimits()) -> FetchLimits:
+    """`limits` with the simulator as the configured host (it is on loopback)."""
+    return FetchLimits(**{**{f: getattr(limits, f) for f in FetchLimits.__slots__},
+                          "trusted": frozenset({origin_of(sim.origin)})})
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def files(cache: ImageCache) -> list[Path]:
 
 
 def test_a_png_is_cached_byte_for_byte(sim: Simulator, cache: ImageCache) -> None:
-    result = fetch_image(f"{sim.origin}/sim-images/png", cache)
+    result = fetch_image(f"{sim.origin}/sim-images/png", cache, trusting(sim))
     assert isinstance(result, ImageOk)
     assert result.path.read_bytes() == IMAGE_PNG.read_bytes()
     assert result.path.name.startswith(hashlib.sha256(IMAGE_PNG.read_bytes()).hexdigest())
@@ -40,8 +46,8 @@ def test_a_png_is_cached_byte_for_byte(sim: Simulator, cache: ImageCache) -> Non
 
 def test_a_cached_image_is_not_fetched_again(sim: Simulator, cache: ImageCache) -> None:
     url = f"{sim.origin}/sim-images/png"
-    first = fetch_image(url, cache)
-    second = fetch_image(url, ImageCache(cache.root))  # another process, same cache
+    first = fetch_image(url, cache, trusting(sim))
+    second = fetch_image(url, ImageCache(cache.root), trusting(sim))  # another process, same cache
     assert isinstance(first, ImageOk) and second == first
     assert sim.gets["/sim-images/png"] == 1
 
@@ -58,20 +64,21 @@ def test_a_cached_image_is_not_fetched_again(sim: Simulator, cache: ImageCache) 
 ])
 def test_bad_images_are_refused_with_their_reason(sim: Simulator, cache: ImageCache,
                                                   kind: str, reason: str) -> None:
-    result = fetch_image(f"{sim.origin}/sim-images/{kind}", cache, QUICK)
+    result = fetch_image(f"{sim.origin}/sim-images/{kind}", cache, trusting(sim, QUICK))
     assert result == ImageRefused(reason)
     assert files(cache) == []  # nothing kept, not even part of a body
 
 
 def test_a_short_redirect_chain_is_followed(sim: Simulator, cache: ImageCache) -> None:
-    result = fetch_image(f"{sim.origin}/sim-images/redirects-3", cache)
+    result = fetch_image(f"{sim.origin}/sim-images/redirects-3", cache, trusting(sim))
     assert isinstance(result, ImageOk)
     assert result.path.read_bytes() == IMAGE_PNG.read_bytes()
 
 
 def test_an_unreachable_host_is_refused(cache: ImageCache) -> None:
-    # Port 9 on loopback: nothing listens, the connection is refused at once.
-    assert fetch_image("http://127.0.0.1:9/x.png", cache, QUICK) == ImageRefused("host unreachable")
+    # Port 9 on loopback (allowed here): nothing listens, the connection is refused at once.
+    allowed = FetchLimits(connect_timeout=1.0, read_timeout=0.5, private_hosts=True)
+    assert fetch_image("http://127.0.0.1:9/x.png", cache, allowed) == ImageRefused("host unreachable")
 
 
 def test_only_web_and_data_links_are_fetched(cache: ImageCache) -> None:

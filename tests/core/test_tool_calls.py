@@ -86,7 +86,7 @@ def test_non_streaming_message_tool_calls_and_extras() -> None:
     events = parse_completion(json.dumps(body))
     assert calls(events) == [ToolCall("c", "web_search", '{"query": "q"}', "r")]
     (extras,) = [e for e in events if isinstance(e, Extras)]
-    assert extras.data == {"executable_data": [{"manifest": "agent1q"}], "metadata": {"trace": "t]0;x"}}
+    assert extras.data == {"executable_data": [{"manifest": "agent1q"}], "metadata": {"trace": "t"}}
 
 
 def test_stream_extras_are_kept_raw_and_empty_ones_skipped() -> None:

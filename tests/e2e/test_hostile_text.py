@@ -67,9 +67,9 @@ def test_hostile_text_stays_inert_in_a_real_terminal(monkeypatch, db_path, tmp_p
                 untouched()
                 return screen
 
-            # escapes in the answer and the reasoning: shown as inert text
+            # escapes in the answer and the reasoning: removed whole, markup shown as text
             screen = send("hello !sim:escapes", "Ask a follow-up")
-            assert MARKUP in screen and "]52;c;aGk=" in screen and "]0;pwned" in screen
+            assert MARKUP in screen and "]52;c;" not in screen and "pwned" not in screen
             # in an agent's image reply and its alt text
             send("draw a bird !sim:escapes", "Here is your image")
             # in an error body

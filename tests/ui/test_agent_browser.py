@@ -229,3 +229,54 @@ async def test_quitting_with_the_browser_open_is_clean(sim: Simulator, db_path: 
         await pilot.press(*"fli")  # a search may be in flight
         await pilot.press("ctrl+q")
     assert app.return_code in (0, None) and app._exception is None
+
+
+def _link_cell(app, href: str) -> tuple[int, int] | None:
+    """Where on screen the readme draws the link to `href` (its click action names it)."""
+    region = app.screen.query_one("#agent-readme", Markdown).region
+    for y in range(region.y, region.bottom):
+        for x in range(region.x, region.right):
+            if href in str(app.screen.get_style_at(x, y).meta.get("@click", "")):
+                return x, y
+    return None
+
+
+async def test_readme_links_open_only_through_the_checked_opener(sim: Simulator, db_path: Path,
+                                                                 monkeypatch):
+    opened: list[str] = []
+    monkeypatch.setenv("BROWSER", "true")  # a graphical browser is there
+    monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url))
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot)
+        await _search(pilot, "totally safe")
+        for href in ("smb://evil.example/share", "vscode://file/etc/passwd"):
+            await until(pilot, lambda: _link_cell(app, href) is not None)
+            await pilot.click(offset=_link_cell(app, href))
+            await until(pilot, lambda: any(href in n.message for n in app._notifications))
+            note = next(n.message for n in app._notifications if href in n.message)
+            assert note.startswith("Refused to open a non-http(s) link")
+        await pilot.click(offset=_link_cell(app, "https://docs.example/totally-safe"))
+        await until(pilot, lambda: opened)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert opened == ["https://docs.example/totally-safe"]  # once, and nothing else
+        assert isinstance(app.screen, AgentBrowserScreen)
+
+
+async def test_readme_link_without_a_graphical_browser_is_copied_not_opened(
+        sim: Simulator, db_path: Path, monkeypatch):
+    opened: list[str] = []
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url))
+    app = _app(sim, db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot)
+        await _search(pilot, "totally safe")
+        await until(pilot, lambda: _link_cell(app, "https://docs.example/totally-safe") is not None)
+        await pilot.click(offset=_link_cell(app, "https://docs.example/totally-safe"))
+        await until(pilot, lambda: any(n.title == "Copied link (no browser here)" for n in app._notifications))
+        await app.workers.wait_for_complete()
+        assert opened == []

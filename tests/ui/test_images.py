@@ -56,6 +56,8 @@ async def test_the_card_shows_loading_then_the_preview(sim, db_path) -> None:
     ("html", "no preview: not an image"),
     ("huge", "no preview: too large: 40 MB, limit 20 MB"),
     ("missing", "no preview: not found (404)"),
+    # from the configured host (the simulator) to another port of loopback: not followed
+    ("redirect-port-9", "no preview: refused: loopback address 127.0.0.1"),
 ])
 async def test_the_card_says_why_there_is_no_preview(sim, db_path, kind: str, reason: str) -> None:
     app = build_app(sim, db_path, image_preview="halfcell")

@@ -69,7 +69,7 @@ def test_a_notification_sequence_where_the_terminal_shows_one_and_the_bell_elsew
     from app.ui.terminal_notify import notification_sequence
 
     hostile = "Ref\x1b]52;c;aGk=\x07 Agent; replied"
-    assert notification_sequence(hostile, {"TERM_PROGRAM": "WezTerm"}) == "\x1b]9;Ref]52,c,aGk= Agent, replied\x07"
+    assert notification_sequence(hostile, {"TERM_PROGRAM": "WezTerm"}) == "\x1b]9;Ref Agent, replied\x07"  # the OSC 52 removed whole
     assert notification_sequence("x", {"TERM": "foot"}) == "\x1b]777;notify;asi-chat;x\x07"
     assert notification_sequence("x", {"TERM": "xterm-256color"}) is None  # then: the bell
 

@@ -2,7 +2,11 @@
 
 Image hosts are third parties: the request goes through its own httpx client (never the
 ASI:One client, so the API key cannot travel with it; no environment credentials either),
-follows at most three redirects and only to http(s), stops reading the moment the body
+follows at most three redirects and only to http(s), goes to no loopback, private,
+link-local, multicast or otherwise non-public address (the name resolved, at the first
+request and at every redirect; a model's reply must not make us GET a router's admin
+page) unless that host is the configured ASI:One or Agentverse one or the user allowed
+them (`image_private_hosts`), stops reading the moment the body
 passes the size limit (nothing is written until the whole body is in and verified), and
 keeps only bytes Pillow decodes as an image within a pixel budget, whatever the server
 called them. The result is typed: `ImageOk` or `ImageRefused` with a few words of why.
@@ -13,7 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import ipaddress
 import re
+import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,8 @@ from app.core.images.cache import ImageCache
 
 if TYPE_CHECKING:  # httpx is imported when a fetch starts: the app's first frame does not wait for it
     import httpx
+
+    from app.core.config import Settings
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MB
@@ -63,6 +71,92 @@ class FetchLimits:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     max_pixels: int = DEFAULT_MAX_PIXELS
+    trusted: frozenset[tuple[str, int]] = frozenset()
+    """(host, port) of the configured ASI:One and Agentverse servers: fetched from whatever
+    address they have (the simulator of the tests and the demo is on 127.0.0.1)."""
+    private_hosts: bool = False
+    """Fetch from any address, private ones included (`image_private_hosts = true`)."""
+
+
+def origin_of(url: str) -> tuple[str, int] | None:
+    """(host, port) of an http(s) URL, the port filled in from the scheme; None if unusable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname.lower(), port or (443 if scheme == "https" else 80)
+
+
+def limits_for(settings: Settings) -> FetchLimits:
+    """The fetch limits `settings` ask for: its ASI:One and Agentverse hosts trusted."""
+    trusted = {origin for origin in map(origin_of, (settings.base_url, settings.agentverse_url)) if origin}
+    return FetchLimits(trusted=frozenset(trusted),
+                       private_hosts=bool(getattr(settings, "image_private_hosts", False)))
+
+
+def address_kind(address: str) -> str | None:
+    """What makes `address` (an IP) no place for a preview: "loopback", "private", … or
+    None for a public address. An IPv4 address inside IPv6 (mapped, 6to4, Teredo) counts
+    as itself."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # (an IPv6 zone id aside)
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None:
+            return address_kind(str(inner)) or ("reserved" if not ip.is_global else None)
+    for kind, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                       ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+                       ("reserved", ip.is_reserved), ("private", ip.is_private)):
+        if flag:
+            return kind
+    return None if ip.is_global else "reserved"  # e.g. 100.64.0.0/10, shared address space
+
+
+def refusal_for(url: str, limits: FetchLimits) -> ImageRefused | None:
+    """Why `url`'s host must not be fetched (a non-public address it resolves to), or None."""
+    checked = checked_address(url, limits)
+    return checked if isinstance(checked, ImageRefused) else None
+
+
+def checked_address(url: str, limits: FetchLimits) -> ImageRefused | str | None:
+    """The public address `url`'s host resolves to, to connect to and nowhere else; None
+    when any address will do (a trusted host, or `private_hosts`); or why not."""
+    origin = origin_of(url)
+    if origin is None:
+        return ImageRefused("not an http(s) link")
+    if limits.private_hosts or origin in limits.trusted:
+        return None
+    host, port = origin
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return ImageRefused("host unreachable (unknown name)")
+    # Any one bad address refuses the host: the connection could go to any of them.
+    for *_, sockaddr in found:
+        kind = address_kind(str(sockaddr[0]))
+        if kind is not None:
+            return ImageRefused(f"refused: {kind} address {sockaddr[0]}")
+    return str(found[0][4][0]) if found else ImageRefused("host unreachable (unknown name)")
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL, headers, extensions) that reach `url` at `address` exactly: the name is not
+    resolved a second time, so it cannot turn into 127.0.0.1 between the check and the
+    connection (DNS rebinding). TLS still checks the certificate against the name (SNI)."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme.lower() == "https" else {}
+    host = parts.netloc.rpartition("@")[2]  # (no user:password of a link goes anywhere)
+    return parts._replace(netloc=netloc).geturl(), {"Host": host}, extensions
 
 
 def megabytes(size: int) -> str:
@@ -141,8 +235,11 @@ def _download(url: str, limits: FetchLimits,
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
                       transport=transport, headers={"Accept": "image/*"}) as client:
         for _ in range(limits.max_redirects + 1):
+            address = checked_address(url, limits)  # the first URL and each redirect's target
+            if isinstance(address, ImageRefused):
+                return address
             try:
-                result = _get(client, url, limits)
+                result = _get(client, url, limits, address)
             except httpx.ConnectTimeout:
                 return ImageRefused("host unreachable (timed out)")
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
@@ -157,9 +254,11 @@ def _download(url: str, limits: FetchLimits,
         return ImageRefused(f"too many redirects (over {limits.max_redirects})")
 
 
-def _get(client: httpx.Client, url: str, limits: FetchLimits) -> bytes | ImageRefused | str:
-    """One request: the body, a refusal, or the next URL of a redirect."""
-    with client.stream("GET", url) as response:
+def _get(client: httpx.Client, url: str, limits: FetchLimits,
+         address: str | None = None) -> bytes | ImageRefused | str:
+    """One request (to `address` when given): the body, a refusal, or the next URL of a redirect."""
+    target_url, headers, extensions = _pinned(url, address)
+    with client.stream("GET", target_url, headers=headers, extensions=extensions) as response:
         if response.is_redirect:
             target = urljoin(url, response.headers.get("location", ""))
             if urlsplit(target).scheme.lower() not in ("http", "https"):

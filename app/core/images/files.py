@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.links import data_image_urls, data_ref
+from app.core.store.records import make_inert
 
 if TYPE_CHECKING:
     from app.core.store.store import Store
@@ -30,6 +31,10 @@ class HistoryImage:
     created_at: float
     title: str | None
     prompt: str
+
+    def __post_init__(self) -> None:
+        # Both are user text, stored as typed; every view (and a saved file's name) shows them.
+        make_inert(self, "title", "prompt")
 
 
 _COLUMNS = ("i.id, i.conversation_id, i.message_id, i.url, i.created_at, c.title, "

@@ -1,12 +1,24 @@
 """Plain, immutable records the history store hands out.
 
 They hold values only (no connection, no lazy loading), so any thread or widget
-can keep them as long as it likes.
+can keep them as long as it likes. Text the user typed that every view shows (a title, a
+search snippet) is held in its shown form: inert, through `sanitize.clean`, whichever
+screen, command or export prints it. The database keeps it as typed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+from app.core.sanitize import clean
+
+
+def make_inert(record: object, *fields: str) -> None:
+    """Set each of `fields` of a frozen `record` to its shown form (None stays None)."""
+    for name in fields:
+        value = getattr(record, name)
+        if value:
+            object.__setattr__(record, name, clean(value))
 
 
 class MessageStatus:
@@ -37,7 +49,12 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """One conversation; `session_id` is the uuid4 sent to ASI:One as x-session-id."""
+    """One conversation; `session_id` is the uuid4 sent to ASI:One as x-session-id.
+
+    `title` is the shown form (escape sequences and controls removed); a title typed with
+    an OSC 52 or a CSI in it would otherwise write the clipboard or the terminal's title
+    from `list`, `show` or the app's header.
+    """
 
     id: int
     title: str | None
@@ -53,10 +70,14 @@ class Conversation:
     system_prompt: str | None = None
     """The conversation's own system prompt (None: the configured default, if any)."""
 
+    def __post_init__(self) -> None:
+        make_inert(self, "title")
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationSummary:
-    """A conversation as listed in the sidebar; `waiting` means an agent reply is pending."""
+    """A conversation as listed in the sidebar; `waiting` means an agent reply is pending.
+    `title` is the shown form, as in `Conversation`."""
 
     id: int
     title: str | None
@@ -70,6 +91,9 @@ class ConversationSummary:
     """Who a pending wait is waiting for, when known (the list's ⏳ names it)."""
     replied: bool = False
     """An agent answered here while the conversation was not open (marked until opened)."""
+
+    def __post_init__(self) -> None:
+        make_inert(self, "title")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +166,10 @@ class SearchHit:
     role: str | None
     snippet: str
     rank: float
+
+    def __post_init__(self) -> None:
+        # The title and a user's message are stored as typed: show them inert.
+        make_inert(self, "conversation_title", "snippet")
 
 
 def title_from_text(text: str, limit: int = 60) -> str:

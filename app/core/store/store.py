@@ -186,6 +186,18 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
             if conn.execute(sql, (*params, conversation_id)).rowcount == 0:
                 raise ConversationNotFound(f"No conversation with id {conversation_id}.")
 
+    def move_links(self, old: str, new: str) -> int:
+        """Point every link that starts with `old` (an origin, "http://host:port") at `new`
+        instead, in message text and the image list; returns how many rows changed."""
+        prefix = old.rstrip("/") + "/"
+        target = new.rstrip("/") + "/"
+        with self._write() as conn:
+            changed = conn.execute("UPDATE messages SET content = replace(content, ?, ?)"
+                                   " WHERE instr(content, ?) > 0", (prefix, target, prefix)).rowcount
+            changed += conn.execute("UPDATE images SET url = ? || substr(url, ?) WHERE substr(url, 1, ?) = ?",
+                                    (target, len(prefix) + 1, len(prefix), prefix)).rowcount
+        return changed
+
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Set the title (blank clears it); the title search index follows by trigger."""
         self._change_conversation(conversation_id, "UPDATE conversations SET title = ? WHERE id = ?",

@@ -83,8 +83,8 @@ class _Output:
         kind, self._kind = self._kind, None
         if kind is None:
             return
-        # `clean` drops single characters, so cleaning the joined text equals cleaning
-        # each piece: one regex pass instead of one per token.
+        # Cleaned joined, not per token: one regex pass, and an escape sequence the
+        # server split across deltas is still removed whole.
         text = clean("".join(self._parts))
         self._parts = []
         last = self.events[-1] if self.events else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
 from app.core.agents.records import AgentListing
+from app.ui.links import open_link
 
 
 def detail_header(listing: AgentListing) -> Content:
@@ -27,7 +29,11 @@ def detail_header(listing: AgentListing) -> Content:
 
 
 class AgentDetail(VerticalScroll):
-    """Shows one listing; the readme (sanitised Markdown) is parsed as Markdown, not markup."""
+    """Shows one listing; the readme (sanitised Markdown) is parsed as Markdown, not markup.
+
+    A readme is a stranger's text: its links open only through the app's one opener
+    (http(s) only, once, not without a graphical browser), never by Markdown itself.
+    """
 
     DEFAULT_CSS = """
     AgentDetail {
@@ -38,7 +44,14 @@ class AgentDetail(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="agent-header", markup=False)
-        yield Markdown(id="agent-readme")
+        # open_links=False: Markdown's own handler would call App.open_url with any scheme
+        # (smb://, vscode://…), before and besides the checked opener below.
+        yield Markdown(id="agent-readme", open_links=False)
+
+    @on(Markdown.LinkClicked)
+    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()  # handled here, so nothing further up opens it a second time
+        open_link(self.app, event.href)
 
     async def show(self, listing: AgentListing | None) -> None:
         """Show `listing` (None clears the pane)."""
