@@ -95,6 +95,7 @@ class AsiChatApp(App[None]):
         """Once there is a runtime: refresh the model list, resume the waits left pending."""
         from app.core.models import refresh_models
 
+        self.chat_screen.runtime_ready(self.late_runtime.runtime)
         self.run_worker(refresh_models(self.settings), name="model list", exit_on_error=False)
         if self.resume_waits:
             self.chat_screen.resume_pending_waits()
@@ -156,6 +157,11 @@ class AsiChatApp(App[None]):
         """As `App.clear_notifications`; the cleared notices may be shown again."""
         self._shown_until.clear()
         super().clear_notifications()
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Every link Textual would open (a Markdown's, a Link's) goes through the one opener:
+        http(s) only, and not without a graphical browser."""
+        open_link(self, url)
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:

@@ -24,20 +24,22 @@ def agent_directory(app: AsiChatApp) -> AgentDirectory:
     return app.agent_directory
 
 
-def open_agent_browser(app: AsiChatApp, address: Callable[[str], object]) -> None:
-    """Push the agent browser; `address(handle)` with the agent picked."""
+def open_agent_browser(app: AsiChatApp, address: Callable[[str], object], *, query: str = "") -> None:
+    """Push the agent browser (searching `query`, e.g. an agent's handle from the trace);
+    `address(handle)` with the agent picked."""
     from app.core.agents.agentverse import AgentQuery
     from app.ui.screens.agent_browser import PAGE_SIZE, AgentBrowserScreen
 
     if isinstance(app.screen, AgentBrowserScreen):
         return
     directory = agent_directory(app)
-    browser = AgentBrowserScreen(directory)
-    # The empty box's search is sent now, while the screen is still being built.
-    query = AgentQuery(limit=PAGE_SIZE)
-    task = asyncio.ensure_future(directory.search(query, on_retry=browser._say_retry))
-    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved even if the screen closes first
-    browser.prefetch(query, task)
+    browser = AgentBrowserScreen(directory, query=query)
+    if not query:
+        # The empty box's search is sent now, while the screen is still being built.
+        first = AgentQuery(limit=PAGE_SIZE)
+        task = asyncio.ensure_future(directory.search(first, on_retry=browser._say_retry))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved even if the screen closes first
+        browser.prefetch(first, task)
 
     def picked(handle: str | None) -> None:
         if handle:

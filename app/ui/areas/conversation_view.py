@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message as TextualMessage
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from app.core.errors import AsiChatError
@@ -161,10 +162,16 @@ class ConversationView(Vertical):
         self.refresh_meter()
 
     def refresh_meter(self) -> None:
-        """The context meter: the history that will be sent (the reply streaming now too)."""
-        messages = self.app.store.messages(self.conversation_id) if self.conversation_id is not None else []
+        """The context meter: the history that will be sent (the reply streaming now too),
+        and the tokens the conversation's turns used so far."""
+        store, conversation_id = self.app.store, self.conversation_id
+        messages = store.messages(conversation_id) if conversation_id is not None else []
         used, window = context_usage(messages, self.model(), self.system_prompt())
-        self.meter.update_usage(used, window)
+        spent = 0
+        if conversation_id is not None:
+            with suppress(AsiChatError):
+                spent = store.conversation_usage(conversation_id).total_tokens
+        self.meter.update_usage(used, window, spent)
 
     async def _stop_following(self) -> None:
         self._follower = None
@@ -180,6 +187,7 @@ class ConversationView(Vertical):
         self.conversation_id = None
         await self.chat_pane.show_welcome()
         await self.reasoning_pane.clear()
+        self.screen.right_pane.show_trace([])
         self.drafts.restore(None)
         self.refresh_header()
         self.post_message(self.Changed(None))
@@ -206,11 +214,26 @@ class ConversationView(Vertical):
         await self.chat_pane.show_conversation(messages, load_older=load_older, marks=store.branch_marks,
                                                agents=AgentStore(store).wait_labels)
         await self.reasoning_pane.clear()
+        self._show_newest_trace(messages)
         if live is not None:
             self.attach(live)
         self.drafts.restore(conversation_id)
         self.refresh_header()
         self.post_message(self.Changed(conversation_id))
+
+    def _show_newest_trace(self, messages: list[Message]) -> None:
+        newest = next((m for m in reversed(messages) if m.role == Role.ASSISTANT), None)
+        steps = []
+        if newest is not None:
+            with suppress(AsiChatError):
+                steps = self.app.store.trace(newest.id)
+        self.screen.right_pane.show_trace(steps)
+
+    def mount_approval(self, card) -> AwaitMount:
+        """Put a tool-approval card above the message box, with the keys' focus (y / a / n)."""
+        mounted = self.mount(card, before=self.composer)
+        self.call_after_refresh(card.focus)
+        return mounted
 
     def _leave(self) -> None:
         """Before showing something else: the draft kept, an edit given up."""
@@ -221,7 +244,9 @@ class ConversationView(Vertical):
     def attach(self, turn: Turn, reply: MessageView | None = None) -> TurnFollower:
         """Draw the running `turn` here (replaying what it has so far), in a worker."""
         select, self._select_reply = self._select_reply, False
-        follower = self._follower = TurnFollower(turn, self.chat_pane, self.reasoning_pane, reply,
+        right = self.screen.right_pane
+        right.show_trace(turn.trace)
+        follower = self._follower = TurnFollower(turn, self.chat_pane, self.reasoning_pane, reply, trace=right.trace_view,
                                                  on_reply=(lambda view: view.focus()) if select else None)
 
         gc_tuning, key = self.app.gc_tuning, ("drawn", id(follower))

@@ -1,13 +1,15 @@
-"""The right-hand area: the reasoning of the reply being written or selected (and, with
-the agent-trace work, the turn's trace above it)."""
+"""The right-hand area: the trace of the turn being written or selected (the agent network
+at work: tool calls, agents, polls, progress, delivery, usage) above its reasoning."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from app.core.trace import TraceStep
 from app.ui.input_activity import InputActivity
 from app.ui.widgets.reasoning_pane import ReasoningPane
+from app.ui.widgets.trace_view import TraceView
 
 
 class RightPane(Vertical):
@@ -18,8 +20,20 @@ class RightPane(Vertical):
         self._activity = activity
 
     def compose(self) -> ComposeResult:
+        trace = TraceView(id="trace")
+        trace.border_title = "Trace"
+        yield trace
         yield ReasoningPane(id="reasoning", activity=self._activity)
 
     @property
     def reasoning_pane(self) -> ReasoningPane:
         return self.query_one(ReasoningPane)
+
+    @property
+    def trace_view(self) -> TraceView:
+        return self.query_one(TraceView)
+
+    def show_trace(self, steps: list[TraceStep]) -> None:
+        """A past reply's trace (or none)."""
+        self.trace_view.set_steps(steps)
+        self.set_class(not steps, "-no-trace")

@@ -15,6 +15,7 @@ from app.core.errors import AgentWaitExhausted, WaitStopped
 from app.core.store.records import MessageStatus
 from app.core.turn import Turn
 from app.core.wire.events import (
+    AgentProgress,
     AgentsContacted,
     AgentWaiting,
     TurnContent,
@@ -26,13 +27,14 @@ from app.core.wire.events import (
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
+from app.ui.widgets.trace_view import TraceView
 
 
 class TurnFollower:
     """Replays and follows `turn` onto `chat` and `reasoning` (see the module docstring)."""
 
     def __init__(self, turn: Turn, chat: ChatPane, reasoning: ReasoningPane, reply: MessageView | None = None,
-                 on_reply: Callable[[MessageView], object] | None = None) -> None:
+                 on_reply: Callable[[MessageView], object] | None = None, trace: TraceView | None = None) -> None:
         """`reply`: the view already added for a turn just sent (else one is added, and
         handed to `on_reply`)."""
         self.turn = turn
@@ -44,6 +46,7 @@ class TurnFollower:
         """The acknowledgement's view while an agent works."""
         self._waiting = False
         self._on_reply = on_reply
+        self.trace = trace
 
     async def run(self) -> None:
         turn, start = self.turn, 0
@@ -63,6 +66,8 @@ class TurnFollower:
         try:
             async for event in turn.follow(start=start):
                 await self._apply(event)
+                if self.trace is not None and not isinstance(event, TurnContent | TurnReasoning):
+                    self.trace.sync(turn.trace)  # (text does not change the trace)
         finally:
             if self.reply is not None:
                 if self.reply.status == MessageStatus.STREAMING:  # cut short (the app closing)
@@ -89,6 +94,10 @@ class TurnFollower:
                         self.ack, self.reply = reply, None
                         self.reasoning.end_live()
                 await self._show_wait(ack, attempt, attempts, last_error)
+            case AgentProgress(text):
+                card = self.chat.wait_card
+                if card is not None:
+                    card.set_progress(text)
             case AgentsContacted() if self._waiting:
                 if self.ack is not None:
                     self.ack.set_agents(turn.agent_label)
@@ -110,8 +119,10 @@ class TurnFollower:
     async def _show_wait(self, ack: str, attempt: int, attempts: int, last_error: str | None) -> None:
         wait = self.turn.wait
         started_at = wait.started_at if wait is not None else 0.0
-        await self.chat.show_wait(ack, attempt=attempt, attempts=attempts, started_at=started_at,
-                                  last_error=last_error, agent=self.turn.agent_label)
+        card = await self.chat.show_wait(ack, attempt=attempt, attempts=attempts, started_at=started_at,
+                                         last_error=last_error, agent=self.turn.agent_label)
+        if wait is not None and wait.progress:
+            card.set_progress(wait.progress)
 
     async def _failed(self, event: TurnFailed, error: Exception, partial: str) -> None:
         if self._waiting:

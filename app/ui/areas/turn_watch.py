@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
+from app.core.tools.events import ToolNotice
 from app.core.wire.events import AgentsContacted, AgentWaiting, TurnFailed, TurnFinal, TurnRetrying
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class TurnWatch:
                     self._answered_elsewhere(turn)
             case TurnFailed(error):
                 self._failed(turn, error)
+            case ToolNotice(text):
+                screen.notify(text, title="Tools", severity="warning", markup=False, timeout=8)
 
     def _answered_elsewhere(self, turn: Turn) -> None:
         screen = self.screen

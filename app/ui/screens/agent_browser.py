@@ -42,7 +42,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         Binding("down", "focus_results", "Results", show=False),
     ]
 
-    def __init__(self, directory: AgentDirectory, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, directory: AgentDirectory, *, page_size: int = PAGE_SIZE, query: str = "") -> None:
         """
         Args:
             directory: Marketplace search and the stored agents (read only here).
@@ -60,6 +60,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self._loading_more = False
         self._pinned: set[str] = set()
         self._prefetched: tuple[AgentQuery, Awaitable[SearchPage]] | None = None
+        self._initial = query
 
     def prefetch(self, query: AgentQuery, page: Awaitable[SearchPage]) -> None:
         """Use `page` (a search already under way) for `query` instead of sending it again:
@@ -69,7 +70,7 @@ class AgentBrowserScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = "Agentverse agents"
-            yield Input(placeholder="Search agents (e.g. image, flights, weather)…", id="agent-query")
+            yield Input(self._initial, placeholder="Search agents (e.g. image, flights, weather)…", id="agent-query")
             yield AgentFilters(id="agent-filters")
             with Horizontal(id="agent-panes"):
                 yield AgentResults(id="agent-results")

@@ -10,6 +10,7 @@ down to them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -29,8 +30,11 @@ from app.ui.layout import LIST_MAX, LIST_MIN, LIST_STEP, Layout, list_width
 from app.ui.textual_tuning.screen import TunedScreen
 from app.ui.widgets.conversation_list import ConversationList
 from app.ui.widgets.message_view import MessageView
+from app.ui.widgets.tool_approval import CardApprover, ToolApprovalCard
+from app.ui.widgets.trace_view import TraceView
 
 if TYPE_CHECKING:
+    from app.core.runtime import Runtime
     from app.core.turn import Turn
     from app.ui.app import AsiChatApp
 
@@ -45,6 +49,7 @@ class ChatScreen(TunedScreen):
     def __init__(self) -> None:
         super().__init__(id="_default")
         self.turn_watch = TurnWatch(self)
+        self.approver: CardApprover | None = None
         self._list_preference: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -189,7 +194,27 @@ class ChatScreen(TunedScreen):
             return  # the live reply's reasoning is already streaming there
         store = self.app.store
         calls = store.tool_calls(view.message_id) if view.message_id is not None else []
+        with suppress(AsiChatError):
+            self.right_pane.show_trace(store.trace(view.message_id) if view.message_id is not None else [])
         await self.right_pane.reasoning_pane.show_message(view, [(c.call_id, c.name, c.args, c.result) for c in calls])
+
+    @on(TraceView.AgentSelected)
+    def _trace_agent(self, event: TraceView.AgentSelected) -> None:
+        from app.ui.areas.agents import open_agent_browser
+
+        open_agent_browser(self.app, self.conversation_view.address_agent, query=f"@{event.handle}")
+
+    @on(ToolApprovalCard.Decided)
+    def _tool_decided(self, event: ToolApprovalCard.Decided) -> None:
+        event.stop()
+        if self.approver is not None:
+            self.approver.decided(event)
+        self.conversation_view.composer.focus()
+
+    def runtime_ready(self, runtime: Runtime) -> None:
+        """Tool calls of the turns started here are asked about on a card above the message box."""
+        self.approver = CardApprover(self.conversation_view.mount_approval)
+        runtime.chat.approver = self.approver
 
     @on(Sidebar.Deleted)
     async def _deleted(self, event: Sidebar.Deleted) -> None:

@@ -149,6 +149,11 @@ class ChatPane(VerticalScroll):
         await self._append(view)
         return view
 
+    @property
+    def wait_card(self) -> AgentWaitCard | None:
+        """The waiting-for-agent card shown at the bottom, if any."""
+        return self._wait
+
     async def show_wait(self, acknowledgement: str, *, attempt: int, attempts: int,
                         started_at: float, last_error: str | None = None,
                         agent: str | None = None) -> AgentWaitCard:

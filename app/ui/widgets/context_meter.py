@@ -27,11 +27,12 @@ class ContextMeter(Static):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._used, self._window, self._draft = 0, 0, 0
+        self._used, self._window, self._draft, self._spent = 0, 0, 0, 0
 
-    def update_usage(self, used: int, window: int) -> None:
-        """Show `used` tokens out of a `window`-token context (window 0: count only)."""
-        self._used, self._window = max(0, used), window
+    def update_usage(self, used: int, window: int, spent: int = 0) -> None:
+        """Show `used` tokens out of a `window`-token context (window 0: count only), and the
+        `spent` tokens the conversation's turns used so far (as the server counted them)."""
+        self._used, self._window, self._spent = max(0, used), window, max(0, spent)
         self._render_usage()
 
     def update_draft(self, tokens: int) -> None:
@@ -39,13 +40,16 @@ class ContextMeter(Static):
         self._draft = max(0, tokens)
         self._render_usage()
 
+    def _spent_text(self) -> str:
+        return f" · {short_count(self._spent)} tokens used" if self._spent else ""
+
     def _render_usage(self) -> None:
         used, window, draft = self._used, self._window, self._draft
         counted = f"{short_count(used)} + draft {short_count(draft)}" if draft else short_count(used)
         if window <= 0:
             self.set_class(False, "-high")
             self.set_class(False, "-over")
-            self.update(Text(f"context {counted}"))
+            self.update(Text(f"context {counted}{self._spent_text()}"))
             return
         total = used + draft
         share = total / window
@@ -57,6 +61,7 @@ class ContextMeter(Static):
         text.append(f" {round(share * 100)}%")
         if draft and draft > window:
             text.append("  too long to send", style="bold")
+        text.append(self._spent_text(), style="dim")
         self.set_class(share > HIGH, "-high")
         self.set_class(draft > window, "-over")
         self.update(text)
