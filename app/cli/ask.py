@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from app.cli.common import open_history, setting_options, settings_from
-from app.core.errors import ConversationNotFound
+from app.core.errors import ConversationNotFound, NotFound
 
 
 @click.command()
-@click.argument("prompt", nargs=-1, required=True)
+@click.argument("prompt", nargs=-1)
 @click.option("-c", "--continue", "continue_", is_flag=True, help="Continue the most recent conversation.")
 @click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
@@ -28,10 +28,8 @@ from app.core.errors import ConversationNotFound
 def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversation: int | None,
         as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
         max_tokens: int | None, system: str | None, agent: str | None, **flags: Any) -> None:
-    """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
-    text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
-    if not text.strip():
-        raise click.UsageError("Nothing to send: the prompt is empty.")
+    """Send PROMPT (piped in, or - to read it from stdin), stream the answer, wait for agents."""
+    text = _prompt_text(prompt)
     if agent is not None:
         from app.cli.agents import addressed
 
@@ -46,12 +44,13 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
     if conversation is not None:
         try:
             conv = store.get_conversation(conversation)
-        except ConversationNotFound:  # a usage error: exit 2, like a bad flag
-            click.echo(f"asi-chat: conversation {conversation} does not exist (`asi-chat list` shows them).",
-                       err=True)
-            ctx.exit(2)
-    elif continue_ and (latest := store.latest_conversation()) is not None:
-        conv = latest
+        except ConversationNotFound:
+            raise ConversationNotFound(f"conversation {conversation} does not exist"
+                                       " (`asi-chat list` shows them).") from None
+    elif continue_:
+        conv = store.latest_conversation()
+        if conv is None:
+            raise NotFound("No conversation to continue: the history is empty (leave out -c to start one).")
     else:
         conv = store.create_conversation(settings.model)
     if system is not None:
@@ -59,3 +58,16 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
     code = asyncio.run(run_ask(runtime, conv.id, text, as_json=as_json, show_reasoning=not no_reasoning,
                                agent_handle=agent))
     ctx.exit(code)
+
+
+def _prompt_text(prompt: tuple[str, ...]) -> str:
+    """The words given, else what is piped in (`-` or no words with stdin not a terminal)."""
+    if prompt == ("-",) or (not prompt and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    elif not prompt:
+        raise click.UsageError("Nothing to send: give a prompt, or pipe one in.")
+    else:
+        text = " ".join(prompt)
+    if not text.strip():
+        raise click.UsageError("Nothing to send: the prompt is empty.")
+    return text
