@@ -109,12 +109,19 @@ def _transcript(path: list[dict[str, Any]], images: list[dict[str, Any]], level:
         lines += _tool_calls(message.get("tool_calls") or [])
         lines += [message.get("content") or "", ""]
         if message.get("error"):
-            lines += [f"*Error: {message['error']}*", ""]
+            lines += [f"*{_failure(status, message['error'])}*", ""]
     ids = {m["id"] for m in path}
     links = [image["url"] for image in images if image.get("message_id") in ids]
     if links:
         lines += [f"{level} Image links", ""] + [f"- {url}" for url in links] + [""]
     return lines
+
+
+def _failure(status: str, error: str) -> str:
+    """Why a reply ended early, with the word the app shows for it ("interrupted")."""
+    if status != "interrupted":
+        return f"Error: {error}"
+    return error if error.lower().startswith("interrupted") else f"Interrupted: {error}"
 
 
 def _tool_calls(calls: list[dict[str, Any]]) -> list[str]:

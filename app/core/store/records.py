@@ -184,11 +184,18 @@ def summary_from_row(row: tuple) -> ConversationSummary:
     return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[10]))
 
 
+#: The note a reply stopped by the user (Esc, Ctrl-C) is stored with.
+INTERRUPTED_NOTE = "Interrupted; the partial reply is kept."
+# What versions before December 2026 stored instead: read as the one word used everywhere.
+_OLD_INTERRUPTED_NOTE = "Cancelled; the partial reply is kept."
+
+
 def message_from_row(row: tuple) -> Message:
     """A Message from a row of MESSAGE_COLUMNS; usage is None when no count is known."""
     tokens = row[7:10]
     usage = None if all(t is None for t in tokens) else dict(zip(USAGE_KEYS, tokens))
-    return Message(*row[:7], usage=usage, error=row[10], created_at=row[11], updated_at=row[12],
+    error = INTERRUPTED_NOTE if row[10] == _OLD_INTERRUPTED_NOTE else row[10]
+    return Message(*row[:7], usage=usage, error=error, created_at=row[11], updated_at=row[12],
                    parent_id=row[13], session_id=row[14])
 
 
