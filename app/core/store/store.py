@@ -33,12 +33,12 @@ from app.core.store.database import (  # noqa: F401
     ranked_matches,
     sole_user,
 )
+from app.core.store.importing import ImportStore
 from app.core.store.records import (
     CONVERSATION_COLUMNS,
     IMAGE_COLUMNS,
     MESSAGE_SELECT,
     USAGE_KEYS,
-    WAIT_COLUMNS,
     Conversation,
     ConversationSummary,
     ImageLink,
@@ -47,7 +47,6 @@ from app.core.store.records import (
     SearchHit,
     conversation_from_row,
     export_data,
-    import_rows,
     message_from_row,
     summary_from_row,
     title_from_text,
@@ -68,7 +67,7 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store(TreeStore, WaitStore, ToolStore):
+class Store(TreeStore, WaitStore, ToolStore, ImportStore):
     """The history database at `path`: created private, checked, and migrated on open."""
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
@@ -341,31 +340,3 @@ class Store(TreeStore, WaitStore, ToolStore):
             return self._add_tool_data(export_data(
                 self.get_conversation(conversation_id), self.all_messages(conversation_id),
                 self.images(conversation_id), self.waits_of(conversation_id)))
-
-    def import_conversation(self, data: dict) -> Conversation:
-        """Re-create an exported conversation under a new id, keeping its session id."""
-        try:
-            conversation, active, messages, images, waits = import_rows(data)
-            with self._write() as conn:
-                if conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", conversation[2:3]).fetchone():
-                    raise StoreError(f"A conversation with session id {conversation[2]} already exists;"
-                                     " it was not imported again.")
-                new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
-                                      " updated_at, archived) VALUES (?, ?, ?, ?, ?, ?)", conversation).lastrowid
-                ids: dict[int, int] = {}
-                for old, parent, values, session_id in messages:  # oldest first: parents come first
-                    ids[old] = conn.execute(
-                        "INSERT INTO messages (conversation_id, role, content, reasoning, status, model,"
-                        " prompt_tokens, completion_tokens, total_tokens, error, created_at, updated_at,"
-                        f" parent_id, session_id) VALUES ({_marks(14)})",
-                        (new_id, *values, ids.get(parent), session_id)).lastrowid
-                conn.execute("UPDATE conversations SET active_leaf_id = ? WHERE id = ?",
-                             (ids.get(active, max(ids.values(), default=None)), new_id))
-                conn.executemany(f"INSERT OR IGNORE INTO images ({IMAGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?)",
-                                 [(new_id, ids[old], *values) for old, *values in images])
-                conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(12)})",
-                                 [(new_id, ids.get(old), *values) for old, values in waits])
-                self._import_tool_data(conn, data, new_id, ids)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StoreError("That is not a valid asi-chat conversation export.") from exc
-        return self.get_conversation(new_id)
