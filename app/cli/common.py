@@ -47,10 +47,14 @@ def settings_from(ctx: click.Context, flags: dict[str, Any]) -> Settings:
 
 
 def open_history(settings: Settings):
+    """The history of these settings, housekept (and seeded with --demo); a read-only one is
+    opened to read only (`Store.read_only`)."""
     from app.core.errors import StoreError
     from app.core.runtime import open_store
 
     store = open_store(settings)
+    if store.read_only:  # read commands work as they are; a write says "read-only" (exit 6)
+        return store
     try:
         # Replies left "streaming" by a killed asi-chat become "interrupted" at the next start.
         store.recover_interrupted()

@@ -24,7 +24,9 @@ from app.core.links import hide_payload_runs, image_refs
 # fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
 from app.core.store.database import (  # noqa: F401
     best_conversations,
+    check_read_only,
     connect,
+    connect_read_only,
     describe,
     fts_query,
     message_query,
@@ -32,6 +34,7 @@ from app.core.store.database import (  # noqa: F401
     presence_lock,
     ranked_matches,
     sole_user,
+    unwritable,
 )
 from app.core.store.importing import ImportStore
 from app.core.store.records import (
@@ -77,10 +80,20 @@ class Store(TreeStore, WaitStore, ToolStore, ImportStore):
     #: 2,000 recent matching messages still span dozens to hundreds of conversations.
     LIST_CANDIDATES = 2000
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0,
+                 read_only: bool | None = None) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
+        self.read_only = unwritable(self.path) if read_only is None else read_only
+        """Opened to read only (by default when the file or its folder cannot be written): it
+        can be listed, searched, shown and exported; every write is a StoreError saying so."""
+        if self.read_only:
+            prepare_file(self.path)  # vets the header; creates nothing for a file that exists
+            self._local.conn = connect_read_only(self.path, busy_timeout)
+            check_read_only(self._local.conn, self.path)
+            self._presence = None  # nothing written, not even the lock file
+            return
         prepare_file(self.path)
         self._local.conn = connect(self.path, busy_timeout, first=True)
         self._presence = presence_lock(self.path, busy_timeout)  # closed with the store
@@ -89,7 +102,8 @@ class Store(TreeStore, WaitStore, ToolStore, ImportStore):
         """This thread's connection (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = connect(self.path, self.busy_timeout)
+            conn = self._local.conn = (connect_read_only(self.path, self.busy_timeout) if self.read_only
+                                       else connect(self.path, self.busy_timeout))
         return conn
 
     # Every statement runs through _q, _write or _snapshot, which turn any SQLite
@@ -275,6 +289,9 @@ class Store(TreeStore, WaitStore, ToolStore, ImportStore):
     def recover_interrupted(self, stale_after: float | None = None) -> int:
         """Mark interrupted the streaming messages untouched for `stale_after` s; by default all when no
         other process has the history open (call before this one streams), else those idle for 30 s."""
+        if self.read_only:  # said once, here, where the app and the shell first write
+            raise StoreError(f"The history database {self.path} is read-only: it can be read and searched,"
+                             " but nothing new is saved.")
         now, idle = time.time(), 30.0 if stale_after is None else stale_after
         with sole_user(self._presence if stale_after is None else None) as alone, self._write() as conn:
             rows = conn.execute("UPDATE messages SET status = 'interrupted', updated_at = ? WHERE status ="
