@@ -71,7 +71,12 @@ def _marks(count: int) -> str:
 
 
 class Store(TreeStore, WaitStore, ToolStore, ImportStore):
-    """The history database at `path`: created private, checked, and migrated on open."""
+    """The history database at `path`: created private, checked, and migrated on open.
+
+    `read_only` (by default: when the file or its folder cannot be written) opens it to read
+    only: it can be listed, searched, shown and exported, and every write is a StoreError
+    saying "read-only". The app can show `store.read_only` as it starts.
+    """
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
     #: message containing a common word would walk its whole posting list.
@@ -86,8 +91,6 @@ class Store(TreeStore, WaitStore, ToolStore, ImportStore):
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self.read_only = unwritable(self.path) if read_only is None else read_only
-        """Opened to read only (by default when the file or its folder cannot be written): it
-        can be listed, searched, shown and exported; every write is a StoreError saying so."""
         if self.read_only:
             prepare_file(self.path)  # vets the header; creates nothing for a file that exists
             self._local.conn = connect_read_only(self.path, busy_timeout)
