@@ -74,7 +74,7 @@ def test_prompt_from_stdin(sim_env) -> None:
     (["ask", "   "], 2, "prompt is empty"),
     (["ask", "--model", "gpt-9", "hi"], 4, "does not offer the model 'gpt-9'"),
     (["ask", "--conversation", "999", "hi"], 2, "conversation 999 does not exist"),
-    (["show", "999"], 1, "No conversation with id 999"),
+    (["show", "999"], 2, "No conversation with id 999"),
     (["ask", "hello !sim:status=503*9"], 4, "Gave up after 3 retries"),
     (["ask", "--poll-attempts", "2", "draw a fox !sim:never"], 5, "has not answered after 2 polls"),
 ])

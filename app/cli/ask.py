@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from app.cli.common import open_history, setting_options, settings_from
-from app.core.errors import ConversationNotFound
+from app.core.errors import ConversationNotFound, NotFound
 
 
 @click.command()
-@click.argument("prompt", nargs=-1, required=True)
+@click.argument("prompt", nargs=-1)
 @click.option("-c", "--continue", "continue_", is_flag=True, help="Continue the most recent conversation.")
 @click.option("-C", "--conversation", type=int, help="Continue the conversation with this id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
@@ -36,10 +36,8 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
         as_json: bool, no_reasoning: bool, web_search: bool | None, temperature: float | None,
         max_tokens: int | None, system: str | None, agent: str | None, allow_tools: tuple[str, ...],
         no_tools: bool, schema: Path | None, verbose: bool = False, **flags: Any) -> None:
-    """Send PROMPT (use - to read it from stdin), stream the answer, wait for agents."""
-    text = sys.stdin.read() if prompt == ("-",) else " ".join(prompt)
-    if not text.strip():
-        raise click.UsageError("Nothing to send: the prompt is empty.")
+    """Send PROMPT (piped in, or - to read it from stdin), stream the answer, wait for agents."""
+    text = _prompt_text(prompt)
     if agent is not None:
         from app.cli.agents import addressed
 
@@ -59,12 +57,13 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
     if conversation is not None:
         try:
             conv = store.get_conversation(conversation)
-        except ConversationNotFound:  # a usage error: exit 2, like a bad flag
-            click.echo(f"asi-chat: conversation {conversation} does not exist (`asi-chat list` shows them).",
-                       err=True)
-            ctx.exit(2)
-    elif continue_ and (latest := store.latest_conversation()) is not None:
-        conv = latest
+        except ConversationNotFound:
+            raise ConversationNotFound(f"conversation {conversation} does not exist"
+                                       " (`asi-chat list` shows them).") from None
+    elif continue_:
+        conv = store.latest_conversation()
+        if conv is None:
+            raise NotFound("No conversation to continue: the history is empty (leave out -c to start one).")
     else:
         conv = store.create_conversation(settings.model)
     if system is not None:
@@ -77,3 +76,16 @@ def ask(ctx: click.Context, prompt: tuple[str, ...], continue_: bool, conversati
                                agent_handle=agent, allowed_tools=allow_tools, use_tools=not no_tools,
                                approver=tty_approver if can_ask() else None, verbose=verbose))
     ctx.exit(code)
+
+
+def _prompt_text(prompt: tuple[str, ...]) -> str:
+    """The words given, else what is piped in (`-` or no words with stdin not a terminal)."""
+    if prompt == ("-",) or (not prompt and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    elif not prompt:
+        raise click.UsageError("Nothing to send: give a prompt, or pipe one in.")
+    else:
+        text = " ".join(prompt)
+    if not text.strip():
+        raise click.UsageError("Nothing to send: the prompt is empty.")
+    return text

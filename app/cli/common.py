@@ -15,8 +15,8 @@ _SETTING_OPTIONS = (
     click.option("--base-url", help="API base URL [$ASI_ONE_BASE_URL; default https://api.asi1.ai/v1]."),
     click.option("--model", help="Model for new conversations, any name (`asi-chat models` lists them)"
                  " [$ASI_CHAT_MODEL; asi1]."),
-    click.option("--poll-interval", type=float, help="Seconds between agent polls [$ASI_CHAT_POLL_INTERVAL; 5]."),
-    click.option("--poll-attempts", type=int, help="Polls before giving up on an agent [$ASI_CHAT_POLL_ATTEMPTS; 24]."),
+    click.option("--poll-interval", metavar="SECONDS", help="Seconds between agent polls, 0.05-3600 [$ASI_CHAT_POLL_INTERVAL; 5]."),
+    click.option("--poll-attempts", metavar="N", help="Polls before giving up on an agent [$ASI_CHAT_POLL_ATTEMPTS; 24]."),
     click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database [$ASI_CHAT_DB]."),
     click.option("--demo", is_flag=True, default=None, help="Use the embedded simulator and a separate demo database."),
 )
@@ -47,10 +47,14 @@ def settings_from(ctx: click.Context, flags: dict[str, Any]) -> Settings:
 
 
 def open_history(settings: Settings):
+    """The history of these settings, housekept (and seeded with --demo); a read-only one is
+    opened to read only (`Store.read_only`)."""
     from app.core.errors import StoreError
     from app.core.runtime import open_store
 
     store = open_store(settings)
+    if store.read_only:  # read commands work as they are; a write says "read-only" (exit 6)
+        return store
     try:
         # Replies left "streaming" by a killed asi-chat become "interrupted" at the next start.
         store.recover_interrupted()

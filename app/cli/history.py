@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from app.cli.common import open_history, setting_options, settings_from
-from app.core.errors import AsiChatError
+from app.core.errors import AsiChatError, NotFound
 
 
 @click.command(name="list")
@@ -58,40 +58,69 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool, **flags: A
         click.echo(line)
 
 
+def branch_options(func):
+    """`--branch N` / `--all-branches`: which branches a Markdown transcript holds."""
+    func = click.option("--all-branches", is_flag=True, help="Every branch, each under its own heading.")(func)
+    return click.option("--branch", "branch", type=click.IntRange(1), metavar="N",
+                        help="Branch N (numbered as the header lists them) instead of the one last shown.")(func)
+
+
+def _markdown(data: dict, branch: int | None, all_branches: bool) -> str:
+    from app.cli.export import to_markdown
+
+    if branch is not None and all_branches:
+        raise click.UsageError("Give --branch N or --all-branches, not both.")
+    try:
+        return to_markdown(data, branch=branch, all_branches=all_branches)
+    except ValueError as exc:  # a branch number it does not have
+        raise NotFound(str(exc)) from None
+
+
 @click.command()
 @click.argument("conversation_id", type=int)
 @click.option("--trace", "with_trace", is_flag=True, help="Also print each reply's trace (agents, polls, progress).")
+@branch_options
 @setting_options
 @click.pass_context
-def show(ctx: click.Context, conversation_id: int, with_trace: bool, **flags: Any) -> None:
-    """Print a whole conversation with its reasoning."""
-    from app.cli.export import to_markdown
+def show(ctx: click.Context, conversation_id: int, branch: int | None, all_branches: bool, with_trace: bool,
+         **flags: Any) -> None:
+    """Print the branch of a conversation last shown, with its reasoning (or --branch N, --all-branches)."""
+    from app.cli.export import branches, shown_branch
     from app.core.links import shown_text
 
     store = open_history(settings_from(ctx, flags))
+    data = store.export_conversation(conversation_id)
     # Inline images' base64 stays out of the terminal (`export` keeps it).
-    click.echo(shown_text(to_markdown(store.export_conversation(conversation_id))), nl=False)
+    click.echo(shown_text(_markdown(data, branch, all_branches)), nl=False)
     if with_trace:
         from app.core.trace import trace_lines
 
+        paths = branches(data)
+        chosen = paths if all_branches else [paths[branch - 1 if branch else shown_branch(data, paths)]] if paths else []
+        shown = {m["id"] for path in chosen for m in path}
         for message_id, steps in store.conversation_traces(conversation_id).items():
-            click.echo(f"\n## Trace of reply {message_id}\n")
-            click.echo("\n".join(shown_text(line) for line in trace_lines(steps)))
+            if message_id in shown:
+                click.echo(f"\n## Trace of reply {message_id}\n")
+                click.echo("\n".join(shown_text(line) for line in trace_lines(steps)))
 
 
 @click.command()
 @click.argument("conversation_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@branch_options
 @setting_options
 @click.pass_context
-def export(ctx: click.Context, conversation_id: int, fmt: str, output: Path | None, **flags: Any) -> None:
-    """Export a conversation as Markdown or JSON (everything but the key)."""
-    from app.cli.export import to_markdown
+def export(ctx: click.Context, conversation_id: int, fmt: str, output: Path | None, branch: int | None,
+           all_branches: bool, **flags: Any) -> None:
+    """Export a conversation as Markdown (the branch last shown, or --branch N, --all-branches)
+    or JSON (every branch: what `asi-chat import` reads; everything but the key)."""
     from app.cli.output import json_text
 
+    if fmt == "json" and (branch is not None or all_branches):
+        raise click.UsageError("--branch and --all-branches are for --format md; JSON holds every branch.")
     data = open_history(settings_from(ctx, flags)).export_conversation(conversation_id)
-    text = to_markdown(data) if fmt == "md" else json_text(data)
+    text = _markdown(data, branch, all_branches) if fmt == "md" else json_text(data)
     if output is None:
         click.echo(text, nl=False)
         return

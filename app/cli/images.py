@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from app.cli.common import open_history, setting_options, settings_from
-from app.core.errors import AsiChatError
+from app.core.errors import AsiChatError, NotFound
 
 
 def _shown_url(url: str) -> str:
@@ -66,7 +66,7 @@ def save(ctx: click.Context, targets: tuple[str, ...], all_: bool, **flags: Any)
     else:
         found = history_image(store, image_id)
         if found is None:
-            raise click.UsageError(f"No image with id {image_id} (see `asi-chat images`).")
+            raise NotFound(f"No image with id {image_id} (`asi-chat images` lists them).")
         chosen = [found]
     cache, failed = ImageCache(), 0
     for image in reversed(chosen):  # oldest first: the first of equal prompts keeps the plain name

@@ -14,6 +14,7 @@ from app.cli.ask import ask
 from app.cli.common import setting_options, settings_from
 from app.cli.history import delete, export, list_, rename, resume, search, show
 from app.cli.images import images
+from app.cli.importer import import_
 from app.cli.models import models
 from app.cli.tools import tools
 from app.core.errors import AsiChatError
@@ -61,8 +62,8 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
         sim.stop()
 
 
-for _command in (ask, models, list_, search, show, export, resume, rename, delete, simulator, agents, images,
-                 tools, acp):
+for _command in (ask, models, list_, search, show, export, import_, resume, rename, delete, simulator, agents,
+                 images, tools, acp):
     cli.add_command(_command)
 
 

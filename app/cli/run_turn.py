@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from app.cli.output import TurnPrinter
 from app.core.agents.names import merge_agents
-from app.core.errors import AsiChatError
+from app.core.errors import AsiChatError, failure_status
 from app.core.growing_text import GrowingText
 from app.core.runtime import Runtime
 from app.core.store.records import AgentWait
@@ -116,8 +116,9 @@ async def _print_turn(events: AsyncIterator[TurnEvent], printer: TurnPrinter, re
                 settled = True
                 printer.end_of_reply()
                 printer.finish()
+                # The stored status: "interrupted" for a reply cut short, as the app and export say.
                 result.update(content=partial.content, reasoning=partial.reasoning,
-                              status="error", error=str(error))
+                              status=failure_status(error), error=str(error))
                 print(f"asi-chat: {error}", file=sys.stderr)
                 code = getattr(error, "exit_code", 1)
     if not settled:

@@ -24,7 +24,7 @@ from app.core.errors import AsiChatError, StoreError, TurnBusy, TurnCancelled, W
 from app.core.history import build_history
 from app.core.options import TurnDefaults, request_for, response_format
 from app.core.recorder import FLUSH_BYTES, FLUSH_SECONDS, ReplyRecorder  # noqa: F401 - re-exported
-from app.core.store.records import AgentWait, Message, MessageStatus, Role
+from app.core.store.records import INTERRUPTED_NOTE, AgentWait, Message, MessageStatus, Role
 from app.core.store.store import Store
 from app.core.store.tree import new_session_id
 from app.core.tools.approval import ApprovalPolicy, Approver
@@ -350,7 +350,7 @@ class ChatService:
                      if turn.stopping else TurnCancelled("Closed while waiting for the agent; the wait is kept."))
             turn.apply(TurnFailed(error, Completion(turn.content, turn.reasoning)))
             return
-        error = TurnCancelled("Cancelled; the partial reply is kept.")
+        error = TurnCancelled(INTERRUPTED_NOTE)  # "interrupted", the one word the app, show and export use
         with _quietly():
             if not recorder.closed:
                 recorder.finish(MessageStatus.INTERRUPTED, error=str(error))

@@ -91,6 +91,61 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     return user_config_path("asi-chat") / "config.toml"
 
 
+# Bounds that keep a typo from becoming a silent surprise: a poll interval of 1e308 s
+# never polls, and a zero or negative one would hammer the server. The floor is low
+# enough for the simulator's tests and demos.
+_SECONDS = {"poll_interval": (0.05, 3600.0), "connect_timeout": (0.1, 3600.0), "read_timeout": (0.1, 86400.0)}
+_WHAT = {
+    "poll_interval": "seconds between agent polls, 0.05-3600",
+    "connect_timeout": "seconds, 0.1-3600",
+    "read_timeout": "seconds, 0.1-86400",
+    "poll_attempts": "a whole number, 1 or more",
+    "list_width": "a whole number, 1 or more",
+    "max_tokens": "a whole number, 1 or more",
+    "temperature": "a number, 0-2",
+    "db": "a file path",
+    "base_url": "an http(s) URL without spaces",
+    "agentverse_url": "an http(s) URL without spaces",
+    "web_search": "true or false",
+    "image_private_hosts": "true or false",
+    "keymap": "a table of key ids (`asi-chat keys`) and keys",
+    "notify": "auto, bell or off",
+    "image_preview": ", ".join(IMAGE_PREVIEWS),
+}
+
+
+def _number(value: Any) -> float:
+    """A real number from TOML or text; booleans are not numbers here (TOML `true` is no 1)."""
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(value)
+    if number != number:  # NaN
+        raise ValueError
+    return number
+
+
+def _whole(value: Any) -> int:
+    """A whole number; 1.5 is refused rather than cut to 1."""
+    number = _number(value)
+    if not number.is_integer():
+        raise ValueError
+    return int(number)
+
+
+def _http_url(value: Any) -> str:
+    """An http(s) URL with a host and no whitespace or control characters anywhere (they
+    would fail only later, inside the HTTP library, after retries)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.isprintable() or any(ch.isspace() for ch in value):
+        raise ValueError
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError
+    parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    return value
+
+
 def _convert(name: str, value: Any, source: str) -> Any:
     if name == "mcp":
         try:
@@ -100,27 +155,19 @@ def _convert(name: str, value: Any, source: str) -> Any:
     try:
         match name:
             case "poll_interval" | "connect_timeout" | "read_timeout":
-                number = float(value)
-                if not number > 0:
+                low, high = _SECONDS[name]
+                number = _number(value)
+                if not low <= number <= high:
                     raise ValueError
                 return number
-            case "poll_attempts" | "list_width":
-                number = int(value)
+            case "poll_attempts" | "list_width" | "max_tokens":
+                number = _whole(value)
                 if number < 1:
                     raise ValueError
                 return number
             case "temperature":
-                if isinstance(value, bool):
-                    raise ValueError
-                number = float(value)
+                number = _number(value)
                 if not 0 <= number <= 2:
-                    raise ValueError
-                return number
-            case "max_tokens":
-                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                    raise ValueError
-                number = int(value)
-                if number < 1:
                     raise ValueError
                 return number
             case "web_search" | "image_private_hosts":
@@ -139,16 +186,19 @@ def _convert(name: str, value: Any, source: str) -> Any:
                     raise ValueError
                 return value.strip() or None
             case "db":
-                return Path(str(value)).expanduser()
+                # A TOML number would become a file named "5" in the working folder.
+                if not isinstance(value, (str, os.PathLike)) or not str(value).strip() or "\x00" in str(value):
+                    raise ValueError
+                return Path(value).expanduser()
             case "keymap":
                 if not isinstance(value, dict) or not all(
                         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
                     raise ValueError
                 return {k: v.strip() for k, v in value.items()}
+            case "base_url":
+                return _http_url(value)
             case "agentverse_url":
-                if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
-                    raise ValueError
-                return value.strip().rstrip("/")
+                return _http_url(value).rstrip("/")
             case "notify":
                 if str(value).lower() not in ("auto", "bell", "off"):
                     raise ValueError
@@ -165,9 +215,11 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 if not isinstance(value, str):
                     raise ValueError
                 return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         shown = "(not shown)" if name == "api_key" else repr(value)  # never echo a key
-        raise ConfigError(f"Invalid value for {name} in {source}: {shown}.") from None
+        shown = shown if len(shown) <= 80 else shown[:79] + "…"
+        expected = f" (expected {_WHAT[name]})" if name in _WHAT else ""
+        raise ConfigError(f"Invalid value for {name} in {source}: {shown}{expected}.") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

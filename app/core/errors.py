@@ -1,6 +1,7 @@
 """Typed errors, each carrying a one-line message a person can act on.
 
-`exit_code` is what `asi-chat ask` exits with when the error ends a turn.
+`exit_code` is what an `asi-chat` command exits with when the error ends it (README,
+"Exit codes": 2 usage, configuration or something that does not exist, 6 storage).
 """
 
 from __future__ import annotations
@@ -134,13 +135,18 @@ class AgentWaitLost(AsiChatError):
 class StoreError(AsiChatError):
     """The history database cannot be opened or written."""
 
-    exit_code = 1
+    # Its own code: a script can tell "fix the disk or the file" from a failed request.
+    exit_code = 6
 
 
-class ConversationNotFound(AsiChatError):
+class NotFound(AsiChatError):
+    """What the user named (a conversation, an image) does not exist: a usage error."""
+
+    exit_code = 2
+
+
+class ConversationNotFound(NotFound):
     """No conversation with that id."""
-
-    exit_code = 1
 
 
 class TurnBusy(AsiChatError):

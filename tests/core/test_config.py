@@ -116,3 +116,40 @@ def test_image_preview_from_file_env_and_its_errors(tmp_path: Path) -> None:
     assert load_settings(env=env, config_file=config).image_preview == "off"
     with pytest.raises(ConfigError, match="image_preview in \\$ASI_CHAT_IMAGE_PREVIEW: 'blocks'"):
         load_settings(env={"ASI_CHAT_IMAGE_PREVIEW": "blocks"}, config_file=config)
+
+
+@pytest.mark.parametrize("line,name", [
+    ("db = 5", "db"), ('db = ""', "db"), ("poll_attempts = 1.5", "poll_attempts"),
+    ("poll_attempts = true", "poll_attempts"), ("poll_interval = 1e308", "poll_interval"),
+    ("poll_interval = 0", "poll_interval"), ("poll_interval = nan", "poll_interval"),
+    ("poll_interval = inf", "poll_interval"), ("read_timeout = 1e308", "read_timeout"),
+    ('base_url = "ftp://x"', "base_url"), ('base_url = "https://api.asi1.ai/v1\\n"', "base_url"),
+    ('base_url = "https://api.asi1.ai /v1"', "base_url"), ('base_url = "https://"', "base_url"),
+    ('base_url = "https://host:port/v1"', "base_url"), ('agentverse_url = "file:///etc"', "agentverse_url"),
+    ("list_width = 2.5", "list_width"),
+])
+def test_config_values_are_checked_naming_the_setting_and_file(tmp_path: Path, line: str, name: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(line + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, env={}, config_file=cfg)
+    message = str(info.value)
+    assert message.startswith(f"Invalid value for {name} in config file {cfg}: ") and "\n" not in message
+
+
+@pytest.mark.parametrize("var,value", [
+    ("ASI_CHAT_POLL_ATTEMPTS", "1.5"), ("ASI_CHAT_POLL_INTERVAL", "1e308"), ("ASI_ONE_BASE_URL", "ftp://x"),
+    ("ASI_ONE_BASE_URL", "https://api.asi1.ai/v1\n"), ("ASI_CHAT_DB", " "),
+])
+def test_environment_values_are_checked_too(tmp_path: Path, var: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"in \\${var}: "):
+        load_settings({}, env={var: value}, config_file=tmp_path / "x")
+
+
+def test_sensible_values_still_pass(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('poll_attempts = 3.0\npoll_interval = 3600\nbase_url = "http://127.0.0.1:8765/v1"\n'
+                   'db = "~/h.db"\n')
+    settings = load_settings({"poll_interval": "0.05"}, env={}, config_file=cfg)
+    assert (settings.poll_attempts, settings.poll_interval) == (3, 0.05)
+    assert settings.base_url == "http://127.0.0.1:8765/v1" and settings.db == Path("~/h.db").expanduser()

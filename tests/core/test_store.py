@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import ConversationNotFound, StoreError
+from app.core.store.importing import NotAnExport
 from app.core.store.records import MessageStatus
 from app.core.store.store import Store, fts_query, message_query, title_from_text
 
@@ -345,8 +346,7 @@ def test_export_import_round_trip(store: Store, tmp_path: Path):
     ack = store.add_message(cid, "assistant", "I've sent the message", status="awaiting-agent")
     store.add_wait(cid, ack.id, "I've sent the message", 20, 1.0)
     exported = json.loads(json.dumps(store.export_conversation(cid)))
-    with pytest.raises(StoreError, match="already exists"):
-        store.import_conversation(exported)
+    assert store.import_conversation(exported).id == cid  # already here: kept as it is, not copied
     with Store(tmp_path / "other.db") as other:
         other.create_conversation("m")  # so ids differ
         new = other.import_conversation(exported)
@@ -360,5 +360,5 @@ def test_export_import_round_trip(store: Store, tmp_path: Path):
 
     assert without_ids(again) == without_ids(exported)
     assert again["images"][0]["message_id"] == again["messages"][1]["id"]
-    with pytest.raises(StoreError, match="not a valid asi-chat conversation export"):
+    with pytest.raises(NotAnExport, match="not a valid asi-chat conversation export"):
         store.import_conversation({"conversation": {}})

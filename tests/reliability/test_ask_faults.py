@@ -247,7 +247,7 @@ def test_json_output_of_a_failed_turn_is_still_one_object(runs) -> None:
     (step,) = scenario.steps
     assert step.code == 4
     data = json.loads(step.stdout)
-    assert data["status"] == "error" and "cut off" in data["error"] and data["content"]
+    assert data["status"] == "interrupted" and "cut off" in data["error"] and data["content"]
     assert messages(scenario.db)[-1]["content"] == data["content"]
 
 

@@ -151,6 +151,54 @@ def connect(path: Path, busy_timeout: float, *, first: bool = False) -> sqlite3.
         raise
 
 
+def unwritable(path: Path) -> bool:
+    """True for an existing history that cannot be written: the file, or its folder (which
+    SQLite needs for the -wal and -shm files beside it). It can still be opened to read."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection that can never write, for a history in a read-only file or folder.
+
+    `mode=ro` reads a WAL database only when its -shm file exists or can be made; in a
+    read-only folder without one, `immutable=1` reads the main file as it is (no process
+    can be writing it there: none could create the -wal it would write to).
+    """
+    from urllib.parse import quote
+
+    base = f"file:{quote(str(path.absolute()))}?mode=ro"
+    last: sqlite3.Error | None = None
+    for uri in (base, base + "&immutable=1"):
+        conn = None
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            last = exc
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                break
+            continue
+        return conn
+    raise describe(last, path, busy_timeout, opening=True) from last
+
+
+def check_read_only(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a read-only file that is empty or would need an upgrade (which writes)."""
+    try:
+        state = _check(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    if state in ("new", "old"):
+        conn.close()
+        what = "is empty" if state == "new" else "was written by an older asi-chat and needs upgrading"
+        raise StoreError(f"The history database {path} {what}, but it is read-only; make it writable.")
+
+
 def _check(conn: sqlite3.Connection, path: Path) -> str:
     """The file's `schema.state`, raising StoreError for one that is not ours to open."""
     try:

@@ -212,11 +212,18 @@ def summary_from_row(row: tuple) -> ConversationSummary:
     return ConversationSummary(*row[:6], archived=bool(row[6]), waiting=bool(row[10]))
 
 
+#: The note a reply stopped by the user (Esc, Ctrl-C) is stored with.
+INTERRUPTED_NOTE = "Interrupted; the partial reply is kept."
+# What versions before December 2026 stored instead: read as the one word used everywhere.
+_OLD_INTERRUPTED_NOTE = "Cancelled; the partial reply is kept."
+
+
 def message_from_row(row: tuple) -> Message:
     """A Message from a row of MESSAGE_COLUMNS; usage is None when no count is known."""
     tokens = row[7:10]
     usage = None if all(t is None for t in tokens) else dict(zip(USAGE_KEYS, tokens))
-    return Message(*row[:7], usage=usage, error=row[10], created_at=row[11], updated_at=row[12],
+    error = INTERRUPTED_NOTE if row[10] == _OLD_INTERRUPTED_NOTE else row[10]
+    return Message(*row[:7], usage=usage, error=error, created_at=row[11], updated_at=row[12],
                    parent_id=row[13], session_id=row[14])
 
 
@@ -242,7 +249,8 @@ def import_rows(data: dict) -> tuple[tuple, int | None, list, list, list]:
     conversation_id up to updated_at, session id)], oldest first; [(old message id, url,
     created_at)]; [(old message id, wait columns after message_id)]. A version 1 export
     (a single line of messages) gets each message's parent from the one before it. Raises
-    KeyError, TypeError or ValueError when `data` is not such an export.
+    KeyError, TypeError or ValueError when `data` is not such an export (also when a message
+    or image refers to a message it does not hold).
     """
     if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
         raise ValueError("not an asi-chat conversation export")
@@ -251,13 +259,18 @@ def import_rows(data: dict) -> tuple[tuple, int | None, list, list, list]:
                     float(c["updated_at"]), int(bool(c.get("archived"))))
     rows = sorted(data["messages"], key=lambda m: int(m["id"]))
     branched = int(data.get("version", 1)) >= 2
-    messages, previous = [], None
+    messages, previous, known = [], None, set()
     for m in rows:
+        if not isinstance(m["role"], str) or not isinstance(m["content"], str):
+            raise TypeError(f"message {m['id']} has no text")
         # A stopped wait reads as its own status; it is stored as awaiting-agent.
         status = MessageStatus.AWAITING_AGENT if m["status"] == MessageStatus.WAIT_STOPPED else m["status"]
         if status not in MessageStatus.ALL:
             raise ValueError("unknown message status")
         parent = m.get("parent_id") if branched else previous
+        if parent is not None and parent not in known:
+            raise ValueError(f"message {m['id']} answers message {parent}, which is not in the export")
+        known.add(int(m["id"]))
         messages.append((int(m["id"]), parent, (
             m["role"], m["content"], m.get("reasoning", ""), status, m.get("model"),
             *((m.get("usage") or {}).get(key) for key in USAGE_KEYS), m.get("error"),
@@ -265,6 +278,8 @@ def import_rows(data: dict) -> tuple[tuple, int | None, list, list, list]:
         previous = int(m["id"])
     active = c.get("active_leaf_id") if branched else previous
     images = [(i["message_id"], i["url"], i["created_at"]) for i in data.get("images", [])]
+    if any(message_id not in known for message_id, *_ in images):
+        raise ValueError("an image belongs to a message that is not in the export")
     waits = [(w["message_id"], tuple(w.get(key) for key in WAIT_COLUMNS.split(", ")[3:]))
              for w in data.get("waits", [])]
     return conversation, active, messages, images, waits

@@ -24,7 +24,9 @@ from app.core.links import hide_payload_runs, image_refs
 # fts_query, message_query and title_from_text are this module's API too; presence: recover_interrupted.
 from app.core.store.database import (  # noqa: F401
     best_conversations,
+    check_read_only,
     connect,
+    connect_read_only,
     describe,
     fts_query,
     message_query,
@@ -32,14 +34,15 @@ from app.core.store.database import (  # noqa: F401
     presence_lock,
     ranked_matches,
     sole_user,
+    unwritable,
 )
 from app.core.store.drafts import DraftStore
+from app.core.store.importing import ImportStore
 from app.core.store.records import (
     CONVERSATION_COLUMNS,
     IMAGE_COLUMNS,
     MESSAGE_SELECT,
     USAGE_KEYS,
-    WAIT_COLUMNS,
     Conversation,
     ConversationSummary,
     ImageLink,
@@ -48,7 +51,6 @@ from app.core.store.records import (
     SearchHit,
     conversation_from_row,
     export_data,
-    import_rows,
     message_from_row,
     summary_from_row,
     title_from_text,
@@ -70,8 +72,13 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
-    """The history database at `path`: created private, checked, and migrated on open."""
+class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore, ImportStore):
+    """The history database at `path`: created private, checked, and migrated on open.
+
+    `read_only` (by default: when the file or its folder cannot be written) opens it to read
+    only: it can be listed, searched, shown and exported, and every write is a StoreError
+    saying "read-only". The app can show `store.read_only` as it starts.
+    """
 
     #: Ranking looks at the newest this-many matches of a query: bm25 over every
     #: message containing a common word would walk its whole posting list.
@@ -80,10 +87,18 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
     #: 2,000 recent matching messages still span dozens to hundreds of conversations.
     LIST_CANDIDATES = 2000
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0,
+                 read_only: bool | None = None) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
+        self.read_only = unwritable(self.path) if read_only is None else read_only
+        if self.read_only:
+            prepare_file(self.path)  # vets the header; creates nothing for a file that exists
+            self._local.conn = connect_read_only(self.path, busy_timeout)
+            check_read_only(self._local.conn, self.path)
+            self._presence = None  # nothing written, not even the lock file
+            return
         prepare_file(self.path)
         self._local.conn = connect(self.path, busy_timeout, first=True)
         self._presence = presence_lock(self.path, busy_timeout)  # closed with the store
@@ -92,7 +107,8 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
         """This thread's connection (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = connect(self.path, self.busy_timeout)
+            conn = self._local.conn = (connect_read_only(self.path, self.busy_timeout) if self.read_only
+                                       else connect(self.path, self.busy_timeout))
         return conn
 
     # Every statement runs through _q, _write or _snapshot, which turn any SQLite
@@ -290,6 +306,9 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
     def recover_interrupted(self, stale_after: float | None = None) -> int:
         """Mark interrupted the streaming messages untouched for `stale_after` s; by default all when no
         other process has the history open (call before this one streams), else those idle for 30 s."""
+        if self.read_only:  # said once, here, where the app and the shell first write
+            raise StoreError(f"The history database {self.path} is read-only: it can be read and searched,"
+                             " but nothing new is saved.")
         now, idle = time.time(), 30.0 if stale_after is None else stale_after
         with sole_user(self._presence if stale_after is None else None) as alone, self._write() as conn:
             rows = conn.execute("UPDATE messages SET status = 'interrupted', updated_at = ? WHERE status ="
@@ -355,32 +374,3 @@ class Store(TreeStore, WaitStore, ToolStore, DraftStore, TraceStore):
             return self._add_traces(self._add_tool_data(export_data(
                 self.get_conversation(conversation_id), self.all_messages(conversation_id),
                 self.images(conversation_id), self.waits_of(conversation_id))))
-
-    def import_conversation(self, data: dict) -> Conversation:
-        """Re-create an exported conversation under a new id, keeping its session id."""
-        try:
-            conversation, active, messages, images, waits = import_rows(data)
-            with self._write() as conn:
-                if conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", conversation[2:3]).fetchone():
-                    raise StoreError(f"A conversation with session id {conversation[2]} already exists;"
-                                     " it was not imported again.")
-                new_id = conn.execute("INSERT INTO conversations (title, model, session_id, created_at,"
-                                      " updated_at, archived) VALUES (?, ?, ?, ?, ?, ?)", conversation).lastrowid
-                ids: dict[int, int] = {}
-                for old, parent, values, session_id in messages:  # oldest first: parents come first
-                    ids[old] = conn.execute(
-                        "INSERT INTO messages (conversation_id, role, content, reasoning, status, model,"
-                        " prompt_tokens, completion_tokens, total_tokens, error, created_at, updated_at,"
-                        f" parent_id, session_id) VALUES ({_marks(14)})",
-                        (new_id, *values, ids.get(parent), session_id)).lastrowid
-                conn.execute("UPDATE conversations SET active_leaf_id = ? WHERE id = ?",
-                             (ids.get(active, max(ids.values(), default=None)), new_id))
-                conn.executemany(f"INSERT OR IGNORE INTO images ({IMAGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?)",
-                                 [(new_id, ids[old], *values) for old, *values in images])
-                conn.executemany(f"INSERT INTO agent_waits ({WAIT_COLUMNS[4:]}) VALUES ({_marks(12)})",
-                                 [(new_id, ids.get(old), *values) for old, values in waits])
-                self._import_tool_data(conn, data, new_id, ids)
-                self._import_traces(conn, data, ids)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StoreError("That is not a valid asi-chat conversation export.") from exc
-        return self.get_conversation(new_id)
