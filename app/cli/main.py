@@ -15,6 +15,7 @@ from app.cli.common import setting_options, settings_from
 from app.cli.history import delete, export, list_, rename, resume, search, show
 from app.cli.images import images
 from app.cli.importer import import_
+from app.cli.keys import keys
 from app.cli.models import models
 from app.cli.tools import tools
 from app.core.errors import AsiChatError
@@ -63,7 +64,7 @@ def simulator(port: int, key: str, chunk_delay: float) -> None:
 
 
 for _command in (ask, models, list_, search, show, export, import_, resume, rename, delete, simulator, agents,
-                 images, tools, acp):
+                 images, tools, acp, keys):
     cli.add_command(_command)
 
 

@@ -111,12 +111,22 @@ def bindings(where: str) -> list[Binding]:
 
 
 def check_keymap(keymap: Mapping[str, str], keys: Iterable[Key] = KEYS) -> list[str]:
-    """What is wrong with a user's `[keymap]`: unknown ids, and keys two bindings of one
-    area (or an area and the screen it is on) would share. One line each."""
+    """What is wrong with a user's `[keymap]`: unknown ids, keys two bindings of one area (or
+    an area and the screen it is on) would share, and keys the message box keeps for itself
+    (they would never reach the screen). One line each."""
+    from app.ui.widgets.composer import Composer
+
+    composer = {one.strip() for binding in Composer.BINDINGS if isinstance(binding, Binding)
+                for one in binding.key.split(",")}
     keys = list(keys)
     known = {key.id for key in keys}
     problems = [f"[keymap] {name!r} is not a key of asi-chat (`asi-chat keys` lists them)."
                 for name in keymap if name not in known]
+    for name, spelled in keymap.items():
+        if name in known and isinstance(spelled, str) and not spelled.startswith("ctrl+y"):
+            for one in (k.strip() for k in spelled.split(",")):
+                if one in composer and one not in ("ctrl+y", "ctrl+d"):
+                    problems.append(f"[keymap] {name!r}: {one} is the message box's own key; choose another.")
     taken: dict[tuple[str, str], str] = {}
     for key in keys:
         spelled = keymap.get(key.id, key.keys) if isinstance(keymap.get(key.id, key.keys), str) else key.keys

@@ -3,12 +3,11 @@ stop and resume a wait, delete mid-turn; every key from where focus usually is."
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from app.simulator import Simulator, faults
 from app.ui.areas.conversation_view import FIRST_PAGE
-from app.ui.keys import CONVERSATION, KEYS, PALETTE_ONLY, SCREEN
+from app.ui.keys import CONVERSATION, KEYS, SCREEN
 from app.ui.widgets.agent_wait_card import AgentWaitCard
 from tests.conftest import TEST_KEY
 from tests.ui.helpers import build_app, idle, sidebar, turns, type_and_send, until, view
@@ -184,16 +183,6 @@ async def test_every_key_works_from_the_composer(sim, db_path, monkeypatch) -> N
             await until(pilot, lambda: calls, timeout=2)
             assert calls, f"{key.keys} did not reach {key.action} from the composer"
             monkeypatch.undo()
-
-
-def test_readme_footer_and_palette_agree() -> None:
-    """README's key table lists exactly the keys of KEYS, and the palette entries exist."""
-    table = README.read_text(encoding="utf-8").split("## Using the app", 1)[1].split("\n\n", 2)[1]
-    documented = set(re.findall(r"`([a-z0-9+]+)`", table))
-    bound = {key.keys for key in KEYS}
-    assert bound <= documented, f"keys missing from README: {bound - documented}"
-    for _action, label, _help in PALETTE_ONLY:
-        assert label.split()[0].lower() in table.lower()
 
 
 async def test_older_pages_loaded_on_scroll_show_their_branches(sim, db_path) -> None:

@@ -16,7 +16,7 @@ class RightPane(Vertical):
     """Beside the chat from 120 columns; narrower, ctrl+b shows it over the chat."""
 
     def __init__(self, *, activity: InputActivity, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__(id=id, classes="-no-trace")
         self._activity = activity
 
     def compose(self) -> ComposeResult:
@@ -33,7 +33,7 @@ class RightPane(Vertical):
     def trace_view(self) -> TraceView:
         return self.query_one(TraceView)
 
-    def show_trace(self, steps: list[TraceStep]) -> None:
-        """A past reply's trace (or none)."""
+    def show_trace(self, steps: list[TraceStep], *, live: bool = False) -> None:
+        """A reply's trace: a past one's (hidden when it has none), or a running turn's so far."""
         self.trace_view.set_steps(steps)
-        self.set_class(not steps, "-no-trace")
+        self.set_class(not steps and not live, "-no-trace")

@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
 PLACEHOLDER = "Message ASI:One — Enter to send, Ctrl+J for newline"
 
 
-class Composer(TextArea):
+class Composer(TextArea, inherit_bindings=False):
     """A soft-wrapping TextArea that posts `Composer.Submitted` on Enter.
 
     Empty or whitespace-only text is never sent. Height grows with the text
     between the CSS `min-height` and `max-height`.
     """
+
+    # TextArea's keys, but F6 / F7 (select line / all): free for the user's [keymap]
+    # (`new-conversation = "f6"`), which a key the composer binds itself would never reach.
+    BINDINGS = [binding for binding in TextArea.BINDINGS
+                if not (isinstance(binding, Binding) and binding.key in ("f6", "f7"))]
 
     class Submitted(Message):
         """The user sent a message."""
