@@ -12,7 +12,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
-think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
+think-tags, reasoning-content[=FIELD], content-parts, empty, reasoning-only, big=BYTES, bad-utf8,
 never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
@@ -111,6 +111,11 @@ class ReasoningContent:
 
 
 @dataclass
+class ContentParts:
+    """Content as a list of parts (``[{"type": "text", "text": …}]``), streamed and not."""
+
+
+@dataclass
 class Empty:
     """A valid stream that carries neither reasoning nor content."""
 
@@ -167,7 +172,7 @@ class ImageKind:
 
 Fault = (
     Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
-    | ReasoningContent | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
+    | ReasoningContent | ContentParts | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
     | PollError | Tokens | WebSearch | ImageKind
 )
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
@@ -175,7 +180,7 @@ FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 # Faults that change the bytes of a stream; their presence rules out a verbatim replay.
 SHAPING_TYPES: tuple[type, ...] = (
     Cut, ErrorEvent, KeepAlive, CRLF, Escapes, Malformed, ThinkTags, ReasoningContent,
-    Empty, ReasoningOnly, BadUtf8, WebSearch,
+    ContentParts, Empty, ReasoningOnly, BadUtf8, WebSearch,
 )
 
 F = TypeVar("F")
@@ -249,6 +254,7 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "malformed": lambda v: Malformed(),
     "think-tags": lambda v: ThinkTags(),
     "reasoning-content": _reasoning_content,
+    "content-parts": lambda v: ContentParts(),
     "empty": lambda v: Empty(),
     "reasoning-only": lambda v: ReasoningOnly(),
     "big": lambda v: BigReply(int(v) if v else 1_000_000),

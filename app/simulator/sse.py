@@ -19,6 +19,7 @@ from typing import Any
 
 from .faults import (
     BadUtf8,
+    ContentParts,
     Cut,
     ErrorEvent,
     FaultSet,
@@ -107,6 +108,7 @@ class RecordedDialect:
 
     def __init__(self, model: str, eol: bytes, init_thought: bool = True) -> None:
         self.id, self.model, self.eol, self.init_thought = new_id(), model, eol, init_thought
+        self.parts = False  # content as a list of text parts (the ContentParts fault)
 
     def event(self, obj: dict) -> bytes:
         """Frame one JSON object as an SSE event."""
@@ -147,7 +149,7 @@ class RecordedDialect:
 
     def content_obj(self, piece: str) -> dict:
         """The JSON object of a content chunk (``created`` in milliseconds)."""
-        return self._chunk({"content": piece}, None)
+        return self._chunk({"content": as_parts(piece) if self.parts else piece}, None)
 
     def finish(self, usage: dict) -> list[bytes]:
         """The finish chunk, then the same chunk again carrying usage."""
@@ -178,6 +180,13 @@ class OpenAIDialect(RecordedDialect):
         final = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
                  "model": self.model, "choices": [], "usage": usage}
         return [self.event(self._chunk({}, "stop")), self.event(final)]
+
+
+def as_parts(text: str) -> list[dict]:
+    """`text` as OpenAI-style content parts, with a non-text part between halves."""
+    half = len(text) // 2
+    return [{"type": "text", "text": text[:half]}, {"type": "image_url", "image_url": {"url": ""}},
+            {"type": "text", "text": text[half:]}]
 
 
 def think_pieces(reasoning: list[str]) -> list[str]:
@@ -225,6 +234,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         dialect: RecordedDialect = OpenAIDialect(model, eol, rc.field)
     else:
         dialect = RecordedDialect(model, eol, init_thought=not think)
+    dialect.parts = ContentParts in faults
     reasoning, content = reply.reasoning, reply.content
     if think:
         reasoning, content = [], think_pieces(reasoning) + content
@@ -289,6 +299,8 @@ def render_json(reply: Reply, faults: FaultSet, model: str) -> bytes:
                 "role": "assistant", "content": content, "reasoning": None}}],
             "usage": reply.usage(),
         }
+    if ContentParts in faults:
+        body["choices"][0]["message"]["content"] = as_parts(content)
     if reply.tool_calls:
         body["choices"][0]["message"]["tool_calls"] = reply.tool_calls
     return dumps(body).replace(_BAD_MARK.encode(), _BAD_BYTES)

@@ -85,6 +85,15 @@ async def test_odd_wire_forms_give_clean_reasoning_and_content(client, sim, faul
     assert "<think>" not in completion.content and "</think>" not in completion.content
 
 
+async def test_content_parts_keep_their_text_streamed_and_not(client, sim) -> None:
+    plain, _ = await collect(client)
+    sim.add_fault(faults.ContentParts(), times=2)
+    streamed, _ = await collect(client)
+    whole = await client.complete(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION))
+    assert streamed.content == plain.content and whole.content == plain.content
+    assert "image_url" not in streamed.content + whole.content
+
+
 async def test_escape_sequences_are_stripped_at_ingest(client, sim) -> None:
     sim.add_fault(faults.Escapes())
     completion, _ = await collect(client)

@@ -126,6 +126,20 @@ def _reasoning_of(part: dict[str, Any]) -> str:
     return ""
 
 
+def _content_text(content: Any) -> str:
+    """The text of a `content` value: a string, or a list of `{"type": "text", "text": ...}`
+    parts (OpenAI-compatible servers); other part types carry no text and are skipped."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
 def _error(error: Any) -> StreamError:
     """A StreamError from an `error` value: a dict with message/code, a string, or other."""
     message: Any = error
@@ -309,6 +323,8 @@ class StreamParser:
             if "reasoning_content" in delta or "reasoning" in delta:
                 out.text(ReasoningDelta, _reasoning_of(delta))
             content = delta.get("content")
+            if content and not isinstance(content, str):
+                content = _content_text(content)
             if content and isinstance(content, str):
                 self._think.feed(content, out)
             if "tool_calls" in delta:
@@ -359,8 +375,8 @@ def parse_completion(body: bytes | str | dict[str, Any]) -> list[StreamEvent]:
     message = message if isinstance(message, dict) else {}
     reasoning.append(_reasoning_of(message))
     answer: list[str] = []
-    content = message.get("content")
-    if isinstance(content, str):
+    content = _content_text(message.get("content"))
+    if content:
         split, splitter = _Output(), ThinkSplitter()
         splitter.feed(content, split)
         splitter.flush(split)
