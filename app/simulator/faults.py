@@ -12,7 +12,7 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
-think-tags, reasoning-content[=FIELD], content-parts, empty, reasoning-only, big=BYTES, bad-utf8,
+think-tags, reasoning-content[=FIELD], content-parts, empty, reasoning-only, big=BYTES, huge-line=BYTES, bad-utf8,
 never, poll-error[=CODE], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
@@ -133,6 +133,13 @@ class BigReply:
 
 
 @dataclass
+class HugeLine:
+    """After two content chunks, one content event `size_bytes` long (sent in 1 MB pieces)."""
+
+    size_bytes: int = 50_000_000
+
+
+@dataclass
 class BadUtf8:
     """One content event carries raw invalid UTF-8 bytes and an escaped NUL."""
 
@@ -172,7 +179,7 @@ class ImageKind:
 
 Fault = (
     Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
-    | ReasoningContent | ContentParts | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
+    | ReasoningContent | ContentParts | Empty | ReasoningOnly | BigReply | HugeLine | BadUtf8 | AgentNeverFinishes
     | PollError | Tokens | WebSearch | ImageKind
 )
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
@@ -258,6 +265,7 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "empty": lambda v: Empty(),
     "reasoning-only": lambda v: ReasoningOnly(),
     "big": lambda v: BigReply(int(v) if v else 1_000_000),
+    "huge-line": lambda v: HugeLine(int(v) if v else 50_000_000),
     "bad-utf8": lambda v: BadUtf8(),
     "never": lambda v: AgentNeverFinishes(),
     "poll-error": lambda v: PollError(int(v) if v else 500),

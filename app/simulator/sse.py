@@ -23,6 +23,7 @@ from .faults import (
     Cut,
     ErrorEvent,
     FaultSet,
+    HugeLine,
     KeepAlive,
     Malformed,
     ReasoningContent,
@@ -203,6 +204,15 @@ def _error_event(error: ErrorEvent, eol: bytes) -> bytes:
     return frame(dumps(body), eol)
 
 
+def _huge_line(size: int, eol: bytes) -> Iterator[bytes]:
+    """One content event of `size` bytes, yielded in pieces so the simulator never holds it."""
+    yield b'data: {"choices":[{"index":0,"delta":{"content":"'
+    piece = b"x" * (1 << 20)
+    for start in range(0, size, len(piece)):
+        yield piece[: size - start]
+    yield b'"},"finish_reason":null}]}' + eol + eol
+
+
 def _bad_utf8_event(dialect: RecordedDialect) -> bytes:
     payload = dumps(dialect.content_obj(f" [{_BAD_MARK}]"))
     return frame(payload.replace(_BAD_MARK.encode(), _BAD_BYTES), dialect.eol)
@@ -244,6 +254,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         extras.append(frame(b'{"id": "x", "choices": [', eol))
     if BadUtf8 in faults:
         extras.append(_bad_utf8_event(dialect))
+    huge = faults.get(HugeLine)
 
     yield from dialect.opening(reply.executable_data)
     for piece in reasoning:
@@ -266,6 +277,8 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         if sent == 1:
             yield from extras
             extras = []
+        if sent == 2 and huge is not None:
+            yield from _huge_line(huge.size_bytes, eol)
     yield from extras
     yield from dialect.finish(reply.usage())
     yield frame(b"[DONE]", eol)

@@ -173,6 +173,21 @@ async def test_cut_mid_stream_keeps_partial_text(client, sim) -> None:
     assert len(sim.requests) == 1  # never retried once bytes were received
 
 
+async def test_an_event_past_8_mb_fails_the_turn_clearly_and_keeps_the_partial(client, sim) -> None:
+    sim.add_fault(faults.HugeLine(9 * 1024 * 1024))
+    completion = Completion()
+    with pytest.raises(StreamCutOff, match="an event from the server was larger than 8 MB"):
+        async for event in client.chat(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION)):
+            completion.apply(event)
+    assert completion.content and "xxxx" not in completion.content
+
+
+async def test_a_non_streamed_body_past_8_mb_is_refused(client, sim) -> None:
+    sim.add_fault(faults.BigReply(9 * 1024 * 1024))
+    with pytest.raises(StreamCutOff, match="larger than 8 MB"):
+        await client.complete(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION))
+
+
 @pytest.mark.parametrize("style", ["data", "event"])
 async def test_error_event_mid_stream(client, sim, style) -> None:
     sim.add_fault(faults.ErrorEvent(after_chunks=2, style=style))
