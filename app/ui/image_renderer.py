@@ -32,12 +32,30 @@ _detected: str | None = None
 
 
 def thumbnail(path: Path, box: int) -> Any:
-    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread)."""
+    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread).
+
+    Only the scaled copy outlives the call: `thumbnail` asks the decoder for a smaller
+    draft (JPEG) and reduces before resampling, and the full-size pixels are closed here.
+    A 49-megapixel image held whole costs ~150 MB, and every resize of a widget that
+    holds it makes more full-size copies."""
     from PIL import Image
 
     with Image.open(path) as image:
         image.thumbnail((box, box))
         return image.convert("RGB") if image.mode not in ("RGB", "RGBA") else image.copy()
+
+
+def _cell_pixels() -> tuple[int, int]:
+    """A terminal cell's size in pixels, as textual-image knows it (10 × 20 if unknown)."""
+    try:
+        from textual_image import _terminal
+
+        cell = _terminal.get_cell_size()
+        if cell.width > 0 and cell.height > 0:
+            return cell.width, cell.height
+    except Exception:  # noqa: BLE001 - no terminal to ask: a common cell size
+        pass
+    return 10, 20
 
 
 _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
@@ -296,6 +314,19 @@ class ImagePreviews:
         while len(self._thumbnails) > THUMBNAILS_KEPT:
             self._thumbnails.popitem(last=False)
         return image
+
+    async def scaled(self, path: Path, box: int) -> Any:
+        """The image at `path` scaled to fit `box` pixels square, not kept (the viewer's)."""
+        async with self._decoding:
+            return await asyncio.to_thread(thumbnail, path, box)
+
+    def screen_box(self, columns: int, rows: int) -> int:
+        """Pixels a picture filling `columns` × `rows` cells can show: more would be
+        scaled away on every draw, and held in memory for nothing."""
+        if self.renderer in ("halfcell", "unicode"):
+            return max(64, columns, rows * 2)
+        width, height = _cell_pixels()
+        return max(64, columns * width, rows * height)
 
     def thumbnail_box(self, rows: int) -> int:
         """Pixels a preview of `rows` rows needs: half-cells have two a row, sixel and

@@ -128,6 +128,24 @@ async def test_viewer_opens_saves_without_overwriting_and_goes_back(sim, db_path
         assert app.screen.query(ImageCard)
 
 
+async def test_the_viewer_keeps_only_what_the_terminal_can_show(sim, db_path) -> None:
+    """A big image is held scaled to the screen, not at full size (memory: 49 MP held whole
+    is ~150 MB, and every resize copied it again: benchmarks/big_image_memory.py)."""
+    from textual_image.widget import HalfcellImage
+
+    app = build_app(sim, db_path, image_preview="halfcell")
+    async with app.run_test(size=(100, 40)) as pilot:
+        card = await delivered(pilot, "a large one !sim:image=large")
+        card.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ImageViewer) and app.screen.query(HalfcellImage))
+        held = app.screen.query_one(HalfcellImage).image
+        assert not isinstance(held, (str, bytes)) and not hasattr(held, "__fspath__")
+        # 100 columns × 40 rows of half-cells show 100 × 80 pixels: the 1024-pixel square
+        # image is held at 100 × 100 (its box is square), not at full size.
+        assert held.size == (100, 100)
+
+
 async def test_an_inline_image_shows_without_its_base64_and_copies_its_file(sim, db_path) -> None:
     app = build_app(sim, db_path, image_preview="halfcell")
     async with app.run_test(size=(120, 50)) as pilot:
