@@ -10,6 +10,10 @@ from textual.widgets import TextArea
 
 PLACEHOLDER = "Message ASI:One — Enter to send, Ctrl+J for newline"
 
+PASTE_GAP = 0.01
+"""Seconds: an Enter read this soon after a typed character is a pasted line break. The
+keys of a paste are read together (microseconds apart); no one types Enter that fast."""
+
 
 class Composer(TextArea):
     """A soft-wrapping TextArea that posts `Composer.Submitted` on Enter.
@@ -48,6 +52,9 @@ class Composer(TextArea):
         self.cursor_blink = False
         self.confirm_send: Callable[[str], bool] | None = None
         """Asked before sending (the app warns of a message too long to fit): False keeps the text."""
+        self._burst: list[str] | None = None
+        """Characters typed since the last frame while a burst is on (None: no burst)."""
+        self._typed_at = float("-inf")  # when the last character was read (`Key.time`)
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         # TextArea re-wraps the whole document on every resize and scrollbar toggle,
@@ -67,15 +74,58 @@ class Composer(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.submit()
+            if event.time - self._typed_at < PASTE_GAP and not self.read_only:
+                # A pasted line break: a paste that arrives as keystrokes (no bracketed
+                # paste) must not send each of its lines.
+                self._typed(event.time, "\n")
+            else:
+                self.submit()
         elif event.key in ("shift+enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
             if not self.read_only:
+                self._flush_burst()
                 self.replace("\n", *self.selection, maintain_selection_offset=False)
+        elif event.is_printable and event.character and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self._typed(event.time, event.character)
+        else:
+            self._flush_burst()  # before the key moves or deletes: keys act in their order
+
+    def _typed(self, at: float, text: str) -> None:
+        """Insert typed `text`: at once for the first key, and keys arriving before the
+        next frame is drawn (a burst) together, in one edit at the end of the frame."""
+        self._typed_at = at
+        if self._burst is None:
+            self._burst = []
+            self.replace(text, *self.selection, maintain_selection_offset=False)
+            self.call_after_refresh(self._end_of_frame)
+        else:
+            self._burst.append(text)
+
+    def _end_of_frame(self) -> None:
+        """A frame was drawn: insert what the burst brought meanwhile, in one edit.
+
+        A terminal without bracketed paste delivers a paste as keystrokes, many per
+        frame; one edit per key re-wraps and redraws the growing text each time
+        (quadratic: 20,000 characters took over three minutes)."""
+        if self._burst:
+            self._flush_burst()
+            self._burst = []
+            self.call_after_refresh(self._end_of_frame)  # still coming: keep gathering
+        else:
+            self._burst = None
+
+    def _flush_burst(self) -> None:
+        if self._burst:
+            text, self._burst = "".join(self._burst), []
+            if not self.read_only:
+                self.replace(text, *self.selection, maintain_selection_offset=False)
 
     def submit(self) -> bool:
         """Send the current text (as Enter does); returns False when there was nothing to send."""
+        self._flush_burst()
         text = self.text.rstrip()
         if not text.strip():
             return False
