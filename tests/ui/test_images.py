@@ -180,3 +180,34 @@ async def test_gallery_lists_newest_first_and_jumps_to_the_message(sim, db_path)
         await until(pilot, lambda: app.current_id == first_conversation)
         focused = app.focused
         assert isinstance(focused, MessageView) and focused.message_id == items[1].image.message_id
+
+
+async def test_gallery_views_copies_and_opens_the_focused_image_and_says_its_prompt_once(
+        sim, db_path, monkeypatch) -> None:
+    import webbrowser
+
+    from app.ui import links
+
+    opened: list[str] = []
+    monkeypatch.setattr(links, "has_graphical_browser", lambda: True)
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url))
+    app = build_app(sim, db_path, image_preview="halfcell")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await delivered(pilot, "a red kite over the hills !sim:image=png")
+        app.composer.focus()
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, ImageGallery))
+        gallery = app.screen
+        from tests.ui.test_chat_widgets import screen_text
+
+        await until(pilot, lambda: "a red kite over the hills" in screen_text(app))
+        assert screen_text(app).count("a red kite over the hills") == 1, screen_text(app)
+        await pilot.press("c")
+        assert app.clipboard == f"{sim.origin}/sim-images/png"
+        await pilot.press("o")
+        await until(pilot, lambda: opened == [f"{sim.origin}/sim-images/png"])
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, ImageViewer))
+        assert app.screen.url == f"{sim.origin}/sim-images/png"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is gallery)
