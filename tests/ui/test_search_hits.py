@@ -46,7 +46,7 @@ def test_snippets_are_plain_text_with_the_match_kept(db_path) -> None:
     store.add_message(conversation.id, "assistant", "Here are the formats:\n\n- **Markdown**: the"
                       " usual one\n- *Org*: another")
     other = store.create_conversation("asi1-mini", title="Code")
-    store.add_message(other.id, "assistant", "```\n## Section 5\nSee [the guide](https://e.com/g)"
+    store.add_message(other.id, "assistant", "```\n## Section 5\nSee [the guide](/g)"
                       " and `pelican_it`.")
     found = [(best_message_hits(store, "markdown", [conversation.id])[conversation.id],
               "Markdown: the usual one Org: another", "Markdown"),
