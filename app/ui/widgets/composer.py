@@ -10,9 +10,6 @@ from textual.widgets import TextArea
 
 PLACEHOLDER = "Message ASI:One — Enter to send, Ctrl+J for newline"
 
-PASTE_GAP = 0.01
-"""Seconds: an Enter read this soon after a typed character is a pasted line break. The
-keys of a paste are read together (microseconds apart); no one types Enter that fast."""
 
 
 class Composer(TextArea):
@@ -54,7 +51,6 @@ class Composer(TextArea):
         """Asked before sending (the app warns of a message too long to fit): False keeps the text."""
         self._burst: list[str] | None = None
         """Characters typed since the last frame while a burst is on (None: no burst)."""
-        self._typed_at = float("-inf")  # when the last character was read (`Key.time`)
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         # TextArea re-wraps the whole document on every resize and scrollbar toggle,
@@ -74,12 +70,9 @@ class Composer(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            if event.time - self._typed_at < PASTE_GAP and not self.read_only:
-                # A pasted line break: a paste that arrives as keystrokes (no bracketed
-                # paste) must not send each of its lines.
-                self._typed(event.time, "\n")
-            else:
-                self.submit()
+            # (An Enter within a burst still sends: keys are stamped when read, so one typed
+            # right after text is indistinguishable from a pasted line break.)
+            self.submit()
         elif event.key in ("shift+enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
@@ -89,14 +82,13 @@ class Composer(TextArea):
         elif event.is_printable and event.character and not self.read_only:
             event.stop()
             event.prevent_default()
-            self._typed(event.time, event.character)
+            self._typed(event.character)
         else:
             self._flush_burst()  # before the key moves or deletes: keys act in their order
 
-    def _typed(self, at: float, text: str) -> None:
+    def _typed(self, text: str) -> None:
         """Insert typed `text`: at once for the first key, and keys arriving before the
         next frame is drawn (a burst) together, in one edit at the end of the frame."""
-        self._typed_at = at
         if self._burst is None:
             self._burst = []
             self.replace(text, *self.selection, maintain_selection_offset=False)
