@@ -63,8 +63,21 @@ _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
 # (DA1), which every terminal answers: terminals reply in order, so DA1's answer ends
 # the wait, with or without the others before it. One round trip instead of
 # textual-image's three queries, each waiting 0.1 s for a terminal that does not answer.
-_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[16t" + "\x1b[c"
+_KITTY_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
+_QUERY = _KITTY_QUERY + "\x1b[16t" + "\x1b[c"
+# tmux and GNU screen take an APC sequence (ESC _ … ESC \) as a new pane title, which
+# then stays after the app quits; they never pass kitty graphics on unasked either. So
+# inside one, only the cell size and DA1 are asked (DA1 still says whether it draws sixel).
+_MULTIPLEXER_QUERY = "\x1b[16t" + "\x1b[c"
 _CELL_REPLY = re.compile(r"\x1b\[6;(\d+);(\d+)t")
+
+
+def in_multiplexer() -> bool:
+    """True inside tmux or GNU screen (their own variables, or the TERM they set)."""
+    import os
+
+    term = os.environ.get("TERM", "")
+    return bool(os.environ.get("TMUX") or os.environ.get("STY")) or term.startswith(("tmux", "screen"))
 
 
 class TerminalQuery:
@@ -90,7 +103,7 @@ class TerminalQuery:
             self._fd = sys.__stdin__.fileno()
             self._mode = termios.tcgetattr(self._fd)
             tty.setcbreak(self._fd, termios.TCSANOW)
-            sys.__stdout__.write(_QUERY)
+            sys.__stdout__.write(_MULTIPLEXER_QUERY if in_multiplexer() else _QUERY)
             sys.__stdout__.flush()
             return True
         except (ImportError, OSError, ValueError, AttributeError):
