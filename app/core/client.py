@@ -34,9 +34,14 @@ from app.core.models import CATALOGUE
 from app.core.request import TurnRequest
 from app.core.sanitize import clean, redact
 from app.core.wire.events import Completion, Finish, Retrying, StreamError, StreamEvent
-from app.core.wire.protocol import StreamParser, parse_completion
+from app.core.wire.protocol import MAX_EVENT_BYTES, StreamParser, parse_completion
 
 ChatEvent = StreamEvent | Retrying
+
+_OVERSIZED = (
+    "The reply was abandoned: an event from the server was larger than "
+    f"{MAX_EVENT_BYTES // (1024 * 1024)} MB; the partial answer was kept."
+)
 
 
 class AsiOneClient:
@@ -153,7 +158,7 @@ class AsiOneClient:
         content_type = response.headers.get("content-type", "")
         try:
             if not stream or "text/event-stream" not in content_type:
-                for event in parse_completion(await response.aread()):
+                for event in parse_completion(await _read_capped(response)):
                     yield self._checked(event)
                 return
             parser = StreamParser()
@@ -164,6 +169,8 @@ class AsiOneClient:
                     yield self._checked(event)
                 if parser.done:
                     break
+            if parser.oversized:
+                raise StreamCutOff(_OVERSIZED)
             for event in parser.close():
                 finished = finished or isinstance(event, Finish)
                 yield self._checked(event)
@@ -220,6 +227,18 @@ class AsiOneClient:
             return max(0.0, retry_after)
         base = min(self.backoff_max, self.backoff_base * (2**attempt))
         return base * random.uniform(0.5, 1.5)
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    """A whole non-streamed body, refused past `MAX_EVENT_BYTES` before it fills memory."""
+    pieces: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_EVENT_BYTES:
+            raise StreamCutOff(_OVERSIZED)
+        pieces.append(chunk)
+    return b"".join(pieces)
 
 
 def _reason(exc: Exception, secret: str | None = None) -> str:

@@ -12,8 +12,9 @@ Each fault is a small dataclass. A fault reaches a request in one of two ways:
 
 Directive names: status=CODE, retry-after=SECONDS (modifies status), cut[=N],
 error-event[=data|event|N], slow=SECONDS, keepalive, crlf, escapes, malformed,
-think-tags, reasoning-content[=FIELD], empty, reasoning-only, big=BYTES, bad-utf8,
-never, poll-error[=CODE], progress[=N], two-agents, agent-fails, agent-storage, big-manifest[=BYTES], tokens=N, websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
+think-tags, reasoning-content[=FIELD], content-parts, empty, reasoning-only, big=BYTES, huge-line=BYTES, bad-utf8,
+never, poll-error[=CODE], progress[=N], two-agents, agent-fails, agent-storage, big-manifest[=BYTES], tokens=N,
+websearch[=asi|openai|missing|huge|hostile], image=KIND (see images.py).
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ class ReasoningContent:
 
 
 @dataclass
+class ContentParts:
+    """Content as a list of parts (``[{"type": "text", "text": …}]``), streamed and not."""
+
+
+@dataclass
 class Empty:
     """A valid stream that carries neither reasoning nor content."""
 
@@ -125,6 +131,13 @@ class BigReply:
     """Content of about `size_bytes` bytes of markdown, sent in large chunks."""
 
     size_bytes: int = 1_000_000
+
+
+@dataclass
+class HugeLine:
+    """After two content chunks, one content event `size_bytes` long (sent in 1 MB pieces)."""
+
+    size_bytes: int = 50_000_000
 
 
 @dataclass
@@ -197,7 +210,7 @@ class ImageKind:
 
 Fault = (
     Status | Cut | ErrorEvent | SlowFirstByte | KeepAlive | CRLF | Escapes | Malformed | ThinkTags
-    | ReasoningContent | Empty | ReasoningOnly | BigReply | BadUtf8 | AgentNeverFinishes
+    | ReasoningContent | ContentParts | Empty | ReasoningOnly | BigReply | HugeLine | BadUtf8 | AgentNeverFinishes
     | PollError | Tokens | WebSearch | ImageKind | Progress | TwoAgents | AgentFails | AgentStorage | BigManifest
 )
 FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
@@ -205,7 +218,7 @@ FAULT_TYPES: tuple[type, ...] = Fault.__args__  # type: ignore[attr-defined]
 # Faults that change the bytes of a stream; their presence rules out a verbatim replay.
 SHAPING_TYPES: tuple[type, ...] = (
     Cut, ErrorEvent, KeepAlive, CRLF, Escapes, Malformed, ThinkTags, ReasoningContent,
-    Empty, ReasoningOnly, BadUtf8, WebSearch,
+    ContentParts, Empty, ReasoningOnly, BadUtf8, WebSearch,
 )
 
 F = TypeVar("F")
@@ -279,9 +292,11 @@ _BUILDERS: dict[str, Callable[[str | None], Any]] = {
     "malformed": lambda v: Malformed(),
     "think-tags": lambda v: ThinkTags(),
     "reasoning-content": _reasoning_content,
+    "content-parts": lambda v: ContentParts(),
     "empty": lambda v: Empty(),
     "reasoning-only": lambda v: ReasoningOnly(),
     "big": lambda v: BigReply(int(v) if v else 1_000_000),
+    "huge-line": lambda v: HugeLine(int(v) if v else 50_000_000),
     "bad-utf8": lambda v: BadUtf8(),
     "never": lambda v: AgentNeverFinishes(),
     "poll-error": lambda v: PollError(int(v) if v else 500),

@@ -19,9 +19,11 @@ from typing import Any
 
 from .faults import (
     BadUtf8,
+    ContentParts,
     Cut,
     ErrorEvent,
     FaultSet,
+    HugeLine,
     KeepAlive,
     Malformed,
     ReasoningContent,
@@ -107,6 +109,7 @@ class RecordedDialect:
 
     def __init__(self, model: str, eol: bytes, init_thought: bool = True) -> None:
         self.id, self.model, self.eol, self.init_thought = new_id(), model, eol, init_thought
+        self.parts = False  # content as a list of text parts (the ContentParts fault)
 
     def event(self, obj: dict) -> bytes:
         """Frame one JSON object as an SSE event."""
@@ -147,7 +150,7 @@ class RecordedDialect:
 
     def content_obj(self, piece: str) -> dict:
         """The JSON object of a content chunk (``created`` in milliseconds)."""
-        return self._chunk({"content": piece}, None)
+        return self._chunk({"content": as_parts(piece) if self.parts else piece}, None)
 
     def finish(self, usage: dict) -> list[bytes]:
         """The finish chunk, then the same chunk again carrying usage."""
@@ -180,6 +183,13 @@ class OpenAIDialect(RecordedDialect):
         return [self.event(self._chunk({}, "stop")), self.event(final)]
 
 
+def as_parts(text: str) -> list[dict]:
+    """`text` as OpenAI-style content parts, with a non-text part between halves."""
+    half = len(text) // 2
+    return [{"type": "text", "text": text[:half]}, {"type": "image_url", "image_url": {"url": ""}},
+            {"type": "text", "text": text[half:]}]
+
+
 def think_pieces(reasoning: list[str]) -> list[str]:
     """Reasoning moved into content as ``<think>`` tags split across chunks."""
     if not reasoning:
@@ -192,6 +202,15 @@ def _error_event(error: ErrorEvent, eol: bytes) -> bytes:
         return b"event: error" + eol + frame(dumps({"message": "upstream agent failed"}), eol)
     body = {"error": {"message": "upstream agent failed", "code": "agent_error"}}
     return frame(dumps(body), eol)
+
+
+def _huge_line(size: int, eol: bytes) -> Iterator[bytes]:
+    """One content event of `size` bytes, yielded in pieces so the simulator never holds it."""
+    yield b'data: {"choices":[{"index":0,"delta":{"content":"'
+    piece = b"x" * (1 << 20)
+    for start in range(0, size, len(piece)):
+        yield piece[: size - start]
+    yield b'"},"finish_reason":null}]}' + eol + eol
 
 
 def _bad_utf8_event(dialect: RecordedDialect) -> bytes:
@@ -225,6 +244,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         dialect: RecordedDialect = OpenAIDialect(model, eol, rc.field)
     else:
         dialect = RecordedDialect(model, eol, init_thought=not think)
+    dialect.parts = ContentParts in faults
     reasoning, content = reply.reasoning, reply.content
     if think:
         reasoning, content = [], think_pieces(reasoning) + content
@@ -234,6 +254,7 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         extras.append(frame(b'{"id": "x", "choices": [', eol))
     if BadUtf8 in faults:
         extras.append(_bad_utf8_event(dialect))
+    huge = faults.get(HugeLine)
 
     yield from dialect.opening(reply.executable_data)
     for piece in reasoning:
@@ -256,6 +277,8 @@ def _render(reply: Reply, faults: FaultSet, model: str, eol: bytes) -> Iterator[
         if sent == 1:
             yield from extras
             extras = []
+        if sent == 2 and huge is not None:
+            yield from _huge_line(huge.size_bytes, eol)
     yield from extras
     yield from dialect.finish(reply.usage())
     yield frame(b"[DONE]", eol)
@@ -289,6 +312,8 @@ def render_json(reply: Reply, faults: FaultSet, model: str) -> bytes:
                 "role": "assistant", "content": content, "reasoning": None}}],
             "usage": reply.usage(),
         }
+    if ContentParts in faults:
+        body["choices"][0]["message"]["content"] = as_parts(content)
     if reply.tool_calls:
         body["choices"][0]["message"]["tool_calls"] = reply.tool_calls
     return dumps(body).replace(_BAD_MARK.encode(), _BAD_BYTES)

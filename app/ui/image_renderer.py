@@ -32,7 +32,12 @@ _detected: str | None = None
 
 
 def thumbnail(path: Path, box: int) -> Any:
-    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread)."""
+    """The image at `path` scaled to fit `box` × `box` pixels, decoded (runs in a thread).
+
+    Only the scaled copy outlives the call: `thumbnail` asks the decoder for a smaller
+    draft (JPEG) and reduces before resampling, and the full-size pixels are closed here.
+    A 49-megapixel image held whole costs ~150 MB, and every resize of a widget that
+    holds it makes more full-size copies."""
     from PIL import Image
 
     with Image.open(path) as image:
@@ -40,13 +45,39 @@ def thumbnail(path: Path, box: int) -> Any:
         return image.convert("RGB") if image.mode not in ("RGB", "RGBA") else image.copy()
 
 
+def _cell_pixels() -> tuple[int, int]:
+    """A terminal cell's size in pixels, as textual-image knows it (10 × 20 if unknown)."""
+    try:
+        from textual_image import _terminal
+
+        cell = _terminal.get_cell_size()
+        if cell.width > 0 and cell.height > 0:
+            return cell.width, cell.height
+    except Exception:  # noqa: BLE001 - no terminal to ask: a common cell size
+        pass
+    return 10, 20
+
+
 _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c$")
 # A kitty graphics query, the cell size in pixels, then "primary device attributes"
 # (DA1), which every terminal answers: terminals reply in order, so DA1's answer ends
 # the wait, with or without the others before it. One round trip instead of
 # textual-image's three queries, each waiting 0.1 s for a terminal that does not answer.
-_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[16t" + "\x1b[c"
+_KITTY_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
+_QUERY = _KITTY_QUERY + "\x1b[16t" + "\x1b[c"
+# tmux and GNU screen take an APC sequence (ESC _ … ESC \) as a new pane title, which
+# then stays after the app quits; they never pass kitty graphics on unasked either. So
+# inside one, only the cell size and DA1 are asked (DA1 still says whether it draws sixel).
+_MULTIPLEXER_QUERY = "\x1b[16t" + "\x1b[c"
 _CELL_REPLY = re.compile(r"\x1b\[6;(\d+);(\d+)t")
+
+
+def in_multiplexer() -> bool:
+    """True inside tmux or GNU screen (their own variables, or the TERM they set)."""
+    import os
+
+    term = os.environ.get("TERM", "")
+    return bool(os.environ.get("TMUX") or os.environ.get("STY")) or term.startswith(("tmux", "screen"))
 
 
 class TerminalQuery:
@@ -72,7 +103,7 @@ class TerminalQuery:
             self._fd = sys.__stdin__.fileno()
             self._mode = termios.tcgetattr(self._fd)
             tty.setcbreak(self._fd, termios.TCSANOW)
-            sys.__stdout__.write(_QUERY)
+            sys.__stdout__.write(_MULTIPLEXER_QUERY if in_multiplexer() else _QUERY)
             sys.__stdout__.flush()
             return True
         except (ImportError, OSError, ValueError, AttributeError):
@@ -296,6 +327,19 @@ class ImagePreviews:
         while len(self._thumbnails) > THUMBNAILS_KEPT:
             self._thumbnails.popitem(last=False)
         return image
+
+    async def scaled(self, path: Path, box: int) -> Any:
+        """The image at `path` scaled to fit `box` pixels square, not kept (the viewer's)."""
+        async with self._decoding:
+            return await asyncio.to_thread(thumbnail, path, box)
+
+    def screen_box(self, columns: int, rows: int) -> int:
+        """Pixels a picture filling `columns` × `rows` cells can show: more would be
+        scaled away on every draw, and held in memory for nothing."""
+        if self.renderer in ("halfcell", "unicode"):
+            return max(64, columns, rows * 2)
+        width, height = _cell_pixels()
+        return max(64, columns * width, rows * height)
 
     def thumbnail_box(self, rows: int) -> int:
         """Pixels a preview of `rows` rows needs: half-cells have two a row, sixel and

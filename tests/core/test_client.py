@@ -85,6 +85,15 @@ async def test_odd_wire_forms_give_clean_reasoning_and_content(client, sim, faul
     assert "<think>" not in completion.content and "</think>" not in completion.content
 
 
+async def test_content_parts_keep_their_text_streamed_and_not(client, sim) -> None:
+    plain, _ = await collect(client)
+    sim.add_fault(faults.ContentParts(), times=2)
+    streamed, _ = await collect(client)
+    whole = await client.complete(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION))
+    assert streamed.content == plain.content and whole.content == plain.content
+    assert "image_url" not in streamed.content + whole.content
+
+
 async def test_escape_sequences_are_stripped_at_ingest(client, sim) -> None:
     sim.add_fault(faults.Escapes())
     completion, _ = await collect(client)
@@ -162,6 +171,21 @@ async def test_cut_mid_stream_keeps_partial_text(client, sim) -> None:
             completion.apply(event)
     assert completion.content  # what arrived before the cut
     assert len(sim.requests) == 1  # never retried once bytes were received
+
+
+async def test_an_event_past_8_mb_fails_the_turn_clearly_and_keeps_the_partial(client, sim) -> None:
+    sim.add_fault(faults.HugeLine(9 * 1024 * 1024))
+    completion = Completion()
+    with pytest.raises(StreamCutOff, match="an event from the server was larger than 8 MB"):
+        async for event in client.chat(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION)):
+            completion.apply(event)
+    assert completion.content and "xxxx" not in completion.content
+
+
+async def test_a_non_streamed_body_past_8_mb_is_refused(client, sim) -> None:
+    sim.add_fault(faults.BigReply(9 * 1024 * 1024))
+    with pytest.raises(StreamCutOff, match="larger than 8 MB"):
+        await client.complete(HELLO, TurnRequest(model="asi1-agentic", session_id=SESSION))
 
 
 @pytest.mark.parametrize("style", ["data", "event"])

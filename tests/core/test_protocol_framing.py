@@ -394,3 +394,31 @@ def test_gather_folds_events():
                 Finish("stop"), Usage(1, 2, 3)])
     assert c == Completion(content="ab", reasoning="r", usage=Usage(1, 2, 3), finish_reason="stop")
     assert gather([]) == Completion()
+
+
+# --- one event is capped --------------------------------------------------------------
+
+
+def test_a_line_past_the_cap_abandons_the_stream_and_keeps_nothing_of_it():
+    parser = StreamParser(max_event_bytes=1000)
+    events = parser.feed(sse({"choices": [{"delta": {"content": "before"}}]}))
+    events += parser.feed(b'data: {"choices":[{"delta":{"content":"')
+    for _ in range(50):
+        events += parser.feed(b"x" * 100)  # a long line arriving in small pieces
+    events += parser.feed(b'"}}]}\n\n' + sse({"choices": [{"delta": {"content": "after"}}]}))
+    events += parser.close()
+    assert parser.oversized and parser.done
+    assert gather(events).content == "before"
+    assert parser._pending == [] and parser._data == []  # its bytes are not held
+
+
+def test_an_event_of_many_lines_past_the_cap_is_abandoned():
+    parser = StreamParser(max_event_bytes=1000)
+    parser.feed(b"".join(b'data: {"a":"' + b"y" * 90 + b'"}\n' for _ in range(20)))
+    assert parser.oversized and parser._data == []
+
+
+def test_events_under_the_cap_are_read_whole():
+    parser = StreamParser(max_event_bytes=1000)
+    events, _ = parser.feed(sse(content("z" * 900), "[DONE]")), parser.close()
+    assert gather(events).content == "z" * 900 and not parser.oversized

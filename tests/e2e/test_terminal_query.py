@@ -62,3 +62,27 @@ def test_a_terminal_that_does_not_answer_gets_half_cells() -> None:
 def test_a_forced_renderer_asks_nothing() -> None:
     chosen, sent = _detect("kitty", None)
     assert chosen == "kitty" and b"\x1b[c" not in sent and b"\x1b_G" not in sent
+
+
+def test_the_query_leaves_no_trace_in_tmux(db_path) -> None:
+    """tmux takes the kitty query (an APC sequence) as the pane's title, which stayed after
+    the app quit ("Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA"): inside tmux it is not sent."""
+    from app.simulator import Simulator
+    from tests.conftest import TEST_KEY
+    from tests.e2e.tmux import Tmux, app_command
+    from tests.reliability.helpers import app_env
+
+    with Simulator(api_key=TEST_KEY) as sim:
+        term = Tmux(app_env(sim.base_url, db_path, ASI_CHAT_IMAGE_PREVIEW="auto"))
+        try:
+            app = term.start("sh", "-c", '"$0"; echo "asi-chat exited with $?"; exec sleep 60', *app_command())
+            term.wait_for(app, "Message ASI:One")
+            assert "Gi=" not in term.display(app, "#{pane_title}")
+            term.send(app, "C-q")
+            after = term.wait_for(app, "asi-chat exited with 0")
+            title = term.display(app, "#{pane_title}")
+            assert "Gi=" not in title and "AAAA" not in title, title
+            for echo in ("Gi=", "AAAA", "[?", ";OK", "[6;", "^["):
+                assert echo not in after.replace("asi-chat exited with 0", ""), after
+        finally:
+            term.close()

@@ -64,7 +64,8 @@ async def test_search_as_you_type_and_pick_puts_handle_in_composer(sim: Simulato
         assert sim.marketplace.requests[-1].body["search_text"] == "hidream"
         # debounced: far fewer requests than keys typed
         assert len([r for r in sim.marketplace.requests if r.body["search_text"]]) < len("hidream")
-        assert _rows(app)[0].split("\n")[0].strip().startswith("Image Generation HiDream-I1  @image-gen-hidream")
+        first = _rows(app)[0].split("\n")[0].strip()  # the name is shortened to keep the handle whole
+        assert first.startswith("Image Generation") and first.endswith("  @image-gen-hidream")
         detail = browser.query_one(AgentDetail)
         await until(pilot, lambda: "HiDream" in str(detail.query_one("#agent-header", Static).render()))
         await pilot.press("enter")
@@ -157,7 +158,7 @@ async def test_hostile_listing_is_shown_harmlessly(sim: Simulator, db_path: Path
         shown = "\n".join(_rows(app)) + str(detail.query_one("#agent-header", Static).render())
         shown += "\n".join(str(block.render()) for block in readme.query("*"))
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
-        assert "[bold red]Totally Safe[/bold red]" in _rows(app)[0]  # markup shown literally
+        assert "[bold red]Totally" in _rows(app)[0]  # markup shown literally (the name shortened)
         assert "[bold red]not bold[/bold red]" in shown
         assert "[reverse]totally safe[/reverse]" in shown
         assert app.is_running
@@ -280,3 +281,21 @@ async def test_readme_link_without_a_graphical_browser_is_copied_not_opened(
         await until(pilot, lambda: any(n.title == "Copied link (no browser here)" for n in app._notifications))
         await app.workers.wait_for_complete()
         assert opened == []
+
+
+async def test_at_80x24_rows_show_whole_handles_and_shorten_names(sim: Simulator, db_path: Path):
+    from tests.ui.test_chat_widgets import screen_text
+
+    app = _app(sim, db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        results = app.screen.query_one(AgentResults)
+        await until(pilot, lambda: results.listings and results.listings[0].shown_handle in screen_text(app))
+        shown = screen_text(app)
+        assert "@…" not in shown
+        results_text = [line.split("│")[0] for line in shown.splitlines()]  # the list, not the detail
+        for listing in results.listings[:3]:
+            assert any(listing.shown_handle in line for line in results_text), shown
+        await pilot.resize_terminal(160, 45)  # wide: name and handle share the first line again
+        await until(pilot, lambda: f"{results.listings[0].name}  {results.listings[0].shown_handle}"
+                    in screen_text(app))

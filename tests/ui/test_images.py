@@ -130,6 +130,24 @@ async def test_viewer_opens_saves_without_overwriting_and_goes_back(sim, db_path
         assert app.screen.query(ImageCard)
 
 
+async def test_the_viewer_keeps_only_what_the_terminal_can_show(sim, db_path) -> None:
+    """A big image is held scaled to the screen, not at full size (memory: 49 MP held whole
+    is ~150 MB, and every resize copied it again: benchmarks/big_image_memory.py)."""
+    from textual_image.widget import HalfcellImage
+
+    app = build_app(sim, db_path, image_preview="halfcell")
+    async with app.run_test(size=(100, 40)) as pilot:
+        card = await delivered(pilot, "a large one !sim:image=large")
+        card.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ImageViewer) and app.screen.query(HalfcellImage))
+        held = app.screen.query_one(HalfcellImage).image
+        assert not isinstance(held, (str, bytes)) and not hasattr(held, "__fspath__")
+        # 100 columns × 40 rows of half-cells show 100 × 80 pixels: the 1024-pixel square
+        # image is held at 100 × 100 (its box is square), not at full size.
+        assert held.size == (100, 100)
+
+
 async def test_an_inline_image_shows_without_its_base64_and_copies_its_file(sim, db_path) -> None:
     app = build_app(sim, db_path, image_preview="halfcell")
     async with app.run_test(size=(120, 50)) as pilot:
@@ -164,3 +182,34 @@ async def test_gallery_lists_newest_first_and_jumps_to_the_message(sim, db_path)
         await until(pilot, lambda: view(app).conversation_id == first_conversation)
         focused = app.focused
         assert isinstance(focused, MessageView) and focused.message_id == items[1].image.message_id
+
+
+async def test_gallery_views_copies_and_opens_the_focused_image_and_says_its_prompt_once(
+        sim, db_path, monkeypatch) -> None:
+    import webbrowser
+
+    from app.ui import links
+
+    opened: list[str] = []
+    monkeypatch.setattr(links, "has_graphical_browser", lambda: True)
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url))
+    app = build_app(sim, db_path, image_preview="halfcell")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await delivered(pilot, "a red kite over the hills !sim:image=png")
+        app.composer.focus()
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, ImageGallery))
+        gallery = app.screen
+        from tests.ui.test_chat_widgets import screen_text
+
+        await until(pilot, lambda: "a red kite over the hills" in screen_text(app))
+        assert screen_text(app).count("a red kite over the hills") == 1, screen_text(app)
+        await pilot.press("c")
+        assert app.clipboard == f"{sim.origin}/sim-images/png"
+        await pilot.press("o")
+        await until(pilot, lambda: opened == [f"{sim.origin}/sim-images/png"])
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, ImageViewer))
+        assert app.screen.url == f"{sim.origin}/sim-images/png"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is gallery)

@@ -40,6 +40,26 @@ def test_the_best_message_of_each_conversation_and_its_snippet(db_path) -> None:
     assert message_hits(store, "zebra", conversation_id) == hits
 
 
+def test_snippets_are_plain_text_with_the_match_kept(db_path) -> None:
+    store = Store(db_path)
+    conversation = store.create_conversation("asi1-mini", title="Formats")
+    store.add_message(conversation.id, "assistant", "Here are the formats:\n\n- **Markdown**: the"
+                      " usual one\n- *Org*: another")
+    other = store.create_conversation("asi1-mini", title="Code")
+    store.add_message(other.id, "assistant", "```\n## Section 5\nSee [the guide](/g)"
+                      " and `pelican_it`.")
+    found = [(best_message_hits(store, "markdown", [conversation.id])[conversation.id],
+              "Markdown: the usual one Org: another", "Markdown"),
+             (best_message_hits(store, "pelican", [other.id])[other.id],
+              "Section 5 See the guide and pelican_it.", "pelican")]
+    for hit, expected, word in found:
+        plain = "".join(text for text, _ in hit.parts())
+        assert expected in plain, plain
+        for syntax in ("**", "- ", "```", "## ", "](", "`"):
+            assert syntax not in plain, plain
+        assert any(matched and word.startswith(text) for text, matched in hit.parts()), hit.parts()
+
+
 async def test_search_shows_the_matching_message_and_opens_at_it(db_path) -> None:
     conversation_id, hits = _seed(db_path)
     app = build_app(None, db_path, key=None)

@@ -7,6 +7,7 @@ so the store stays one screen of SQL per concern.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.core.store.database import message_query
@@ -15,6 +16,32 @@ from app.core.store.store import Store
 HIT_START, HIT_END = "\x02", "\x03"
 """What FTS5's snippet() puts around each matched word. Stored text never holds control
 characters (`app.core.sanitize.clean` strips them at ingest), so these cannot clash."""
+
+_LINE_START = re.compile(r"^(…?)[ \t]*(?:(?:#{1,6}|[-*+](?:[ \t]+\[[ xX]\])?|\d{1,9}[.)]|>)[ \t]+)+")
+_FENCE = re.compile(r"^(…?)[ \t]*(?:```|~~~)[\w+-]*[ \t]*")
+_TABLE_RULE = re.compile(r"^[ \t|:-]*-{3,}[ \t|:-]*$")
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*\)")
+_STRONG = re.compile(r"\*\*|__|~~|`+")
+# A single * or _ is emphasis where it opens or closes a word, not inside one (snake_case).
+# The match marks count as word characters: "\x02pelican\x03_it" keeps its underscore.
+_EMPHASIS = re.compile(r"(?<![\w*\x02\x03])[*_](?=[^\s*_])|(?<=[^\s*_])[*_](?![\w*\x02\x03])")
+
+
+def plain_snippet(snippet: str) -> str:
+    """`snippet` as plain text on one line: Markdown syntax (headings, list and quote
+    markers, code fences, emphasis, backticks, link and image syntax, table rules and
+    pipes) taken out, words and the `HIT_START`/`HIT_END` marks kept."""
+    lines = []
+    for line in snippet.split("\n"):
+        if _TABLE_RULE.match(line):
+            continue
+        line = _FENCE.sub(r"\1", line)
+        line = _LINE_START.sub(r"\1", line)
+        lines.append(line.replace("|", " "))
+    text = _LINK.sub(r"\1", " ".join(lines))
+    text = _EMPHASIS.sub("", _STRONG.sub("", text))
+    return " ".join(text.split())
+
 
 CANDIDATES = Store.LIST_CANDIDATES
 """Only the newest this many matching messages are ranked, as the list's own search ranks them."""
@@ -67,7 +94,7 @@ def best_message_hits(store: Store, query: str, conversation_ids: list[int]) -> 
             f"SELECT rowid, CASE WHEN rowid IN ({', '.join('?' * len(ids))}) THEN"
             f" snippet(messages_fts, 0, '{HIT_START}', '{HIT_END}', '…', 10) END FROM messages_fts"
             " WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?", (*ids, match, min(ids), max(ids))))
-    return {cid: MessageHit(cid, mid, role, " ".join((snippets.get(mid) or "").split()))
+    return {cid: MessageHit(cid, mid, role, plain_snippet(snippets.get(mid) or ""))
             for cid, (mid, role) in best.items()}
 
 

@@ -33,6 +33,9 @@ __all__ = ["StreamParser", "parse_completion", "gather"]
 
 _UNREADABLE = "The server sent a reply that could not be read."
 
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+"""The largest SSE line or event (and non-streamed body) read: beyond it the reply is cut."""
+
 # Non-strict: a server that puts a raw tab or other control character inside a JSON string
 # still gets its text through (sanitising removes the control character afterwards).
 _raw_decode = json.JSONDecoder(strict=False).raw_decode
@@ -126,6 +129,20 @@ def _reasoning_of(part: dict[str, Any]) -> str:
     return ""
 
 
+def _content_text(content: Any) -> str:
+    """The text of a `content` value: a string, or a list of `{"type": "text", "text": ...}`
+    parts (OpenAI-compatible servers); other part types carry no text and are skipped."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
 def _error(error: Any) -> StreamError:
     """A StreamError from an `error` value: a dict with message/code, a string, or other."""
     message: Any = error
@@ -164,12 +181,18 @@ class StreamParser:
     """Events skipped because their JSON was broken or not an object."""
     done: bool
     """True once `data: [DONE]` arrived; everything after it is ignored."""
+    oversized: bool
+    """True when a line or event went past `max_event_bytes`: the stream was abandoned there."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self.malformed = 0
         self.done = False
+        self.oversized = False
+        self.max_event_bytes = max_event_bytes
         self._pending: list[bytes] = []  # bytes of the line not yet ended by b"\n"
+        self._pending_size = 0
         self._data: list[str] = []  # `data:` lines of the event not yet dispatched
+        self._data_size = 0
         self._event_type: str | None = None
         self._think = ThinkSplitter()
         self._tools = ToolCallAssembler()
@@ -184,6 +207,9 @@ class StreamParser:
         end = data.rfind(b"\n")
         if end < 0:
             self._pending.append(bytes(data))
+            self._pending_size += len(data)
+            if self._pending_size > self.max_event_bytes:
+                self._abandon()
             return []
         if self._pending:
             self._pending.append(data[:end])
@@ -192,6 +218,7 @@ class StreamParser:
             complete = data[:end]
         rest = data[end + 1 :]
         self._pending = [bytes(rest)] if rest else []
+        self._pending_size = len(rest)
         # Decoding all complete lines at once equals decoding them one by one: b"\n" is
         # never inside a UTF-8 sequence and the decoder restarts after a bad one. A
         # character cut between two feeds waits in `_pending` until its line is whole.
@@ -202,14 +229,29 @@ class StreamParser:
             # Hot path inlined: nearly every line is a JSON data line or a blank line.
             if line.startswith("data: {"):
                 self._data.append(line[6:])
+                self._data_size += len(line)
+                if self._data_size > self.max_event_bytes:
+                    self._abandon()
+                    break
             elif line or self._data:
                 self._line(line, out)
                 if self.done:
-                    self._pending = []
+                    self._pending, self._pending_size = [], 0
                     break
             else:
                 self._event_type = None  # a blank line ends even an event without data
+        if self._pending_size > self.max_event_bytes:
+            self._abandon()
         return out.result()
+
+    def _abandon(self) -> None:
+        """Give up on a line or event past the cap: drop its bytes so memory stays bounded.
+
+        The caller sees `oversized` and ends the turn with what was shown so far.
+        """
+        self.oversized = self.done = True
+        self._pending, self._pending_size = [], 0
+        self._data, self._data_size = [], 0
 
     def close(self) -> list[StreamEvent]:
         """The body ended: dispatch a pending event and release held-back text."""
@@ -251,12 +293,16 @@ class StreamParser:
                 self._release_tools(out)
                 return
             self._data.append(value)
+            self._data_size += len(value)
+            if self._data_size > self.max_event_bytes:
+                self._abandon()
         elif name == "event":
             self._event_type = value.strip()
         # `id:`, `retry:` and unknown fields carry nothing this client uses.
 
     def _dispatch(self, out: _Output) -> None:
         lines, self._data = self._data, []
+        self._data_size = 0
         event_type, self._event_type = self._event_type, None
         if not lines:
             return
@@ -309,6 +355,8 @@ class StreamParser:
             if "reasoning_content" in delta or "reasoning" in delta:
                 out.text(ReasoningDelta, _reasoning_of(delta))
             content = delta.get("content")
+            if content and not isinstance(content, str):
+                content = _content_text(content)
             if content and isinstance(content, str):
                 self._think.feed(content, out)
             if "tool_calls" in delta:
@@ -359,8 +407,8 @@ def parse_completion(body: bytes | str | dict[str, Any]) -> list[StreamEvent]:
     message = message if isinstance(message, dict) else {}
     reasoning.append(_reasoning_of(message))
     answer: list[str] = []
-    content = message.get("content")
-    if isinstance(content, str):
+    content = _content_text(message.get("content"))
+    if content:
         split, splitter = _Output(), ThinkSplitter()
         splitter.feed(content, split)
         splitter.flush(split)

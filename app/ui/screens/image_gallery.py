@@ -12,8 +12,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from app.core.images.fetcher import ImageOk, is_data_url
 from app.core.images.files import HistoryImage
+from app.ui.links import copy_link, copy_text, open_link
 from app.ui.relative_time import relative_time
+from app.ui.screens.image_viewer import ImageViewer
 from app.ui.widgets.image_preview import ImagePreview
 
 THUMB_ROWS = 5
@@ -40,7 +43,10 @@ class GalleryItem(Widget, can_focus=True):
     def compose(self) -> ComposeResult:
         image = self.image
         prompt = " ".join(image.prompt.split()) or "(no prompt)"
-        about = f"{image.title or 'untitled'} · {relative_time(image.created_at)} · #{image.id}"
+        title = " ".join((image.title or "").split())
+        # A conversation is titled after its first prompt: the card would say it twice.
+        shown_title = "" if not title or prompt.startswith(title.rstrip("…").rstrip()) else f"{title} · "
+        about = f"{shown_title}{relative_time(image.created_at)} · #{image.id}"
         with Horizontal():
             if self.source is not None:
                 yield ImagePreview(self.source, rows=THUMB_ROWS)
@@ -63,6 +69,9 @@ class ImageGallery(Screen[tuple[int, int] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("enter", "jump", "Go to message"),
+        Binding("v", "view", "View"),
+        Binding("c", "copy", "Copy link"),
+        Binding("o", "open", "Open"),
         Binding("up,k", "move(-1)", "Previous", show=False),
         Binding("down,j", "move(1)", "Next", show=False),
     ]
@@ -77,7 +86,8 @@ class ImageGallery(Screen[tuple[int, int] | None]):
 
     def compose(self) -> ComposeResult:
         count = len(self.images)
-        heading = f"🖼 {count} image{'s' if count != 1 else ''}, newest first · enter go to its message · esc back"
+        heading = (f"🖼 {count} image{'s' if count != 1 else ''}, newest first · enter go to its message"
+                   " · v view · c copy link · o open · esc back")
         yield Static(Text(heading), classes="gallery--heading")
         with VerticalScroll(id="gallery"):
             if not self.images:
@@ -106,6 +116,44 @@ class ImageGallery(Screen[tuple[int, int] | None]):
         if isinstance(self.focused, GalleryItem):
             image = self.focused.image
             self.dismiss((image.conversation_id, image.message_id))
+
+    def _focused_source(self) -> tuple[GalleryItem, str] | None:
+        item = self.focused
+        if not isinstance(item, GalleryItem):
+            return None
+        if item.source is None:
+            self.notify("This image is no longer in its message.", severity="warning", markup=False)
+            return None
+        return item, item.source
+
+    def action_view(self) -> None:
+        """Open the focused image in the viewer."""
+        if focused := self._focused_source():
+            item, source = focused
+            self.app.push_screen(ImageViewer(source, item.image.prompt))
+
+    def action_copy(self) -> None:
+        """Copy the focused image's link (an inline image: its saved file's path)."""
+        if not (focused := self._focused_source()):
+            return
+        item, source = focused
+        if not is_data_url(source):
+            copy_link(self.app, source)
+            return
+        result = item.query_one(ImagePreview).result if item.query(ImagePreview) else None
+        if isinstance(result, ImageOk):
+            copy_text(self.app, str(result.path), "image file path")
+        else:
+            self.notify("An inline image has no link: v views it, s there saves it.", markup=False)
+
+    def action_open(self) -> None:
+        """Open the focused image's link in the browser (http(s) only)."""
+        if focused := self._focused_source():
+            _, source = focused
+            if is_data_url(source):
+                self.notify("An inline image has no link to open: v views it.", markup=False)
+            else:
+                open_link(self.app, source)
 
     def action_back(self) -> None:
         """Back to the chat."""

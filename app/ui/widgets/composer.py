@@ -12,6 +12,7 @@ from textual.widgets import TextArea
 PLACEHOLDER = "Message ASI:One — Enter to send, Ctrl+J for newline"
 
 
+
 class Composer(TextArea, inherit_bindings=False):
     """A soft-wrapping TextArea that posts `Composer.Submitted` on Enter.
 
@@ -54,6 +55,8 @@ class Composer(TextArea, inherit_bindings=False):
         self.cursor_blink = False
         self.confirm_send: Callable[[str], bool] | None = None
         """Asked before sending (the app warns of a message too long to fit): False keeps the text."""
+        self._burst: list[str] | None = None
+        """Characters typed since the last frame while a burst is on (None: no burst)."""
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         # TextArea re-wraps the whole document on every resize and scrollbar toggle,
@@ -73,15 +76,54 @@ class Composer(TextArea, inherit_bindings=False):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
+            # (An Enter within a burst still sends: keys are stamped when read, so one typed
+            # right after text is indistinguishable from a pasted line break.)
             self.submit()
         elif event.key in ("shift+enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
             if not self.read_only:
+                self._flush_burst()
                 self.replace("\n", *self.selection, maintain_selection_offset=False)
+        elif event.is_printable and event.character and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self._typed(event.character)
+        else:
+            self._flush_burst()  # before the key moves or deletes: keys act in their order
+
+    def _typed(self, text: str) -> None:
+        """Insert typed `text`: at once for the first key, and keys arriving before the
+        next frame is drawn (a burst) together, in one edit at the end of the frame."""
+        if self._burst is None:
+            self._burst = []
+            self.replace(text, *self.selection, maintain_selection_offset=False)
+            self.call_after_refresh(self._end_of_frame)
+        else:
+            self._burst.append(text)
+
+    def _end_of_frame(self) -> None:
+        """A frame was drawn: insert what the burst brought meanwhile, in one edit.
+
+        A terminal without bracketed paste delivers a paste as keystrokes, many per
+        frame; one edit per key re-wraps and redraws the growing text each time
+        (quadratic: 20,000 characters took over three minutes)."""
+        if self._burst:
+            self._flush_burst()
+            self._burst = []
+            self.call_after_refresh(self._end_of_frame)  # still coming: keep gathering
+        else:
+            self._burst = None
+
+    def _flush_burst(self) -> None:
+        if self._burst:
+            text, self._burst = "".join(self._burst), []
+            if not self.read_only:
+                self.replace(text, *self.selection, maintain_selection_offset=False)
 
     def submit(self) -> bool:
         """Send the current text (as Enter does); returns False when there was nothing to send."""
+        self._flush_burst()
         text = self.text.rstrip()
         if not text.strip():
             return False

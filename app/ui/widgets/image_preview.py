@@ -136,18 +136,20 @@ class ImagePreview(Widget):
         self.post_message(self.Loaded(self, result))
 
     async def _show(self, renderer_class: type[Widget], result: ImageOk) -> None:
-        if self.rows is None:
-            image: Any = result.path  # the viewer: full resolution
-        else:
-            try:
-                previews = previews_for(self.app)
+        previews = previews_for(self.app)
+        try:
+            if self.rows is None:
+                # The viewer: as sharp as the whole terminal can show, never the full size.
+                size = self.app.size
+                image: Any = await previews.scaled(result.path, previews.screen_box(size.width, size.height))
+            else:
                 image = await previews.thumbnail(result.path, previews.thumbnail_box(self.rows))
-            except Exception:  # noqa: BLE001 - the cached file vanished or changed
-                self.state = "refused"
-                self.result = ImageRefused("not an image")
-                self._set_status("no preview: not an image")
-                return
-        drawn = renderable_class(previews_for(self.app).renderer) if self.rows is not None else None
+        except Exception:  # noqa: BLE001 - the cached file vanished or changed
+            self.state = "refused"
+            self.result = ImageRefused("not an image")
+            self._set_status("no preview: not an image")
+            return
+        drawn = renderable_class(previews.renderer) if self.rows is not None else None
         if drawn is not None:
             # Drawn as this widget's content, in the space kept for it: no widget mounted,
             # so no layout of the whole screen (which in a long conversation costs a lot).
