@@ -301,7 +301,10 @@ class TraceBuilder:
         return changed
 
     def _failed(self, error: Exception, at: float) -> list[TraceStep]:
-        changed = [self._put("error", FAILED, str(error), at, data={"error": type(error).__name__})]
+        from app.core.errors import failure_status
+
+        # How it ended, in the word the app and the export use ("interrupted", "error", …).
+        changed = [self._put("error", FAILED, str(error), at, data={"error": failure_status(error)})]
         kept = any(s.kind == "ack" for s in self.steps) and not getattr(error, "ends_wait", False)
         # A wait that is kept (out of polls, stopped, closed) is not over: its agent still works.
         changed += self._settle(("tool",) if kept else ("agent", "tool"), FAILED)

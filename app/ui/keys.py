@@ -34,7 +34,10 @@ class Key:
     show: bool = False
     """Shown in the footer."""
     priority: bool = False
-    """Wins over the focused widget's own binding (the composer's ctrl+y redo, ctrl+d)."""
+    """Handled before the key reaches the focused widget: wins over its own binding (the
+    composer's ctrl+y redo, ctrl+d), and keys typed right after wait for it (ctrl+n, then
+    text and Enter at once: the text goes to the new conversation; ctrl+f, ctrl+g: the
+    letters go to the box just opened)."""
     palette: bool = True
 
     def binding(self, keys: str | None = None) -> Binding:
@@ -43,7 +46,8 @@ class Key:
 
 
 KEYS: list[Key] = [
-    Key("new-conversation", "ctrl+n", "new_conversation", "New", "Start a new conversation", SCREEN, show=True),
+    Key("new-conversation", "ctrl+n", "new_conversation", "New", "Start a new conversation", SCREEN, show=True,
+        priority=True),
     Key("copy-image-link", "ctrl+y", "copy_image", "Copy image",
         "Copy the newest image link of this conversation", CONVERSATION, show=True, priority=True),
     Key("open-image-link", "ctrl+o", "open_image", "Open image", "Open the newest image link in the browser",
@@ -51,7 +55,7 @@ KEYS: list[Key] = [
     Key("image-gallery", "f9", "image_gallery", "Images", "Every image in the history, newest first", SCREEN),
     Key("cancel", "escape", "cancel_turn", "Cancel", "Cancel the running reply or agent wait", CONVERSATION,
         show=True),
-    Key("search", "ctrl+f", "search", "Search", "Search conversations", SCREEN, show=True),
+    Key("search", "ctrl+f", "search", "Search", "Search conversations", SCREEN, show=True, priority=True),
     Key("switch-model", "f2", "switch_model", "Model", "Switch this conversation's model", CONVERSATION, show=True),
     Key("toggle-web-search", "f8", "toggle_web_search", "Web search",
         "Turn web search on or off for this conversation", CONVERSATION),
@@ -73,7 +77,7 @@ KEYS: list[Key] = [
     Key("previous-search-hit", "shift+f3", "search_hit(-1)", "Previous hit",
         "Show the previous matching message (N in the chat)", SCREEN),
     Key("agent-browser", "ctrl+g", "agent_browser", "Agents", "Browse Agentverse agents and address one (@handle)",
-        SCREEN),
+        SCREEN, priority=True),
     # In the list: the highlighted conversation's.
     Key("rename-conversation", "ctrl+r", "rename", "Rename", "Rename the highlighted conversation", SIDEBAR,
         palette=False),

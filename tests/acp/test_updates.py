@@ -48,7 +48,7 @@ def test_hostile_tool_text_reaches_the_editor_without_escapes():
     [start] = _dump(updates.updates(TurnToolCall(ToolCall("c1", "web_search\x1b]0;pwned\x07", '{"query": "x"}'))))
     assert "\x1b" not in start["title"] and "\x07" not in start["title"]
     [done] = _dump(updates.updates(TurnToolCall(ToolCall("c1", "web_search", "{}", "res\x1b[2Jult"))))
-    assert done["status"] == "completed" and done["rawOutput"] == "res[2Jult"
+    assert done["status"] == "completed" and done["rawOutput"] == "result"
 
 
 def test_a_failed_turn_says_why_in_the_thread_and_fails_its_wait():

@@ -196,7 +196,7 @@ async def test_gallery_views_copies_and_opens_the_focused_image_and_says_its_pro
     app = build_app(sim, db_path, image_preview="halfcell")
     async with app.run_test(size=(120, 50)) as pilot:
         await delivered(pilot, "a red kite over the hills !sim:image=png")
-        app.composer.focus()
+        view(app).composer.focus()
         await pilot.press("f9")
         await until(pilot, lambda: isinstance(app.screen, ImageGallery))
         gallery = app.screen

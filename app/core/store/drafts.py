@@ -1,5 +1,6 @@
 """Drafts in the history: what the user typed and has not sent, one per conversation and
-one for the next new conversation, kept across quitting and crashes.
+one for the next new conversation, kept across quitting and crashes; and which
+conversations an agent answered in while they were not open (unread).
 
 A mixin of `Store`: it uses the store's `_q` and `_write`.
 """
@@ -31,3 +32,15 @@ class DraftStore:
                              "updated_at = excluded.updated_at", (key, text, time.time()))
             else:
                 conn.execute("DELETE FROM drafts WHERE conversation_key = ?", (key,))
+
+    def set_unread(self, conversation_id: int, unread: bool) -> None:
+        """Mark a conversation as answered while not open (True), or seen (False)."""
+        with self._write() as conn:
+            if unread:
+                conn.execute("INSERT OR IGNORE INTO unread (conversation_id) VALUES (?)", (conversation_id,))
+            else:
+                conn.execute("DELETE FROM unread WHERE conversation_id = ?", (conversation_id,))
+
+    def unread(self) -> list[int]:
+        """The conversations an agent answered in that were not opened since."""
+        return [row[0] for row in self._q("SELECT conversation_id FROM unread ORDER BY conversation_id")]

@@ -393,9 +393,13 @@ def m140_inline_images(db: Database) -> None:
 
 @MIGRATIONS()
 def m150_drafts(db: Database) -> None:
-    """What the user has typed and not sent, per conversation (key 0: a new conversation)."""
+    """What the user has typed and not sent, per conversation (key 0: a new conversation);
+    the conversations an agent answered in while they were not open (the list's ✉)."""
     _run(
         db,
+        """CREATE TABLE unread (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE
+        )""",
         """CREATE TABLE drafts (
             conversation_key INTEGER PRIMARY KEY,
             text TEXT NOT NULL,

@@ -9,6 +9,7 @@ whenever the view shows something else.
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar
 
@@ -84,6 +85,10 @@ class ConversationView(Vertical):
         self.drafts: Drafts | None = None
         self._follower: TurnFollower | None = None
         self._select_reply = False
+        self._changing = asyncio.Lock()
+        """Held while what is shown changes (open, new, send): keys handled by the screen and
+        by this view run in different message queues, and must not interleave (ctrl+n, then
+        text and Enter typed at once)."""
 
     def compose(self) -> ComposeResult:
         activity = self.app.input_activity
@@ -182,20 +187,30 @@ class ConversationView(Vertical):
 
     async def show_new(self) -> None:
         """A new conversation: the welcome text, the new conversation's draft."""
-        await self._stop_following()
+        async with self._changing:
+            await self._show_new()
+
+    async def _show_new(self) -> None:
+        # The draft first, before anything is awaited: keys typed meanwhile belong to the new one.
         self._leave()
+        self.drafts.restore(None)
         self.conversation_id = None
+        await self._stop_following()
         await self.chat_pane.show_welcome()
         await self.reasoning_pane.clear()
         self.screen.right_pane.show_trace([])
-        self.drafts.restore(None)
         self.refresh_header()
         self.post_message(self.Changed(None))
 
     async def show(self, conversation_id: int) -> None:
         """Show a stored conversation (its newest page first) and any turn running in it."""
-        await self._stop_following()
+        async with self._changing:
+            await self._show(conversation_id)
+
+    async def _show(self, conversation_id: int) -> None:
         self._leave()
+        self.drafts.restore(conversation_id)  # (before anything is awaited, as in `_show_new`)
+        await self._stop_following()
         store = self.app.store
         self.conversation_id = conversation_id
         live = self.running_turn
@@ -217,7 +232,6 @@ class ConversationView(Vertical):
         self._show_newest_trace(messages)
         if live is not None:
             self.attach(live)
-        self.drafts.restore(conversation_id)
         self.refresh_header()
         self.post_message(self.Changed(conversation_id))
 
@@ -295,6 +309,10 @@ class ConversationView(Vertical):
     async def send(self, text: str) -> None:
         """Send `text` here (making the conversation if it is new), or as the new version of
         the message being edited."""
+        async with self._changing:
+            await self._send(text)
+
+    async def _send(self, text: str) -> None:
         runtime = self.app.late_runtime.ensure()
         if runtime is None:
             self.composer.text = text
@@ -322,7 +340,7 @@ class ConversationView(Vertical):
         if editing is not None:
             self.editing = None
             self.composer.remove_class("-editing")
-            await self.show(turn.conversation_id)  # the new branch, with the turn attached
+            await self._show(turn.conversation_id)  # the new branch, with the turn attached
             self.drafts.bring_back()
         else:
             await self.chat_pane.add_user_message(text, message_id=turn.prompt_id)
@@ -494,6 +512,7 @@ class ConversationView(Vertical):
             self._refuse(str(exc))
             return
         if turn is None:
+            await self.show(self.conversation_id)  # what another asi-chat stored meanwhile
             self._refuse("No agent wait here to start again.")
             return
         for view in self.chat_pane.message_views():

@@ -5,15 +5,22 @@ turn in the chat is the conversation view's, which follows the same log while it
 
 from __future__ import annotations
 
+import time
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from app.core.errors import AgentWaitExhausted, StoreError, TurnCancelled, WaitStopped
+from app.core.chat import owner_gone
+from app.core.errors import AgentWaitExhausted, AsiChatError, StoreError, TurnCancelled, WaitStopped
 from app.core.tools.events import ToolNotice
 from app.core.wire.events import AgentsContacted, AgentWaiting, TurnFailed, TurnFinal, TurnRetrying
 
 if TYPE_CHECKING:
     from app.core.turn import Turn
     from app.ui.screens.chat_screen import ChatScreen
+
+
+LOOK_AROUND = 5.0
+"""Seconds between looks at the waits other asi-chat processes hold (`look_around`)."""
 
 
 class TurnWatch:
@@ -23,6 +30,43 @@ class TurnWatch:
         self.screen = screen
         self.turns: set[Turn] = set()
         """The turns followed now."""
+        self._elsewhere: set[int] = set()
+        """Waits another live asi-chat held at the last look."""
+        self._waiting: set[int] | None = None
+        """The conversations with a pending wait at the last look."""
+
+    def look_around(self) -> None:
+        """Another asi-chat (the shell's `ask`/`resume`, another app) may hold waits: when one
+        ends there, the list's ⏳ goes and the open conversation shows what it stored; when
+        that process gives up or exits, this app takes the wait over (a fresh budget)."""
+        screen = self.screen
+        runtime = screen.app.late_runtime.runtime
+        if runtime is None:
+            return
+        chat, store = runtime.chat, screen.app.store
+        try:
+            pending = store.pending_waits()
+        except AsiChatError:
+            return  # (a busy or damaged history: the next look may do)
+        now = time.time()
+        held = {w.id for w in pending if w.claimed_by and w.claimed_by != chat.owner
+                and (w.claimed_until or 0) > now and not owner_gone(w.claimed_by)}
+        for wait in pending:
+            if wait.id in self._elsewhere and wait.id not in held and wait.conversation_id not in chat.turns:
+                with suppress(AsiChatError):
+                    turn = chat.start_resume(wait, fresh_budget=wait.attempts_made >= wait.attempts_total)
+                    if turn is not None:
+                        self.follow(turn)
+                        if turn.conversation_id == screen.conversation_view.conversation_id:
+                            screen.conversation_view.attach(turn)
+        self._elsewhere = held
+        waiting = {w.conversation_id for w in pending}
+        if self._waiting is not None and waiting != self._waiting:
+            screen.sidebar.conversation_list.reload()
+            open_id = screen.conversation_view.conversation_id
+            if open_id in (waiting ^ self._waiting) and open_id not in chat.turns:
+                screen.run_worker(screen.conversation_view.show(open_id), exit_on_error=False)
+        self._waiting = waiting
 
     def follow(self, turn: Turn) -> None:
         """Follow `turn` to its end (once, however often asked)."""
@@ -70,6 +114,8 @@ class TurnWatch:
         who = turn.agent_label or "An agent"
         screen.notify(f"{who} replied in “{title}”.", title="Agent reply", markup=False)
         screen.sidebar.conversation_list.mark_replied(turn.conversation_id, True)
+        with suppress(AsiChatError):  # (kept for the next start: a read-only history cannot)
+            screen.app.store.set_unread(turn.conversation_id, True)
         screen.app.alert(f"{who} replied in “{title}”")
 
     def _failed(self, turn: Turn, error: Exception) -> None:

@@ -24,7 +24,7 @@ from app.core.errors import AsiChatError
 from app.ui.areas.conversation_view import ConversationView
 from app.ui.areas.right_pane import RightPane
 from app.ui.areas.sidebar import Sidebar
-from app.ui.areas.turn_watch import TurnWatch
+from app.ui.areas.turn_watch import LOOK_AROUND, TurnWatch
 from app.ui.keys import CONVERSATION, KEYS, PALETTE_ONLY, SCREEN, bindings
 from app.ui.layout import LIST_MAX, LIST_MIN, LIST_STEP, Layout, list_width
 from app.ui.textual_tuning.screen import TunedScreen
@@ -77,6 +77,9 @@ class ChatScreen(TunedScreen):
         self._list_preference = self.app.settings.list_width
         self.apply_layout(self.app.size.width)
         self.conversation_view.composer.focus()
+        with suppress(AsiChatError):  # answers that came while they were not open, in an earlier run too
+            for conversation_id in self.app.store.unread():
+                self.sidebar.conversation_list.mark_replied(conversation_id, True)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -137,7 +140,6 @@ class ChatScreen(TunedScreen):
 
     async def action_new_conversation(self) -> None:
         await self.conversation_view.show_new()
-        self.sidebar.clear_search()
         self.conversation_view.composer.focus()
 
     def action_search(self) -> None:
@@ -175,9 +177,13 @@ class ChatScreen(TunedScreen):
 
     @on(ConversationView.Changed)
     def _conversation_changed(self, event: ConversationView.Changed) -> None:
+        if event.conversation_id is None:
+            self.sidebar.clear_search()  # a new conversation: the whole list again
         self.sidebar.conversation_list.reload(select=event.conversation_id)
         if event.conversation_id is not None:
             self.sidebar.conversation_list.mark_replied(event.conversation_id, False)  # seen now
+            with suppress(AsiChatError):
+                self.app.store.set_unread(event.conversation_id, False)
 
     @on(ConversationView.TurnStarted)
     def _turn_started(self, event: ConversationView.TurnStarted) -> None:
@@ -215,6 +221,8 @@ class ChatScreen(TunedScreen):
         """Tool calls of the turns started here are asked about on a card above the message box."""
         self.approver = CardApprover(self.conversation_view.mount_approval)
         runtime.chat.approver = self.approver
+        self.turn_watch.look_around()
+        self.set_interval(LOOK_AROUND, self.turn_watch.look_around)
 
     @on(Sidebar.Deleted)
     async def _deleted(self, event: Sidebar.Deleted) -> None:

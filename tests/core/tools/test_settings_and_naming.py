@@ -54,7 +54,7 @@ def test_names_are_unique_only_on_a_clash_and_map_back() -> None:
 
 def test_results_are_capped_in_bytes_and_the_cut_said() -> None:
     assert capped("é" * 10, limit=7) == "ééé\n[cut: 14 bytes more]"
-    assert capped("plain\x1b[31m") == "plain[31m"
+    assert capped("plain\x1b[31m") == "plain"
 
 
 def test_the_body_carries_tools_and_response_format() -> None:
