@@ -35,6 +35,7 @@ def _app(tmp_path: Path) -> AsiChatApp:
 def test_main_view_with_image_and_reasoning(snap_compare, tmp_path) -> None:
     async def open_image_conversation(pilot) -> None:
         app = pilot.app
+        await pilot.pause()  # the screen composed
         await view(app).show(2)  # the seeded image conversation
         views = view(app).chat_pane.message_views()
         views[1].focus()  # the acknowledgement: its reasoning shows on the right
@@ -49,6 +50,7 @@ def test_welcome_for_a_new_conversation(snap_compare, tmp_path) -> None:
 
 def test_search_filters_the_list(snap_compare, tmp_path) -> None:
     async def search(pilot) -> None:
+        await pilot.pause()  # the screen composed
         await pilot.press("ctrl+f", *"giraf")
         listed = sidebar(pilot.app).conversation_list
         for _ in range(200):  # the search (and its snippets) runs in a thread: under load, wait for it

@@ -43,7 +43,7 @@ async def test_search_enter_opens_the_first_match_down_moves_in_esc_goes_back(si
         await until(pilot, lambda: view(app).conversation_id is not None)
         await until(pilot, lambda: isinstance(app.focused, MessageView))
         assert app.focused.content == "the zebra has stripes"
-        assert listed.filter_query == "" and sidebar(app).search_bar.has_class("-hidden")  # the filter is gone
+        assert listed.filter_query == "" and not sidebar(app).search_bar.display  # the filter is gone
         await pilot.press("ctrl+f", *"lion")
         await until(pilot, lambda: listed.filter_query == "lion" and listed.option_count == 1
                     and listed._search_worker is None)

@@ -24,7 +24,7 @@ def agent_directory(app: AsiChatApp) -> AgentDirectory:
     return app.agent_directory
 
 
-def open_agent_browser(app: AsiChatApp, address: Callable[[str], object], *, query: str = "") -> None:
+async def open_agent_browser(app: AsiChatApp, address: Callable[[str], object], *, query: str = "") -> None:
     """Push the agent browser (searching `query`, e.g. an agent's handle from the trace);
     `address(handle)` with the agent picked."""
     from app.core.agents.agentverse import AgentQuery
@@ -50,4 +50,4 @@ def open_agent_browser(app: AsiChatApp, address: Callable[[str], object], *, que
                 except AsiChatError:
                     pass  # only the offline cache is lost
 
-    app.push_screen(browser, picked)
+    await app.push_screen(browser, picked)  # on screen before the next key is read

@@ -259,8 +259,8 @@ class ConversationView(Vertical):
         """Draw the running `turn` here (replaying what it has so far), in a worker."""
         select, self._select_reply = self._select_reply, False
         right = self.screen.right_pane
-        right.show_trace(turn.trace, live=True)
-        follower = self._follower = TurnFollower(turn, self.chat_pane, self.reasoning_pane, reply, trace=right.trace_view,
+        right.show_trace(turn.trace)
+        follower = self._follower = TurnFollower(turn, self.chat_pane, self.reasoning_pane, reply, trace=right,
                                                  on_reply=(lambda view: view.focus()) if select else None)
 
         gc_tuning, key = self.app.gc_tuning, ("drawn", id(follower))

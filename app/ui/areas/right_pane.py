@@ -33,7 +33,17 @@ class RightPane(Vertical):
     def trace_view(self) -> TraceView:
         return self.query_one(TraceView)
 
-    def show_trace(self, steps: list[TraceStep], *, live: bool = False) -> None:
-        """A reply's trace: a past one's (hidden when it has none), or a running turn's so far."""
+    def show_trace(self, steps: list[TraceStep]) -> None:
+        """A reply's trace (a running turn's so far)."""
         self.trace_view.set_steps(steps)
-        self.set_class(not steps and not live, "-no-trace")
+        self._fit(steps)
+
+    def sync_trace(self, steps: list[TraceStep]) -> None:
+        """A running turn's trace, caught up."""
+        self.trace_view.sync(steps)
+        self._fit(steps)
+
+    def _fit(self, steps: list[TraceStep]) -> None:
+        # A plain answer's trace (its delivery and usage) says nothing the chat does not: the
+        # reasoning keeps the room. Tools, agents, waits, errors: the trace is shown.
+        self.set_class(not any(step.kind not in ("delivery", "usage") for step in steps), "-no-trace")

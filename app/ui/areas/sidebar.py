@@ -48,7 +48,9 @@ class Sidebar(Vertical):
         self._store = store
 
     def compose(self) -> ComposeResult:
-        yield SearchBar(id="search", classes="-hidden")
+        bar = SearchBar(id="search")
+        bar.display = False
+        yield bar
         yield ConversationList(self._store, id="conversations")
 
     @property
@@ -64,8 +66,10 @@ class Sidebar(Vertical):
     def start_search(self) -> None:
         """Show the search box and put the cursor in it."""
         bar = self.search_bar
-        bar.remove_class("-hidden")
-        bar.focus()
+        # Shown and focused at once (a class and `focus()` take effect a turn later): the
+        # letters typed right after ctrl+f are the search's.
+        bar.display = True
+        self.screen.set_focus(bar)
 
     def clear_search(self) -> None:
         """End the search: the box hidden and emptied, the whole list shown again."""
@@ -73,7 +77,7 @@ class Sidebar(Vertical):
         if bar.value:
             with bar.prevent(SearchBar.QueryChanged):
                 bar.value = ""
-        bar.add_class("-hidden")
+        bar.display = False
         self.conversation_list.set_filter("")
 
     @on(SearchBar.QueryChanged)

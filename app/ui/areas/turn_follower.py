@@ -10,6 +10,7 @@ whether the conversation is still open.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core.errors import AgentWaitExhausted, WaitStopped
 from app.core.store.records import MessageStatus
@@ -27,14 +28,16 @@ from app.core.wire.events import (
 from app.ui.widgets.chat_pane import ChatPane
 from app.ui.widgets.message_view import MessageView
 from app.ui.widgets.reasoning_pane import ReasoningPane
-from app.ui.widgets.trace_view import TraceView
+
+if TYPE_CHECKING:
+    from app.ui.areas.right_pane import RightPane
 
 
 class TurnFollower:
     """Replays and follows `turn` onto `chat` and `reasoning` (see the module docstring)."""
 
     def __init__(self, turn: Turn, chat: ChatPane, reasoning: ReasoningPane, reply: MessageView | None = None,
-                 on_reply: Callable[[MessageView], object] | None = None, trace: TraceView | None = None) -> None:
+                 on_reply: Callable[[MessageView], object] | None = None, trace: RightPane | None = None) -> None:
         """`reply`: the view already added for a turn just sent (else one is added, and
         handed to `on_reply`)."""
         self.turn = turn
@@ -67,7 +70,7 @@ class TurnFollower:
             async for event in turn.follow(start=start):
                 await self._apply(event)
                 if self.trace is not None and not isinstance(event, TurnContent | TurnReasoning):
-                    self.trace.sync(turn.trace)  # (text does not change the trace)
+                    self.trace.sync_trace(turn.trace)  # (text does not change the trace)
         finally:
             if self.reply is not None:
                 if self.reply.status == MessageStatus.STREAMING:  # cut short (the app closing)

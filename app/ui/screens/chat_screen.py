@@ -76,7 +76,7 @@ class ChatScreen(TunedScreen):
     def on_mount(self) -> None:
         self._list_preference = self.app.settings.list_width
         self.apply_layout(self.app.size.width)
-        self.conversation_view.composer.focus()
+        self.set_focus(self.conversation_view.composer)  # at once: a key typed next (ctrl+f) may move it
         with suppress(AsiChatError):  # answers that came while they were not open, in an earlier run too
             for conversation_id in self.app.store.unread():
                 self.sidebar.conversation_list.mark_replied(conversation_id, True)
@@ -157,10 +157,10 @@ class ChatScreen(TunedScreen):
     async def action_search_hit(self, step: int) -> None:
         await self.conversation_view.search_hit(step, self.sidebar.conversation_list.filter_query)
 
-    def action_agent_browser(self) -> None:
+    async def action_agent_browser(self) -> None:
         from app.ui.areas.agents import open_agent_browser  # (the marketplace client: not for launch)
 
-        open_agent_browser(self.app, self.conversation_view.address_agent)
+        await open_agent_browser(self.app, self.conversation_view.address_agent)
 
     def action_image_gallery(self) -> None:
         self.conversation_view.open_gallery()
@@ -205,10 +205,10 @@ class ChatScreen(TunedScreen):
         await self.right_pane.reasoning_pane.show_message(view, [(c.call_id, c.name, c.args, c.result) for c in calls])
 
     @on(TraceView.AgentSelected)
-    def _trace_agent(self, event: TraceView.AgentSelected) -> None:
+    async def _trace_agent(self, event: TraceView.AgentSelected) -> None:
         from app.ui.areas.agents import open_agent_browser
 
-        open_agent_browser(self.app, self.conversation_view.address_agent, query=f"@{event.handle}")
+        await open_agent_browser(self.app, self.conversation_view.address_agent, query=event.handle)
 
     @on(ToolApprovalCard.Decided)
     def _tool_decided(self, event: ToolApprovalCard.Decided) -> None:
