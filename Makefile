@@ -16,7 +16,7 @@ demo: $(BIN)/.installed  ## run the app on the embedded simulator (no key needed
 
 test: $(BIN)/.installed  ## lint, then run the whole test suite in parallel
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 bench: $(BIN)/.installed  ## print the benchmark table
 	$(BIN)/python benchmarks/run_all.py

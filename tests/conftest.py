@@ -53,3 +53,25 @@ def sim_env(sim: Simulator, db_path: Path) -> dict[str, str]:
     env.update(ASI_ONE_API_KEY=TEST_KEY, ASI_ONE_BASE_URL=sim.base_url, ASI_CHAT_DB=str(db_path),
                ASI_CHAT_POLL_INTERVAL="0.05")
     return env
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests that drive the app in a real terminal (tmux) run one after another on one
+    worker (`--dist loadgroup`): two of them at once on a 2-core machine starve each
+    other's rendering, and a test that waits for the screen then times out."""
+    for item in items:
+        if "Tmux(" in _source_of(item):
+            item.add_marker(pytest.mark.xdist_group("terminal"))
+
+
+_SOURCES: dict[str, str] = {}
+
+
+def _source_of(item) -> str:
+    path = str(item.fspath)
+    if path not in _SOURCES:
+        try:
+            _SOURCES[path] = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            _SOURCES[path] = ""
+    return _SOURCES[path]

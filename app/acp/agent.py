@@ -8,6 +8,7 @@ line; nothing here writes to stdout.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -28,10 +29,12 @@ from acp.schema import (
     TextContentBlock,
 )
 
+from app.acp.permission import ask_permission
 from app.acp.sessions import MODEL_OPTION, AcpSession, conversation_of, model_options
 from app.acp.updates import TurnUpdates, replay
 from app.core.errors import AsiChatError
 from app.core.runtime import Runtime
+from app.core.tools.approval import Approval, Approver, ToolCallRequest
 from app.core.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -136,7 +139,7 @@ class AsiChatAgent:
         if not text.strip():
             raise RequestError.invalid_params({"details": "Nothing to send: the prompt has no text."})
         try:
-            turn = self.chat.start(session.conversation_id, text)
+            turn = self.chat.start(session.conversation_id, text, approver=self._approver(session.id))
         except AsiChatError as exc:
             raise _failure(exc) from None
         updates = TurnUpdates(wait_id=f"wait-{turn.prompt_id}", max_tokens=turn.request.max_tokens)
@@ -144,6 +147,20 @@ class AsiChatAgent:
         if updates.error is not None:
             log.info("turn of session %s failed: %s", session.id, updates.error)
         return PromptResponse(stop_reason=updates.stop_reason)
+
+    def _approver(self, session_id: str) -> Approver:
+        """MCP tool calls of this session's turns are asked about in the editor
+        (`session/request_permission`: allow once / always / reject = y / a / n)."""
+
+        async def approve(request: ToolCallRequest) -> Approval:
+            try:  # the editor shows the arguments as JSON, not as a string of it
+                arguments = json.loads(request.arguments)
+            except ValueError:
+                arguments = request.arguments
+            answer = await ask_permission(self.conn, session_id, request.tool, request.server, arguments)
+            return Approval(answer)
+
+        return approve
 
     async def cancel(self, session_id: str, **_: Any) -> None:
         """Stop the session's running reply (kept, marked interrupted) or agent wait (kept, stopped)."""

@@ -50,3 +50,30 @@ async def test_a_client_that_fails_is_a_refusal():
 
     async with connected(Broken()) as conn:
         assert await ask_permission(conn, "7", "rm", "shell\x1b]0;x\x07", {"arg": object()}) == "deny"
+
+
+@pytest.mark.parametrize("choice", ["once", None])
+async def test_an_mcp_tool_is_asked_about_in_the_editor(sim, db_path, tmp_path, choice):
+    """A configured MCP tool (mcp-server-time) runs in an ACP session only when the editor
+    allows it (`session/request_permission`); refused, the model is told and nothing runs."""
+    import json
+
+    from tests.acp.helpers import EditorClient, editor, prompt
+    from tests.core.tools.helpers import TIME_SERVER
+    from tests.reliability.helpers import app_env
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[mcp]\nstart_timeout = 40\n[mcp.servers.time]\ncommand = {json.dumps(TIME_SERVER)}\n'
+                      'args = ["--local-timezone", "UTC"]\n')
+    env = app_env(sim.base_url, db_path, ASI_CHAT_CONFIG=str(config))
+    client = EditorClient(permission=choice)
+    async with editor(env, client=client, stderr_to=tmp_path / "stderr") as (conn, client, _):
+        session = await conn.new_session(cwd=str(tmp_path), mcp_servers=[])
+        await conn.prompt(session_id=session.session_id, prompt=prompt("what time is it in Tokyo?"))
+    [(_, call, _)] = client.permission_requests
+    assert call.title == "time: get_current_time" and call.raw_input == {"timezone": "Asia/Tokyo"}
+    answer = client.text("agent_message_chunk")
+    if choice == "once":
+        assert "+09:00" in answer  # the tool's result, quoted
+    else:
+        assert "+09:00" not in answer and "declined" in answer.lower()

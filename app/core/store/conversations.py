@@ -1,5 +1,6 @@
 """`Conversations`: the changes front ends make to the history besides running turns —
-create, rename, switch model, switch branch, fork, delete.
+create, rename, switch model, switch branch, fork, delete; the draft typed in one, and
+whether an answer in it is still unread.
 
 The TUI changes the store only through this and `ChatService` (turns), so the rules
 (a running turn settles before its conversation goes; no branch switch under a running
@@ -27,6 +28,14 @@ class Conversations:
     def create(self, model: str, title: str | None = None) -> Conversation:
         """A new, empty conversation with its own session id."""
         return self.store.create_conversation(model, title=title)
+
+    def save_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep what is typed in a conversation's message box (None: a new one's), as typed."""
+        self.store.save_draft(conversation_id, text)
+
+    def set_unread(self, conversation_id: int, unread: bool) -> None:
+        """An agent answered while the conversation was not open (True), or it was opened."""
+        self.store.set_unread(conversation_id, unread)
 
     def rename(self, conversation_id: int, title: str) -> None:
         """Set the title (blank clears it)."""

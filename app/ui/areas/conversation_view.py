@@ -98,7 +98,7 @@ class ConversationView(Vertical):
 
     def on_mount(self) -> None:
         self.new_model = self.app.settings.model
-        self.drafts = Drafts(self.app.store, self.composer, self.meter, self.set_timer, self.model)
+        self.drafts = Drafts(self.app.conversations, self.composer, self.meter, self.set_timer, self.model)
         self.composer.confirm_send = self.drafts.confirm_send
         self.drafts.restore(None)
         self.refresh_header()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from app.core.errors import AsiChatError
 from app.core.history import context_window, estimate_tokens
-from app.core.store.store import Store
+from app.core.store.conversations import Conversations
 from app.ui.widgets.composer import Composer
 from app.ui.widgets.context_meter import ContextMeter, short_count
 
@@ -21,9 +21,10 @@ costs one pass, not one per key."""
 class Drafts:
     """The draft of the conversation shown in one composer (see the module docstring)."""
 
-    def __init__(self, store: Store, composer: Composer, meter: ContextMeter,
+    def __init__(self, conversations: Conversations, composer: Composer, meter: ContextMeter,
                  set_timer: Callable, model: Callable[[], str] | None = None) -> None:
-        self.store = store
+        self.conversations = conversations
+        self.store = conversations.store
         self.composer = composer
         self.meter = meter
         self._set_timer = set_timer
@@ -54,7 +55,7 @@ class Drafts:
 
     def _save(self, text: str) -> None:
         try:
-            self.store.save_draft(self.conversation_id, text)
+            self.conversations.save_draft(self.conversation_id, text)
         except AsiChatError:
             pass  # a read-only history: the text stays in the box, said once by the app
 
@@ -89,7 +90,7 @@ class Drafts:
             self._timer.stop()
             self._timer = None
         try:
-            self.store.save_draft(conversation_id, "")
+            self.conversations.save_draft(conversation_id, "")
         except AsiChatError:
             pass
         self.meter.update_draft(0)

@@ -115,7 +115,7 @@ class TurnWatch:
         screen.notify(f"{who} replied in “{title}”.", title="Agent reply", markup=False)
         screen.sidebar.conversation_list.mark_replied(turn.conversation_id, True)
         with suppress(AsiChatError):  # (kept for the next start: a read-only history cannot)
-            screen.app.store.set_unread(turn.conversation_id, True)
+            screen.app.conversations.set_unread(turn.conversation_id, True)
         screen.app.alert(f"{who} replied in “{title}”")
 
     def _failed(self, turn: Turn, error: Exception) -> None:

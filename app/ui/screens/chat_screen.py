@@ -183,7 +183,7 @@ class ChatScreen(TunedScreen):
         if event.conversation_id is not None:
             self.sidebar.conversation_list.mark_replied(event.conversation_id, False)  # seen now
             with suppress(AsiChatError):
-                self.app.store.set_unread(event.conversation_id, False)
+                self.app.conversations.set_unread(event.conversation_id, False)
 
     @on(ConversationView.TurnStarted)
     def _turn_started(self, event: ConversationView.TurnStarted) -> None:
