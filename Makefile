@@ -14,9 +14,10 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## run the app on the embedded simulator (no key needed)
 	$(BIN)/asi-chat --demo
 
-test: $(BIN)/.installed  ## lint, then run the whole test suite in parallel
+test: $(BIN)/.installed  ## lint, then the whole test suite: in parallel, then the real-terminal and timing tests one by one
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 bench: $(BIN)/.installed  ## print the benchmark table
 	$(BIN)/python benchmarks/run_all.py

@@ -55,13 +55,28 @@ def sim_env(sim: Simulator, db_path: Path) -> dict[str, str]:
     return env
 
 
+SERIAL = {
+    # what a busy parallel run would measure wrong: event-loop stalls, peak memory, timings
+    "test_starting_servers_does_not_block_the_event_loop",
+    "test_a_50_mb_line_fails_the_turn_with_bounded_memory",
+    "test_twenty_thousand_tokens_parse_fast",
+    "test_show_conversation_is_fast_and_pages_in_older_messages",
+    "test_a_one_megabyte_paste_does_not_freeze_the_app",
+}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "serial: run alone, after the parallel part (make test)")
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Tests that drive the app in a real terminal (tmux) run one after another on one
-    worker (`--dist loadgroup`): two of them at once on a 2-core machine starve each
-    other's rendering, and a test that waits for the screen then times out."""
+    """Tests that drive the app in a real terminal (tmux), and the few that measure time or
+    memory, are marked `serial`: `make test` runs them one after another once the rest has run
+    in parallel. Two of them at once on a 2-core machine starve each other's rendering (a test
+    that waits for the screen then times out) or measure the other's load."""
     for item in items:
-        if "Tmux(" in _source_of(item):
-            item.add_marker(pytest.mark.xdist_group("terminal"))
+        if "Tmux(" in _source_of(item) or item.originalname in SERIAL:
+            item.add_marker(pytest.mark.serial)
 
 
 _SOURCES: dict[str, str] = {}

@@ -10,7 +10,7 @@ from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 from tests.reliability.helpers import ASI_CHAT, app_env, messages, one_clean_line
 
-PEAK_RSS_LIMIT_MB = 160  # unbounded it was 951 MB; 57 MB alone, up to 127 MB in a busy parallel run
+PEAK_RSS_LIMIT_MB = 100  # unbounded it was 951 MB; 57 MB measured alone
 
 
 def run_measured(env: dict[str, str], *args: str) -> tuple[int, str, float]:
