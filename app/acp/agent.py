@@ -35,6 +35,7 @@ from app.acp.updates import TurnUpdates, replay
 from app.core.errors import AsiChatError
 from app.core.runtime import Runtime
 from app.core.tools.approval import Approval, Approver, ToolCallRequest
+from app.core.tools.settings import McpServerConfig
 from app.core.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -181,8 +182,25 @@ class AsiChatAgent:
 
     # -- helpers ----------------------------------------------------------------------
 
+    def _add_servers(self, servers: list[Any]) -> None:
+        """The editor's MCP servers join the configured ones (the same tools loop, approvals
+        asked in the editor)."""
+        configs = [c for c in (mcp_config(server) for server in servers) if c is not None]
+        if not configs:
+            return
+        if self.chat.tools is None:
+            from app.core.runtime import db_path
+            from app.core.tools.servers import McpManager
+
+            settings = self.runtime.settings
+            self.chat.tools = McpManager(settings.mcp, db_path(settings).parent, secret=settings.api_key)
+        for config in configs:
+            if self.chat.tools.add(config):
+                log.info("MCP server %s from the editor", config.name)
+
     def _open(self, conversation_id: int, cwd: str, mcp_servers: list[Any] | None) -> AcpSession:
         session = AcpSession(conversation_id, cwd, list(mcp_servers or []))
+        self._add_servers(session.mcp_servers)
         old = self.sessions.get(session.id)
         if old is not None and old.background is not None:
             old.background.cancel()
@@ -207,3 +225,19 @@ class AsiChatAgent:
         async for event in turn.follow():
             for update in updates.updates(event):
                 await self.conn.session_update(session_id=session_id, update=update)
+
+
+def mcp_config(server: Any) -> McpServerConfig | None:
+    """An ACP `mcpServers` entry (stdio: name, command, args, env; http: name, url, headers)
+    as the MCP client's server settings; None for one it cannot run."""
+    name = getattr(server, "name", None)
+    pairs = lambda items: tuple((str(getattr(i, "name", "")), str(getattr(i, "value", ""))) for i in items or ())  # noqa: E731
+    if not name:
+        return None
+    if getattr(server, "command", None):
+        return McpServerConfig(name=str(name), command=str(server.command),
+                               args=tuple(str(a) for a in getattr(server, "args", None) or ()),
+                               env=pairs(getattr(server, "env", None)))
+    if getattr(server, "url", None) and getattr(server, "type", "http") == "http":
+        return McpServerConfig(name=str(name), url=str(server.url), headers=pairs(getattr(server, "headers", None)))
+    return None

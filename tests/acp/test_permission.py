@@ -77,3 +77,23 @@ async def test_an_mcp_tool_is_asked_about_in_the_editor(sim, db_path, tmp_path, 
         assert "+09:00" in answer  # the tool's result, quoted
     else:
         assert "+09:00" not in answer and "declined" in answer.lower()
+
+
+async def test_the_editors_own_mcp_server_is_offered_too(sim, db_path, tmp_path):
+    """`session/new` with `mcpServers` (here mcp-server-time over stdio, nothing configured):
+    its tools join the turn's, asked about in the editor like any other."""
+    from acp.schema import McpServerStdio
+
+    from tests.acp.helpers import EditorClient, editor, prompt
+    from tests.core.tools.helpers import TIME_SERVER
+    from tests.reliability.helpers import app_env
+
+    env = app_env(sim.base_url, db_path, ASI_CHAT_CONFIG=str(tmp_path / "none.toml"))
+    client = EditorClient(permission="once")
+    server = McpServerStdio(name="time", command=TIME_SERVER, args=["--local-timezone", "UTC"], env=[])
+    async with editor(env, client=client, stderr_to=tmp_path / "stderr") as (conn, client, _):
+        session = await conn.new_session(cwd=str(tmp_path), mcp_servers=[server])
+        await conn.prompt(session_id=session.session_id, prompt=prompt("what time is it in Tokyo?"))
+    [(_, call, _)] = client.permission_requests
+    assert call.title == "time: get_current_time"
+    assert "+09:00" in client.text("agent_message_chunk")

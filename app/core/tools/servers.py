@@ -90,6 +90,14 @@ class McpManager:
         self._starting: asyncio.Task | None = None
         self._offered: dict[str, OfferedTool] = {}
 
+    def add(self, config: McpServerConfig) -> bool:
+        """Offer one more server (an editor's, through ACP), started with the next turn that
+        may use tools; False when one of that name is there already."""
+        if config.name in self.states:
+            return False
+        self.states[config.name] = ServerState(config)
+        return True
+
     @property
     def configured(self) -> bool:
         """True when at least one server is configured."""

@@ -77,6 +77,8 @@ class ChatScreen(TunedScreen):
         self._list_preference = self.app.settings.list_width
         self.apply_layout(self.app.size.width)
         self.set_focus(self.conversation_view.composer)  # at once: a key typed next (ctrl+f) may move it
+        if self.app.late_runtime.runtime is not None:  # (one built later is given it when ready)
+            self.install_approver(self.app.late_runtime.runtime)
         with suppress(AsiChatError):  # answers that came while they were not open, in an earlier run too
             for conversation_id in self.app.store.unread():
                 self.sidebar.conversation_list.mark_replied(conversation_id, True)
@@ -204,6 +206,12 @@ class ChatScreen(TunedScreen):
             self.right_pane.show_trace(store.trace(view.message_id) if view.message_id is not None else [])
         await self.right_pane.reasoning_pane.show_message(view, [(c.call_id, c.name, c.args, c.result) for c in calls])
 
+    def install_approver(self, runtime: Runtime) -> None:
+        """Tool calls of the turns started here are asked about on a card above the message box."""
+        if self.approver is None:
+            self.approver = CardApprover(self.conversation_view.mount_approval)
+        runtime.chat.approver = self.approver
+
     @on(TraceView.AgentSelected)
     async def _trace_agent(self, event: TraceView.AgentSelected) -> None:
         from app.ui.areas.agents import open_agent_browser
@@ -218,9 +226,8 @@ class ChatScreen(TunedScreen):
         self.conversation_view.composer.focus()
 
     def runtime_ready(self, runtime: Runtime) -> None:
-        """Tool calls of the turns started here are asked about on a card above the message box."""
-        self.approver = CardApprover(self.conversation_view.mount_approval)
-        runtime.chat.approver = self.approver
+        """The runtime is there: tool approvals, and a look at the waits others hold."""
+        self.install_approver(runtime)
         self.turn_watch.look_around()
         self.set_interval(LOOK_AROUND, self.turn_watch.look_around)
 
