@@ -260,3 +260,58 @@ async def test_partial_updates_draw_what_textual_draws_rendering_only_what_they_
             assert our_lines <= region.height * 6 < textual_lines, region
             if region in (inner, inner.shrink((0, 2, 0, 2))):
                 assert our_lines == region.height, region
+
+
+# -- the touch points that had no guard (the house issue) -------------------------------------
+
+def test_markdown_stream_internals_the_paced_stream_uses() -> None:
+    """PacedMarkdownStream (paced_markdown.py) replaces MarkdownStream's `_run` and reads its
+    `_pending`, `_new_markup`, `_task` and `_stopped`."""
+    from textual.widgets._markdown import MarkdownStream
+
+    source = inspect.getsource(MarkdownStream)
+    for name in ("self._pending", "self._new_markup", "self._task", "self._stopped", "async def _run"):
+        assert name in source, name
+    assert params(MarkdownStream.__init__)[:2] == ["self", "markdown_widget"]
+
+
+async def test_layout_counters_the_height_cache_keys_on_and_the_released_anchor() -> None:
+    """ChatMarkdown's height cache keys on `Widget._layout_updates` and `_nodes._updates`
+    (chat_markdown.py); ChatPane follows the end unless `_anchor_released` (chat_pane.py)."""
+    from textual.widget import Widget
+
+    class Probe(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("x")
+
+    async with Probe().run_test() as pilot:
+        widget = pilot.app.query_one(Static)
+        assert isinstance(widget._layout_updates, int) and isinstance(widget._nodes._updates, int)
+        assert hasattr(widget, "_anchor_released")
+    assert "_layout_updates" in inspect.getsource(Widget) and "_anchor_released" in inspect.getsource(Widget)
+
+
+def test_no_widget_replaces_a_base_class_handler_by_accident() -> None:
+    """A private `_on_<event>` of Textual's defined again in a subclass replaces Textual's own
+    (ConversationList's `_on_mount` once did, by accident): only the two meant ones remain."""
+    import ast
+    from pathlib import Path
+
+    from textual.screen import Screen
+    from textual.scroll_view import ScrollView
+    from textual.widget import Widget
+    from textual.widgets import Input, OptionList, TextArea
+
+    textuals = {name for cls in (Widget, Screen, ScrollView, TextArea, Input, OptionList, Markdown)
+                for name in dir(cls) if name.startswith("_on_")}
+    # Composer handles Enter before TextArea does; ChatMarkdown stops Markdown's mount (it
+    # composed what that would) and calls Widget's own.
+    allowed = {("Composer", "_on_key"), ("ChatMarkdown", "_on_mount")}
+    found = set()
+    for path in (Path(__file__).resolve().parents[2] / "app" / "ui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name in textuals:
+                        found.add((node.name, item.name))
+    assert found - allowed == set(), found - allowed
