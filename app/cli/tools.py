@@ -59,16 +59,12 @@ async def tty_approver(request: ToolCallRequest) -> Approval:
 
 def read_schema(path: Path) -> dict:
     """A `--schema` file as the stored schema `{"name": <stem>, "schema": <the file>}`."""
+    from app.core.tools.schema import read_schema as read
+
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc.strerror or exc}", param_hint="--schema") from None
+        return read(path)
     except ValueError as exc:
-        raise click.BadParameter(f"{path} is not JSON: {exc}", param_hint="--schema") from None
-    if not isinstance(schema, dict):
-        raise click.BadParameter(f"{path} must hold a JSON schema object", param_hint="--schema")
-    name = "".join(c if c.isalnum() or c in "_-" else "_" for c in path.stem)[:64] or "response"
-    return {"name": name, "schema": schema}
+        raise click.BadParameter(str(exc), param_hint="--schema") from None
 
 
 @click.command()

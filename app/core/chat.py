@@ -162,6 +162,7 @@ class ChatService:
         policy = ApprovalPolicy(approver or self.approver,
                                 {*allowed_tools, *self.store.allowed_tools(cid)},
                                 remember=lambda tool: self.store.allow_tool(cid, tool))
+        request = replace(request, servers_off=frozenset(self.store.servers_off(cid)))
         return run_with_tools(self.engine, self.tools, history, request, policy)
 
     def start_resume(self, wait: AgentWait, *, fresh_budget: bool = False) -> Turn | None:

@@ -29,6 +29,8 @@ class TurnRequest:
     """OpenAI `tools` entries, filled by the tool loop once its servers have started."""
     response_format: dict | None = None
     """Structured output: `{"type": "json_schema", "json_schema": {...}}`."""
+    servers_off: frozenset[str] = frozenset()
+    """MCP servers whose tools this turn does not offer (switched off in its conversation)."""
 
     def body(self, messages: list[dict[str, Any]], *, stream: bool) -> dict[str, Any]:
         """The JSON body of `POST /chat/completions`: optional fields only when set."""

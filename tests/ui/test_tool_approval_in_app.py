@@ -40,3 +40,31 @@ async def test_the_approval_card_asks_and_y_runs_the_tool_n_declines(sim, db_pat
             assert "+09:00" in answer
         else:
             assert "+09:00" not in answer and "declined" in answer.lower()
+
+
+async def test_the_palette_switches_a_server_off_and_sets_a_schema(sim, db_path, tmp_path) -> None:
+    from tests.ui.test_branches import _first_command
+
+    app = _app(sim, db_path, tmp_path)
+    schema = tmp_path / "city.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"city": {"type": "string"}},
+                                  "required": ["city"]}))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "hello")
+        await idle(app, pilot)
+        await pilot.press("ctrl+p", *"Tools of time")
+        await until(pilot, lambda: "Tools of time" in _first_command(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: "tools off: time" in app.sub_title)
+        await pilot.press("ctrl+p", *"Structured output")
+        await until(pilot, lambda: "Structured output" in _first_command(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.query("#schema-file"))
+        await pilot.press(*str(schema), "enter")
+        await until(pilot, lambda: "{} city" in app.sub_title)
+        await type_and_send(pilot, "what time is it in Tokyo?")
+        await idle(app, pilot)
+        assert not app.query(ToolApprovalCard)
+        body = sim.requests[-1].body
+        assert "tools" not in body  # the switched-off server's tools are not offered
+        assert body["response_format"]["json_schema"]["name"] == "city"

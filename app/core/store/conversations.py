@@ -37,6 +37,14 @@ class Conversations:
         """An agent answered while the conversation was not open (True), or it was opened."""
         self.store.set_unread(conversation_id, unread)
 
+    def set_server_off(self, conversation_id: int, server: str, off: bool) -> None:
+        """Offer an MCP server's tools to the conversation's turns, or not."""
+        self.store.set_server_off(conversation_id, server, off)
+
+    def set_response_schema(self, conversation_id: int, schema: dict | None) -> None:
+        """Ask for structured output (`{"name", "schema"}`) on the conversation's turns, or not."""
+        self.store.set_response_schema(conversation_id, schema)
+
     def rename(self, conversation_id: int, title: str) -> None:
         """Set the title (blank clears it)."""
         self.store.rename_conversation(conversation_id, title)

@@ -444,3 +444,16 @@ def m152_mcp_tools(db: Database) -> None:
             PRIMARY KEY (conversation_id, tool)
         )""",
     )
+
+
+@MIGRATIONS()
+def m153_servers_off(db: Database) -> None:
+    """The MCP servers a conversation switched off (its turns are not offered their tools)."""
+    _run(
+        db,
+        """CREATE TABLE servers_off (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            server TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, server)
+        )""",
+    )

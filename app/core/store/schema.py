@@ -15,7 +15,7 @@ MIGRATIONS_TABLE = "_sqlite_migrations"
 NAMES = (
     "m001_conversations_messages", "m002_agent_waits", "m003_images", "m004_search", "m110_branches",
     "m120_conversation_options", "m121_tool_calls", "m122_message_extras", "m130_agents",
-    "m140_inline_images", "m150_drafts", "m151_traces", "m152_mcp_tools",
+    "m140_inline_images", "m150_drafts", "m151_traces", "m152_mcp_tools", "m153_servers_off",
 )
 """Every migration of `app.core.store.migrations`, oldest first."""
 

@@ -108,6 +108,21 @@ class ToolStore:
         return {row[0] for row in self._q("SELECT tool FROM tool_allowances WHERE conversation_id = ?",
                                            (conversation_id,))}
 
+    def set_server_off(self, conversation_id: int, server: str, off: bool) -> None:
+        """Switch an MCP server off (or on again) for this conversation's turns."""
+        with self._write() as conn:
+            if off:
+                conn.execute("INSERT OR IGNORE INTO servers_off (conversation_id, server) VALUES (?, ?)",
+                             (conversation_id, server))
+            else:
+                conn.execute("DELETE FROM servers_off WHERE conversation_id = ? AND server = ?",
+                             (conversation_id, server))
+
+    def servers_off(self, conversation_id: int) -> set[str]:
+        """The MCP servers this conversation switched off."""
+        return {row[0] for row in self._q("SELECT server FROM servers_off WHERE conversation_id = ?",
+                                           (conversation_id,))}
+
     def set_response_schema(self, conversation_id: int, schema: dict | None) -> None:
         """Give the conversation a structured-output schema (`{"name", "schema"}`), or None."""
         text = None if schema is None else json.dumps(schema, ensure_ascii=False)

@@ -67,7 +67,8 @@ async def run_with_tools(engine: Any, manager: McpManager, history: list[dict[st
     if request.tools_enabled and manager.configured:
         for problem in await manager.start():
             yield ToolNotice(problem)
-        offered = manager.offered()
+        offered = {name: tool for name, tool in manager.offered().items()
+                   if tool.server not in request.servers_off}
         if offered:
             request = replace(request, tools=tuple(t.spec() for t in offered.values()))
     else:

@@ -158,8 +158,15 @@ class ConversationView(Vertical):
         return self.app.store.get_conversation(self.conversation_id).web_search
 
     def refresh_header(self) -> None:
-        """The app's sub-title (title · model · web search) and the context meter."""
+        """The app's sub-title (title · model · web search · schema · servers off) and the meter."""
         mark = " · 🌐 web search" if self.web_search_on() else ""
+        if self.conversation_id is not None:
+            with suppress(AsiChatError):
+                store = self.app.store
+                if (schema := store.response_schema(self.conversation_id)) is not None:
+                    mark += f" · {{}} {schema.get('name', 'schema')}"
+                if off := sorted(store.servers_off(self.conversation_id)):
+                    mark += f" · tools off: {', '.join(off)}"
         if self.conversation_id is None:
             self.app.sub_title = f"new conversation · {self.model()}{mark}"
         else:
@@ -735,6 +742,35 @@ class ConversationView(Vertical):
             self.app.conversations.set_web_search(self.conversation_id, enabled)
         self.refresh_header()
         self.notify(f"Web search: {'on' if enabled else 'off'}", markup=False)
+
+    def toggle_server(self, server: str) -> None:
+        """Offer an MCP server's tools to this conversation's turns, or not (palette)."""
+        if self.conversation_id is None:
+            self.notify("Send a first message, then switch tools for this conversation.", markup=False)
+            return
+        off = server not in self.app.store.servers_off(self.conversation_id)
+        self.app.conversations.set_server_off(self.conversation_id, server, off)
+        self.refresh_header()
+        self.notify(f"Tools of {server}: {'off' if off else 'on'} in this conversation.", markup=False)
+
+    def choose_schema(self) -> None:
+        """Ask for structured output in this conversation: a JSON schema file (palette)."""
+        if self.conversation_id is None:
+            self.notify("Send a first message, then give the conversation a schema.", markup=False)
+            return
+        from app.ui.screens.schema_file import SchemaFileScreen
+
+        conversation_id = self.conversation_id
+        current = self.app.store.response_schema(conversation_id)
+
+        def chosen(schema: dict | None) -> None:
+            if schema is None:
+                return
+            self.app.conversations.set_response_schema(conversation_id, schema or None)
+            self.refresh_header()
+            self.notify(f"Structured output: {schema['name']}" if schema else "No structured output.", markup=False)
+
+        self.app.push_screen(SchemaFileScreen(current.get("name") if current else None), chosen)
 
     def action_rename(self) -> None:
         if self.conversation_id is None:

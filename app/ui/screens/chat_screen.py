@@ -271,6 +271,11 @@ class ChatScreen(TunedScreen):
                                     lambda t=target, a=key.action: t.run_action(a))
         for action, label, help_text in PALETTE_ONLY:
             yield SystemCommand(label, help_text, lambda a=action: view.run_action(a))
+        for server in self.app.settings.mcp.servers:
+            yield SystemCommand(f"Tools of {server.name}: on / off", "Offer this MCP server's tools in this"
+                                " conversation, or not", lambda name=server.name: view.toggle_server(name))
+        yield SystemCommand("Structured output…", "A JSON schema file the answers of this conversation follow",
+                            view.choose_schema)
         yield SystemCommand("Wider list", "Widen the conversation list (remembered)",
                             lambda: self.resize_list(LIST_STEP))
         yield SystemCommand("Narrower list", "Narrow the conversation list (remembered)",
