@@ -37,7 +37,7 @@ def test_insights_that_are_not_available_are_simply_absent(sim_env, sim) -> None
 def test_pin_refuses_an_unknown_handle_unless_forced_and_pins_offline(sim_env, sim) -> None:
     env = _env(sim_env, sim)
     refused = asi(env, "agents", "pin", "@does-not-exist")
-    assert refused.returncode == 1 and "@does-not-exist is not in the Agentverse marketplace" in refused.stderr
+    assert refused.returncode == 2 and "@does-not-exist is not in the Agentverse marketplace" in refused.stderr
     no_traceback(refused)
     assert json.loads(asi(env, "agents", "pinned", "--json").stdout) == []
     forced = asi(env, "agents", "pin", "--force", "@does-not-exist")
@@ -47,7 +47,7 @@ def test_pin_refuses_an_unknown_handle_unless_forced_and_pins_offline(sim_env, s
     pinned = {a["handle"] for a in json.loads(asi(env, "agents", "pinned", "--json").stdout)}
     assert pinned == {"does-not-exist", "somebody-else"}
     missing = asi(env, "agents", "show", "@does-not-exist-either")
-    assert missing.returncode == 1 and "is not in the Agentverse marketplace" in missing.stderr
+    assert missing.returncode == 2 and "is not in the Agentverse marketplace" in missing.stderr
 
 
 def test_ask_agent_with_an_unknown_handle_says_so_and_still_asks(sim_env, sim) -> None:

@@ -56,3 +56,14 @@ def test_a_damaged_history_has_its_own_exit_code(sim_env, sim, db_path, args) ->
     no_traceback(result)
     assert result.returncode == 6 and "left untouched" in one_line(result.stderr)
     assert db_path.read_bytes() == garbage and not sim.requests
+
+
+def test_agents_show_of_an_unknown_handle_is_one_line_exit_2(sim_env) -> None:
+    import subprocess
+
+    from tests.reliability.helpers import ASI_CHAT
+
+    result = subprocess.run([str(ASI_CHAT), "agents", "show", "@nonexistent-zz"], env=sim_env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "Usage:" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "asi-chat: @nonexistent-zz is not in the Agentverse marketplace."

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from app.cli.common import open_history, setting_options, settings_from
+from app.core.errors import NotFound
 
 _SORTS = ("relevancy", "interactions", "created-at", "last-modified")
 
@@ -162,8 +163,7 @@ def pin_agent(ctx: click.Context, handle: str, force: bool, **flags: Any) -> Non
     if not details.checked:  # offline: a pin works with what is known
         click.echo(f"asi-chat: pinned without a listing (could not check @{handle} in the marketplace)", err=True)
     elif not details.listed and not force:
-        raise click.ClickException(f"@{handle} is not in the Agentverse marketplace; "
-                                   "`--force` pins it anyway.")
+        raise NotFound(f"@{handle} is not in the Agentverse marketplace; `--force` pins it anyway.")
     known = AgentStore(store).pin(details.listing or f"@{handle}")
     click.echo(f"Pinned {known.name} (@{handle}).", err=True)
 
@@ -211,7 +211,7 @@ def show_agent(ctx: click.Context, handle: str, as_json: bool, **flags: Any) -> 
     if not details.checked:
         click.echo(f"asi-chat: could not reach the marketplace; showing what is known of @{handle}.", err=True)
     if not details.listed and not details.known:
-        raise click.ClickException(f"@{handle} is not in the Agentverse marketplace.")
+        raise NotFound(f"@{handle} is not in the Agentverse marketplace.")
     data = details.to_dict()
     if as_json:
         print_json(data)

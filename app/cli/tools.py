@@ -106,4 +106,4 @@ def tools(ctx: click.Context, as_json: bool, **flags: Any) -> None:
         for tool in server["tools"]:
             description = " ".join(tool["description"].split())[:100]
             click.echo(f"  {clean(tool['offered_as'] or tool['name'])}" + (f"  {description}" if description else ""))
-    ctx.exit(1 if problems and len(problems) == len(servers) else 0)
+    ctx.exit(4 if problems and len(problems) == len(servers) else 0)  # none could start: a failure (exit 4)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Markdown
@@ -22,7 +21,7 @@ from app.core.store.conversations import Conversations
 from app.core.store.store import Store
 from app.ui.component_styles import ComponentStyleCache
 from app.ui.input_activity import InputActivity
-from app.ui.keys import KEYS, PALETTE_ONLY, Key, check_keymap  # noqa: F401 - KEYS, PALETTE_ONLY: this module's API too
+from app.ui.keys import APP, KEYS, PALETTE_ONLY, Key, bindings, check_keymap  # noqa: F401 - KEYS, PALETTE_ONLY: this module's API too
 from app.ui.late_runtime import LateRuntime
 from app.ui.links import open_link
 from app.ui.resources import style_files
@@ -40,7 +39,7 @@ class AsiChatApp(App[None]):
     TITLE = "asi-chat"
     CSS_PATH = style_files()
     ESCAPE_TO_MINIMIZE = False
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, id="quit")]
+    BINDINGS = bindings(APP)
 
     def __init__(self, settings: Settings, store: Store, runtime: Runtime | None, *,
                  runtime_error: str | None = None, resume_waits: bool = True,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-SCREEN, CONVERSATION, SIDEBAR, CHAT = "screen", "conversation", "sidebar", "chat"
+APP, SCREEN, CONVERSATION, SIDEBAR, CHAT = "app", "screen", "conversation", "sidebar", "chat"
 """Where a key is declared: the chat screen (works from anywhere on it), the open
 conversation (its message box and chat), the sidebar (the list), the chat pane (a
 selected message)."""
@@ -78,7 +78,11 @@ KEYS: list[Key] = [
         "Show the previous matching message (N in the chat)", SCREEN),
     Key("agent-browser", "ctrl+g", "agent_browser", "Agents", "Browse Agentverse agents and address one (@handle)",
         SCREEN, priority=True),
+    Key("quit", "ctrl+q", "quit", "Quit", "Quit asi-chat (everything is stored)", APP, show=True, priority=True,
+        palette=False),
     # In the list: the highlighted conversation's.
+    Key("end-search", "escape", "end_search", "End search", "End the search and go back to the message box",
+        SIDEBAR, palette=False),
     Key("rename-conversation", "ctrl+r", "rename", "Rename", "Rename the highlighted conversation", SIDEBAR,
         palette=False),
     Key("delete-conversation", "ctrl+d", "delete", "Delete", "Delete the highlighted conversation", SIDEBAR,
@@ -135,7 +139,7 @@ def check_keymap(keymap: Mapping[str, str], keys: Iterable[Key] = KEYS) -> list[
     for key in keys:
         spelled = keymap.get(key.id, key.keys) if isinstance(keymap.get(key.id, key.keys), str) else key.keys
         for one in (k.strip() for k in spelled.split(",")):
-            scope = "global" if key.where in (SCREEN, CONVERSATION) else key.where
+            scope = "global" if key.where in (APP, SCREEN, CONVERSATION) else key.where
             other = taken.get((scope, one))
             if other is not None and other != key.id:
                 problems.append(f"[keymap] {key.id!r} and {other!r} would both be {one}: one of them must move.")

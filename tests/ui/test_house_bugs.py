@@ -180,3 +180,33 @@ async def test_a_wait_another_asi_chat_held_is_taken_over_when_it_lets_go(db_pat
             app.store.release_wait(wait.id, "another-host:1")  # that process gave up (or exited)
             app.chat_screen.turn_watch.look_around()
             assert wait.conversation_id in turns(app)  # taken over here, a fresh budget
+
+
+async def test_the_draft_set_aside_comes_back_after_the_edit_is_sent(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_and_send(pilot, "the old question")
+        await idle(app, pilot)
+        await pilot.press(*"my draft")
+        await pilot.press("ctrl+t", "up", "e")
+        view(app).composer.text = "the better question"
+        await pilot.press("enter")
+        await idle(app, pilot)
+        assert _bodies(app)[0] == "the better question"
+        assert view(app).composer.text == "my draft"
+
+
+async def test_escape_in_the_list_ends_the_search(sim, db_path) -> None:
+    app = build_app(sim, db_path)
+    conversation = app.store.create_conversation("asi1", title="giraffes")
+    app.store.add_message(conversation.id, "user", "tall giraffes")
+    async with app.run_test(size=(140, 40)) as pilot:
+        listed = sidebar(app).conversation_list
+        await pilot.press("ctrl+f", "g")
+        await until(pilot, lambda: listed.filter_query == "g" and listed._search_worker is None)
+        await pilot.press("down")
+        assert isinstance(app.focused, ConversationList)
+        await pilot.press("escape")
+        assert app.focused is view(app).composer and listed.filter_query == ""
+        await pilot.press("z")
+        assert view(app).composer.text == "z"

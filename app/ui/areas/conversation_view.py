@@ -347,8 +347,9 @@ class ConversationView(Vertical):
         if editing is not None:
             self.editing = None
             self.composer.remove_class("-editing")
+            aside = self.drafts.take_aside()
             await self._show(turn.conversation_id)  # the new branch, with the turn attached
-            self.drafts.bring_back()
+            self.drafts.put_back(aside)
         else:
             await self.chat_pane.add_user_message(text, message_id=turn.prompt_id)
             self.attach(turn, await self.chat_pane.add_reply(turn.model))

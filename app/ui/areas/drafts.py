@@ -100,6 +100,18 @@ class Drafts:
         self.save_now()
         self._aside = self.composer.text
 
+    def take_aside(self) -> str | None:
+        """The draft set aside (the edit is being sent), no longer kept here."""
+        text, self._aside = self._aside, None
+        return text
+
+    def put_back(self, text: str | None) -> None:
+        """After the edit was sent and the new branch shown: the draft set aside, back."""
+        if text:
+            self.composer.text = text
+            self.composer.move_cursor(self.composer.document.end)
+            self._save(text)
+
     def bring_back(self) -> None:
         """The edit is over (given up or sent): the draft set aside comes back."""
         if self._aside is None:

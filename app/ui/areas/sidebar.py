@@ -110,6 +110,12 @@ class Sidebar(Vertical):
             if found.highlighted is None:
                 found.highlighted = 0
 
+    def action_end_search(self) -> None:
+        """Esc in the list: the search ends and the message box has the keys again."""
+        if self.conversation_list.filter_query or self.search_bar.display:
+            self.clear_search()
+        self.post_message(self.Done())
+
     # -- the highlighted conversation ------------------------------------------------
 
     def _highlighted(self) -> int | None:
