@@ -91,6 +91,9 @@ class AgentBrowserScreen(ModalScreen[str | None]):
         self.search_box.focus()
         self._show_known()
         self._search_now()
+        if not self._initial:
+            self.run_worker(self._refresh_known, group="agent-known", exit_on_error=False,
+                            description="known agents' listings")
 
     # -- searching -----------------------------------------------------------------------
     def _status(self, text: str, *, error: bool = False) -> None:
@@ -199,7 +202,30 @@ class AgentBrowserScreen(ModalScreen[str | None]):
     # -- details, picking, pinning -------------------------------------------------------
     async def _show_detail(self) -> None:
         # Not in a worker: one cancelled mid-mount by the app closing broke its shutdown.
-        await self.query_one(AgentDetail).show(self.results.current)
+        listing = self.results.current
+        await self.query_one(AgentDetail).show(listing)
+        if listing is not None and listing.handle:
+            self.run_worker(partial(self._insights, listing), group="agent-insights", exclusive=True,
+                            exit_on_error=False, description="agent insights")
+
+    async def _insights(self, listing: AgentListing) -> None:
+        """ASI:One's own counts for the agent shown (absent when its endpoint does not answer)."""
+        try:
+            details = await self.directory.details(listing.handle)
+        except AsiChatError:
+            return
+        if details.insights is not None and self.results.current is listing:
+            self.query_one(AgentDetail).show_insights(listing, details.insights)
+
+    async def _refresh_known(self) -> None:
+        """Used and pinned agents the history has no listing of are looked up once (each shows
+        once, with rating and readme); the empty box's list is drawn again with them."""
+        try:
+            found = await self.directory.refresh_known()
+        except AsiChatError:
+            return
+        if found and not self.search_box.value.strip():
+            self._search_now()
 
     @on(OptionList.OptionHighlighted, "#agent-results")
     async def _highlighted(self) -> None:

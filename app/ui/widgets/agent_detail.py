@@ -8,17 +8,37 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
-from app.core.agents.records import AgentListing
+from app.core.agents.records import AgentInsights, AgentListing
 from app.ui.links import open_link
 
 
-def detail_header(listing: AgentListing) -> Content:
-    """Name, handle, address and description, as plain text (never markup)."""
+def trust_line(listing: AgentListing, insights: AgentInsights | None = None) -> str:
+    """What speaks for the agent: rating, uses (recent ones), recent success; ASI:One's own
+    counts when its insights answered. '' when nothing is known."""
+    parts = []
+    if listing.rating is not None:
+        parts.append(f"★ {listing.rating:.1f}")
+    if listing.total_interactions:
+        recent = f" ({listing.recent_interactions:,} in 90 days)" if listing.recent_interactions else ""
+        parts.append(f"{listing.total_interactions:,} uses{recent}")
+    if listing.recent_success_rate is not None:
+        parts.append(f"{listing.recent_success_rate * 100:.0f}% recent success")
+    line = " · ".join(parts)
+    if insights is not None and insights.interactions is not None:
+        successes = f", {insights.successes:,} successful" if insights.successes is not None else ""
+        line += ("\n" if line else "") + f"via ASI:One: {insights.interactions:,} interactions{successes}"
+    return line
+
+
+def detail_header(listing: AgentListing, insights: AgentInsights | None = None) -> Content:
+    """Name, handle, trust signals, address and description, as plain text (never markup)."""
     parts: list = [(listing.name, "bold")]
     if listing.shown_handle:
         parts += ["  ", (listing.shown_handle, "$text-accent")]
     if listing.featured:
         parts += ["  ", ("featured", "italic")]
+    if trust := trust_line(listing, insights):
+        parts += ["\n", trust]
     if listing.category:
         parts += ["\n", (listing.category, "dim")]
     if listing.address:
@@ -52,6 +72,10 @@ class AgentDetail(VerticalScroll):
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()  # handled here, so nothing further up opens it a second time
         open_link(self.app, event.href)
+
+    def show_insights(self, listing: AgentListing, insights: AgentInsights | None) -> None:
+        """ASI:One's own figures for the agent shown, once they came."""
+        self.query_one("#agent-header", Static).update(detail_header(listing, insights))
 
     async def show(self, listing: AgentListing | None) -> None:
         """Show `listing` (None clears the pane)."""
