@@ -214,18 +214,17 @@ class AgentBrowserScreen(ModalScreen[str | None]):
             details = await self.directory.details(listing.handle)
         except AsiChatError:
             return
-        if details.insights is not None and self.results.current is listing:
+        if self.results.current is listing:
             self.query_one(AgentDetail).show_insights(listing, details.insights)
 
     async def _refresh_known(self) -> None:
-        """Used and pinned agents the history has no listing of are looked up once (each shows
-        once, with rating and readme); the empty box's list is drawn again with them."""
+        """Used and pinned agents the history has no listing of are looked up once, so each
+        shows once, with rating and readme (from the next opening of the browser)."""
         try:
             found = await self.directory.refresh_known()
         except AsiChatError:
             return
-        if found and not self.search_box.value.strip():
-            self._search_now()
+        del found  # (shown from the next opening on: redrawing the list now would move it under the user)
 
     @on(OptionList.OptionHighlighted, "#agent-results")
     async def _highlighted(self) -> None:

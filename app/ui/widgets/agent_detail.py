@@ -24,9 +24,13 @@ def trust_line(listing: AgentListing, insights: AgentInsights | None = None) -> 
     if listing.recent_success_rate is not None:
         parts.append(f"{listing.recent_success_rate * 100:.0f}% recent success")
     line = " · ".join(parts)
-    if insights is not None and insights.interactions is not None:
-        successes = f", {insights.successes:,} successful" if insights.successes is not None else ""
-        line += ("\n" if line else "") + f"via ASI:One: {insights.interactions:,} interactions{successes}"
+    if listing.handle:  # a line of its own from the start: the readme below does not move when it fills
+        if insights is not None and insights.interactions is not None:
+            successes = f", {insights.successes:,} successful" if insights.successes is not None else ""
+            asi1 = f"via ASI:One: {insights.interactions:,} interactions{successes}"
+        else:
+            asi1 = "via ASI:One: –"
+        line += ("\n" if line else "") + asi1
     return line
 
 
